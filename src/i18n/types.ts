@@ -1,0 +1,72 @@
+import type { ByeReason, LeaveReason } from "../core/events.ts";
+import type { NameProblem } from "../core/nickname.ts";
+
+export type Lang = "en" | "pt-BR";
+export const LANGS: readonly Lang[] = ["en", "pt-BR"];
+
+/** The texts of the chat itself: what a text-mode user reads and what clients render from events. */
+export interface ChatTexts {
+  greeting(p: { online: number }): string;
+  promptName: string;
+  promptPassword: string;
+  nameProblem: Record<NameProblem, string>;
+  nameTaken(p: { name: string }): string;
+  welcome(p: { name: string; address: string | null }): string;
+  online(p: { names: string[] }): string;
+  usersLine(p: { name: string; address: string | null }): string;
+  tips: string;
+  joined(p: { name: string; address: string | null }): string;
+  left(p: { name: string; reason: LeaveReason; text?: string }): string;
+  privateIn(p: { from: string; text: string }): string;
+  privateOut(p: { to: string; text: string }): string;
+  action(p: { from: string; text: string }): string;
+  renamed(p: { from: string; to: string }): string;
+  helpHeader: string;
+  commandHelp: Record<string, string>;
+  announce(p: { text: string }): string;
+  unknownUser(p: { name: string }): string;
+  privateSelf: string;
+  privateMissingText(p: { usage: string }): string;
+  unknownCommand(p: { command: string }): string;
+  usage(p: { usage: string }): string;
+  notRegistered: string;
+  lineTooLong(p: { limit: number }): string;
+  invalidUtf8: string;
+  badJson: string;
+  badRequest: string;
+  flood(p: { retryMs: number }): string;
+  badPassword: string;
+  internal: string;
+  bye: Record<ByeReason, (p: { text?: string }) => string>;
+  shutdown(p: { text?: string }): string;
+  notChat: string;
+  tlsOnPlainPort: string;
+}
+
+/** The texts of the server process: startup, errors, operator console. */
+export interface ServerTexts {
+  listening(p: { address: string }): string;
+  joinHint: string;
+  joinWith(p: { host: string; port: number }): string;
+  startFailed(p: { reason: string }): string;
+  portInUse(p: { address: string }): string;
+  permissionDenied(p: { address: string }): string;
+  badOption(p: { detail: string }): string;
+  consoleReady: string;
+  consoleHelp: string[];
+  consoleUnknown(p: { command: string }): string;
+  consoleUsers(p: { count: number }): string;
+  consoleNoUsers: string;
+  consoleKicked(p: { name: string }): string;
+  consoleNoSuchUser(p: { name: string }): string;
+  consoleAnnounced: string;
+  consoleUsage(p: { usage: string }): string;
+  shuttingDown(p: { text?: string }): string;
+  stopped: string;
+}
+
+export interface Catalogue {
+  lang: Lang;
+  chat: ChatTexts;
+  server: ServerTexts;
+}
