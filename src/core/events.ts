@@ -70,7 +70,6 @@ export type ServerEvent =
   | { type: "notice"; code: "announce"; params: { text: string }; at: number }
   | ErrorEvent
   | { type: "bye"; reason: ByeReason; text?: string; at: number }
-  | { type: "shutdown"; text?: string; at: number }
   | { type: "ping"; id?: unknown }
   | { type: "pong"; id?: unknown };
 

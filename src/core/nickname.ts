@@ -37,7 +37,8 @@ export const RESERVED_NAMES: readonly string[] = [
   "sistema",
 ];
 
-const INVISIBLE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/u;
+const INVISIBLE =
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/u;
 const CONTROL = /[\p{Cc}]/u;
 const SPACE = /[\p{White_Space}\p{Zs}]/u;
 

@@ -21,7 +21,8 @@ export const en: Catalogue = {
       brace: "! Invalid name: it may not start with {.",
       slash: "! Invalid name: it may not start with /.",
     },
-    nameTaken: ({ name }) => `! The name ${name} is already in use (or looks the same as one). Choose another.`,
+    nameTaken: ({ name }) =>
+      `! The name ${name} is already in use (or looks the same as one). Choose another.`,
     welcome: ({ name, address }) =>
       address ? `* Hello, ${name}! You are connected from ${address}.` : `* Hello, ${name}!`,
     online: ({ names }) => `* Online (${names.length}): ${names.join(", ")}`,
@@ -64,7 +65,8 @@ export const en: Catalogue = {
     invalidUtf8: "! That line was not valid UTF-8 text; it was not sent.",
     badJson: "! That line was not a JSON object.",
     badRequest: "! Unknown request.",
-    flood: ({ retryMs }) => `! You are sending too fast; wait ${Math.ceil(retryMs / 1000)} s. That line was not sent.`,
+    flood: ({ retryMs }) =>
+      `! You are sending too fast; wait ${Math.ceil(retryMs / 1000)} s. That line was not sent.`,
     badPassword: "! Wrong password.",
     internal: "! Something went wrong on the server with that line; it was not sent.",
     bye: {
@@ -74,7 +76,8 @@ export const en: Catalogue = {
       line_overflow: () => "*** Disconnected: too much data without a line end.",
       bad_frame: () => "*** Disconnected: malformed message header.",
       registration_timeout: () => "*** Disconnected: no name was chosen in time.",
-      send_queue_exceeded: () => "*** Disconnected: you were not reading messages fast enough (send queue exceeded).",
+      send_queue_exceeded: () =>
+        "*** Disconnected: you were not reading messages fast enough (send queue exceeded).",
       flood: () => "*** Disconnected: too many messages too fast (flood).",
       ping_timeout: () => "*** Disconnected: no answer to ping.",
       idle_line_timeout: () => "*** Disconnected: a line was started but never finished.",
@@ -83,10 +86,10 @@ export const en: Catalogue = {
       connect_rate: () => "*** Too many connection attempts from your address; wait a moment.",
       bad_password: () => "*** Wrong password.",
     },
-    shutdown: ({ text }) => `*** The server is shutting down${because(text)}`,
     notChat:
       "This is a papo chat server, not a web server on this port. Connect with nc or telnet, or papo connect.",
-    tlsOnPlainPort: "This papo port speaks plain text, not TLS. Connect without TLS, or use the server's TLS port.",
+    tlsOnPlainPort:
+      "This papo port speaks plain text, not TLS. Connect without TLS, or use the server's TLS port.",
   },
   server: {
     listening: ({ address }) => `papo is listening on ${address}`,
@@ -94,7 +97,8 @@ export const en: Catalogue = {
     joinWith: ({ host, port }) => `  papo connect ${host}:${port}    or    nc ${host} ${port}`,
     startFailed: ({ reason }) => `papo could not start: ${reason}`,
     portInUse: ({ address }) => `the address ${address} is already in use (is another server running?)`,
-    permissionDenied: ({ address }) => `no permission to listen on ${address} (ports below 1024 need privileges)`,
+    permissionDenied: ({ address }) =>
+      `no permission to listen on ${address} (ports below 1024 need privileges)`,
     badOption: ({ detail }) => `papo: ${detail}. Try papo --help.`,
     consoleReady: "Console: type /help for operator commands.",
     consoleHelp: [

@@ -24,10 +24,6 @@ export function parseLang(value: string | undefined): Lang | undefined {
 /** The language to use: an explicit option wins, then LC_ALL, LC_MESSAGES, LANG; English otherwise. */
 export function pickLang(option?: string, env: NodeJS.ProcessEnv = process.env): Lang {
   return (
-    parseLang(option) ??
-    parseLang(env.LC_ALL) ??
-    parseLang(env.LC_MESSAGES) ??
-    parseLang(env.LANG) ??
-    "en"
+    parseLang(option) ?? parseLang(env.LC_ALL) ?? parseLang(env.LC_MESSAGES) ?? parseLang(env.LANG) ?? "en"
   );
 }

@@ -85,10 +85,10 @@ export const ptBR: Catalogue = {
       connect_rate: () => "*** Tentativas de conexão demais a partir do seu endereço; espere um pouco.",
       bad_password: () => "*** Senha errada.",
     },
-    shutdown: ({ text }) => `*** O servidor está sendo encerrado${because(text)}`,
     notChat:
       "Este é um servidor de chat papo, não um servidor web nesta porta. Conecte com nc, telnet ou papo connect.",
-    tlsOnPlainPort: "Esta porta do papo fala texto puro, não TLS. Conecte sem TLS ou use a porta TLS do servidor.",
+    tlsOnPlainPort:
+      "Esta porta do papo fala texto puro, não TLS. Conecte sem TLS ou use a porta TLS do servidor.",
   },
   server: {
     listening: ({ address }) => `papo está escutando em ${address}`,
@@ -96,7 +96,8 @@ export const ptBR: Catalogue = {
     joinWith: ({ host, port }) => `  papo connect ${host}:${port}    ou    nc ${host} ${port}`,
     startFailed: ({ reason }) => `papo não pôde iniciar: ${reason}`,
     portInUse: ({ address }) => `o endereço ${address} já está em uso (outro servidor está rodando?)`,
-    permissionDenied: ({ address }) => `sem permissão para escutar em ${address} (portas abaixo de 1024 exigem privilégios)`,
+    permissionDenied: ({ address }) =>
+      `sem permissão para escutar em ${address} (portas abaixo de 1024 exigem privilégios)`,
     badOption: ({ detail }) => `papo: ${detail}. Veja papo --help.`,
     consoleReady: "Console: digite /ajuda para os comandos do operador.",
     consoleHelp: [

@@ -38,7 +38,6 @@ export interface ChatTexts {
   badPassword: string;
   internal: string;
   bye: Record<ByeReason, (p: { text?: string }) => string>;
-  shutdown(p: { text?: string }): string;
   notChat: string;
   tlsOnPlainPort: string;
 }

@@ -1,0 +1,179 @@
+#!/usr/bin/env node
+/**
+ * `papo serve` and `papo connect`. Option errors and start failures are one line on stderr and a
+ * non-zero exit, never a stack trace (S2).
+ */
+import { parseArgs } from "node:util";
+import { catalogue, LANGS, parseLang, pickLang } from "./i18n/index.ts";
+import { lanAddresses } from "./server/addresses.ts";
+import { startConsole } from "./server/console.ts";
+import { DEFAULT_LIMITS, parseLimitOverrides } from "./server/limits.ts";
+import { createLogger, LOG_LEVELS, type LogSetting } from "./server/log.ts";
+import { startServer } from "./server/server.ts";
+import { VERSION } from "./server/version.ts";
+
+export const DEFAULT_PORT = 7777;
+
+const USAGE = `papo ${VERSION} — chat over TCP: nc/telnet, a terminal client, one room
+
+Usage:
+  papo serve   [--host HOST] [--port PORT] [--lang en|pt-BR] [--hide-addresses]
+               [--log-level debug|info|warn|error|silent] [--log-messages] [--limit NAME=VALUE ...]
+  papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color]
+
+serve options:
+  --host HOST         interface to listen on (default: all interfaces)
+  --port, -p PORT     TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --lang LANG         language of server texts (default: from the locale, else en)
+  --hide-addresses    do not show users' IP:port to others
+  --log-level LEVEL   log verbosity on stderr (default info)
+  --log-messages      also log message content (off by default)
+  --limit NAME=VALUE  change a limit (see the README's operations section):
+                      ${Object.keys(DEFAULT_LIMITS).join(", ")}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "serve":
+      return serve(rest);
+    case "connect": {
+      const { runConnect } = await import("./client/main.ts");
+      return runConnect(rest);
+    }
+    case "--version":
+    case "-v":
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+async function serve(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        host: { type: "string" },
+        port: { type: "string", short: "p" },
+        lang: { type: "string" },
+        "hide-addresses": { type: "boolean", default: false },
+        "log-level": { type: "string", default: "info" },
+        "log-messages": { type: "boolean", default: false },
+        limit: { type: "string", multiple: true, default: [] },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message.split("\n")[0] ?? "bad option");
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad port "${values.port}"`);
+  if (values.lang !== undefined && !parseLang(values.lang))
+    throw new UsageError(`unknown language "${values.lang}" (${LANGS.join(", ")})`);
+  const level = values["log-level"] as LogSetting;
+  if (!LOG_LEVELS.includes(level))
+    throw new UsageError(`unknown log level "${level}" (${LOG_LEVELS.join(", ")})`);
+  let limits;
+  try {
+    limits = parseLimitOverrides(values.limit ?? []);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const lang = pickLang(values.lang);
+  const t = catalogue(lang).server;
+  const log = createLogger(level);
+  const where = `${values.host ?? "*"}:${port}`;
+  let server;
+  try {
+    server = await startServer(
+      {
+        host: values.host,
+        port,
+        lang,
+        hideAddresses: values["hide-addresses"] ?? false,
+        logMessages: values["log-messages"] ?? false,
+        limits,
+      },
+      log,
+    );
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const reason =
+      e.code === "EADDRINUSE"
+        ? t.portInUse({ address: where })
+        : e.code === "EACCES"
+          ? t.permissionDenied({ address: where })
+          : `${e.code ?? ""} ${e.message}`.trim();
+    process.stderr.write(`${t.startFailed({ reason })}\n`);
+    return 1;
+  }
+  const bound = server.address;
+  const shownHost =
+    values.host ?? (bound.family === "IPv6" && bound.address === "::" ? "0.0.0.0" : bound.address);
+  process.stdout.write(
+    `${t.listening({ address: `${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${bound.port}` })}\n`,
+  );
+  if (values.host === undefined || values.host === "0.0.0.0" || values.host === "::") {
+    const lan = lanAddresses();
+    if (lan.length) {
+      process.stdout.write(`${t.joinHint}\n`);
+      for (const host of lan) process.stdout.write(`${t.joinWith({ host, port: bound.port })}\n`);
+    }
+  }
+  process.stdout.write(`${t.consoleReady}\n`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (reason?: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`${t.shuttingDown({ ...(reason ? { text: reason } : {}) })}\n`);
+      void server.close(reason).then(() => {
+        process.stdout.write(`${t.stopped}\n`);
+        resolve(0);
+      });
+    };
+    // S11: SIGINT and SIGTERM shut down the same way as the console command.
+    process.once("SIGINT", () => stop());
+    process.once("SIGTERM", () => stop());
+    const rl = startConsole({
+      input: process.stdin,
+      output: process.stdout,
+      texts: t,
+      server,
+      onShutdown: stop,
+    });
+    server.tcp.once("close", () => rl.close());
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Nothing else should keep the process alive after a clean stop (stdin, timers).
+    if (process.argv[2] === "serve") setImmediate(() => process.exit(code));
+  },
+  (err: unknown) => {
+    const t = catalogue(pickLang()).server;
+    if (err instanceof UsageError) process.stderr.write(`${t.badOption({ detail: err.message })}\n`);
+    else process.stderr.write(`papo: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exitCode = 2;
+  },
+);

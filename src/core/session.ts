@@ -1,0 +1,255 @@
+/**
+ * One connection's life in the room: asking for a name, chatting, leaving exactly once.
+ */
+
+import { type Input, parseInput } from "../protocol/input.ts";
+import type { Chat } from "./chat.ts";
+import { COMMAND_INFO, findCommand, PRIVATE_USAGE } from "./commands.ts";
+import {
+  type Address,
+  type ByeReason,
+  errorEvent,
+  type LeaveReason,
+  type ServerEvent,
+  type UserInfo,
+} from "./events.ts";
+import { canonicalName, checkName } from "./nickname.ts";
+import { sanitizeText } from "./sanitize.ts";
+
+/** What a transport gives the core for one connection. */
+export interface SessionPort {
+  /** The peer as `IP:PORT` (IPv6 as `[addr]:port`). */
+  readonly remote: string;
+  /** True when this connection wants its own public messages back (json mode). */
+  readonly echo: boolean;
+  send(event: ServerEvent): void;
+  /** Flush what was sent, then close. The core has already sent the `bye`. */
+  close(): void;
+}
+
+type State = "naming" | "active" | "closed";
+
+export class Session {
+  readonly chat: Chat;
+  readonly port: SessionPort;
+  #state: State = "naming";
+  #name = "";
+  #canonical = "";
+  #deadline: NodeJS.Timeout | undefined;
+
+  constructor(chat: Chat, port: SessionPort) {
+    this.chat = chat;
+    this.port = port;
+  }
+
+  get name(): string {
+    return this.#name;
+  }
+
+  get canonical(): string {
+    return this.#canonical;
+  }
+
+  get registered(): boolean {
+    return this.#state === "active";
+  }
+
+  get closed(): boolean {
+    return this.#state === "closed";
+  }
+
+  /** The address others see: null when the operator hides addresses. */
+  get shownAddress(): Address {
+    return this.chat.options.hideAddresses ? null : this.port.remote;
+  }
+
+  info(): UserInfo {
+    return { name: this.#name, address: this.shownAddress };
+  }
+
+  send(event: ServerEvent): void {
+    if (this.#state !== "closed") this.port.send(event);
+  }
+
+  /** Greets and asks for a name (S5); starts the absolute registration deadline (ROBUSTNESS A3). */
+  start(): void {
+    this.greet();
+    const ms = this.chat.options.registrationTimeoutMs;
+    if (ms > 0) {
+      this.#deadline = setTimeout(() => {
+        if (this.#state === "naming") this.disconnect("registration_timeout");
+      }, ms);
+      this.#deadline.unref();
+    }
+  }
+
+  /** Sends `hello` and, while unregistered, the name prompt (again after a json `hello`). */
+  greet(): void {
+    this.send({ type: "hello", protocol: 1, server: this.chat.options.server, online: this.chat.online });
+    if (this.#state === "naming") this.send({ type: "prompt", need: "name" });
+  }
+
+  /** A line the user typed (text and legacy modes, json `line`). */
+  line(text: string): void {
+    if (this.#state === "closed") return;
+    const input = parseInput(text);
+    if (this.#state === "naming") {
+      if (input.kind === "empty") return;
+      if (input.kind === "command" && findCommand(input.name)?.name === "quit") return this.quit();
+      return this.register(text.trim());
+    }
+    this.#dispatch(input);
+  }
+
+  /** A json `name`: registration while naming, a rename once registered. */
+  nameRequest(name: string): void {
+    if (this.#state === "naming") this.register(name);
+    else if (this.#state === "active") this.rename(name);
+  }
+
+  register(raw: string): void {
+    if (this.#state !== "naming") return;
+    const check = checkName(raw, this.chat.options);
+    if (!check.ok) {
+      this.send(errorEvent("name_invalid", { reason: check.reason }));
+      this.send({ type: "prompt", need: "name" });
+      return;
+    }
+    if (!this.chat.claim(check.canonical, this)) {
+      this.send(errorEvent("name_taken", { name: check.name }));
+      this.send({ type: "prompt", need: "name" });
+      return;
+    }
+    this.#state = "active";
+    this.#name = check.name;
+    this.#canonical = check.canonical;
+    clearTimeout(this.#deadline);
+    const at = Date.now();
+    this.chat.log("info", "join", { name: this.#name, remote: this.port.remote });
+    // S6: the joiner sees their own address and who is online; everyone else is told.
+    this.send({
+      type: "welcome",
+      name: this.#name,
+      address: this.shownAddress,
+      users: this.chat.users(),
+      at,
+    });
+    this.chat.broadcast({ type: "joined", name: this.#name, address: this.shownAddress, at }, this);
+  }
+
+  #dispatch(input: Input): void {
+    switch (input.kind) {
+      case "empty":
+        return;
+      case "say":
+        return this.say(input.text);
+      case "private":
+        return this.whisper(input.to, input.text);
+      case "command": {
+        const command = findCommand(input.name);
+        if (!command) return this.send(errorEvent("unknown_command", { command: `/${input.name}` }));
+        if (command.needsArgs && input.args.length === 0)
+          return this.send(errorEvent("usage", { command: command.name, usage: command.usage }));
+        return command.run(this, input.args);
+      }
+      default: {
+        const never: never = input;
+        return never;
+      }
+    }
+  }
+
+  /** S7: a public message to everyone else, labelled with the sender's name. */
+  say(raw: string): void {
+    const text = sanitizeText(raw).trim();
+    if (!text) return;
+    if (this.chat.options.logMessages) this.chat.log("info", "message", { from: this.#name, text });
+    const event: ServerEvent = { type: "message", from: this.#name, text, at: Date.now() };
+    this.chat.broadcast(event, this.port.echo ? undefined : this);
+  }
+
+  /** S8: `@name text` to that user only (seed 004 RF6-RF7). */
+  whisper(to: string, raw: string): void {
+    const text = sanitizeText(raw).trim();
+    if (!to || !text) return this.send(errorEvent("private_missing_text", { usage: PRIVATE_USAGE }));
+    const target = this.chat.find(canonicalName(to));
+    // S8: no private message to yourself (seed 004 RF7).
+    if (target === this) return this.send(errorEvent("private_self", {}));
+    if (!target) return this.send(errorEvent("unknown_user", { name: sanitizeText(to) }));
+    if (this.chat.options.logMessages)
+      this.chat.log("info", "private", { from: this.#name, to: target.name, text });
+    const event: ServerEvent = { type: "private", from: this.#name, to: target.name, text, at: Date.now() };
+    target.send(event);
+    this.send(event);
+  }
+
+  action(raw: string): void {
+    const text = sanitizeText(raw).trim();
+    if (!text) return this.send(errorEvent("usage", { command: "me", usage: "/me TEXT" }));
+    this.chat.broadcast({ type: "action", from: this.#name, text, at: Date.now() });
+  }
+
+  rename(raw: string): void {
+    const check = checkName(raw.trim(), this.chat.options);
+    if (!check.ok) return this.send(errorEvent("name_invalid", { reason: check.reason }));
+    if (check.name === this.#name) return;
+    if (!this.chat.claim(check.canonical, this))
+      return this.send(errorEvent("name_taken", { name: check.name }));
+    if (check.canonical !== this.#canonical) this.chat.release(this.#canonical, this);
+    const from = this.#name;
+    this.#name = check.name;
+    this.#canonical = check.canonical;
+    this.chat.log("info", "rename", { from, to: this.#name, remote: this.port.remote });
+    this.chat.broadcast({ type: "renamed", from, to: this.#name, at: Date.now() });
+  }
+
+  listUsers(): void {
+    this.send({ type: "users", users: this.chat.users() });
+  }
+
+  help(): void {
+    this.send({ type: "help", commands: [...COMMAND_INFO] });
+  }
+
+  /** S9: the user leaves; everyone is told once, then the connection closes. */
+  quit(reason?: string): void {
+    const text = reason ? sanitizeText(reason).trim() || undefined : undefined;
+    this.disconnect("quit", text);
+  }
+
+  /** The server closes this connection: says why (`bye`), leaves the room, closes. */
+  disconnect(reason: ByeReason, text?: string): void {
+    if (this.#state === "closed") return;
+    this.port.send({ type: "bye", reason, ...(text ? { text } : {}), at: Date.now() });
+    const leave: LeaveReason = reason === "quit" ? "quit" : reason === "kicked" ? "kicked" : "error";
+    // On shutdown everyone is leaving at once: n departures told to n others would be n² events.
+    const tell = reason !== "shutdown";
+    this.#leave(leave, reason === "quit" || reason === "kicked" ? text : undefined, reason, tell);
+    this.port.close();
+  }
+
+  /** The transport lost the connection (closed, reset, failed write). Idempotent (S10). */
+  lost(reason: LeaveReason = "disconnected"): void {
+    this.#leave(reason);
+  }
+
+  /** Leaves exactly once, whatever the path; frees the name at once (S10, ROBUSTNESS C19). */
+  #leave(reason: LeaveReason, text?: string, why?: string, tell = true): void {
+    if (this.#state === "closed") return;
+    const wasActive = this.#state === "active";
+    this.#state = "closed";
+    clearTimeout(this.#deadline);
+    this.chat.forget(this);
+    if (!wasActive) return;
+    this.chat.release(this.#canonical, this);
+    this.chat.log("info", "leave", { name: this.#name, remote: this.port.remote, reason: why ?? reason });
+    if (tell)
+      this.chat.broadcast({
+        type: "left",
+        name: this.#name,
+        reason,
+        ...(text ? { text } : {}),
+        at: Date.now(),
+      });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The operator console on the server's stdin (S11, seed 004's `sair`): works with a terminal or
+ * a pipe, and does nothing harmful when stdin is closed.
+ */
+import readline from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import { canonicalName } from "../core/nickname.ts";
+import { sanitizeText } from "../core/sanitize.ts";
+import type { ServerTexts } from "../i18n/types.ts";
+import type { RunningServer } from "./server.ts";
+
+export interface ConsoleOptions {
+  input: Readable;
+  output: Writable;
+  texts: ServerTexts;
+  server: RunningServer;
+  /** Called for the shutdown command, with the operator's reason. */
+  onShutdown(reason?: string): void;
+}
+
+const ALIASES: Record<string, string> = {
+  users: "users",
+  who: "users",
+  usuarios: "users",
+  kick: "kick",
+  expulsar: "kick",
+  announce: "announce",
+  say: "announce",
+  avisar: "announce",
+  shutdown: "shutdown",
+  sair: "shutdown",
+  quit: "shutdown",
+  help: "help",
+  ajuda: "help",
+};
+
+/** Runs one console line; returns the lines to print. Exported for tests. */
+export function runConsoleLine(line: string, opts: Omit<ConsoleOptions, "input" | "output">): string[] {
+  const t = opts.texts;
+  const m = /^\/?(\S+)\s*([\s\S]*)$/.exec(line.trim());
+  if (!m) return [];
+  const word = (m[1] ?? "").toLowerCase();
+  const args = (m[2] ?? "").trim();
+  const chat = opts.server.chat;
+  switch (ALIASES[word]) {
+    case "users": {
+      const users = chat.users();
+      if (users.length === 0) return [t.consoleNoUsers];
+      return [
+        t.consoleUsers({ count: users.length }),
+        ...users.map((u) => `  ${u.name}  ${chat.find(canonicalName(u.name))?.port.remote ?? ""}`),
+      ];
+    }
+    case "kick": {
+      const k = /^(\S+)\s*([\s\S]*)$/.exec(args);
+      if (!k) return [t.consoleUsage({ usage: "/kick NAME [reason]" })];
+      const name = k[1] as string;
+      const reason = sanitizeText(k[2] ?? "").trim() || undefined;
+      return chat.kick(canonicalName(name), reason)
+        ? [t.consoleKicked({ name: sanitizeText(name) })]
+        : [t.consoleNoSuchUser({ name: sanitizeText(name) })];
+    }
+    case "announce": {
+      const text = sanitizeText(args).trim();
+      if (!text) return [t.consoleUsage({ usage: "/announce TEXT" })];
+      chat.announce(text);
+      return [t.consoleAnnounced];
+    }
+    case "shutdown": {
+      const reason = sanitizeText(args).trim() || undefined;
+      opts.onShutdown(reason);
+      return [];
+    }
+    case "help":
+      return t.consoleHelp;
+    default:
+      return [t.consoleUnknown({ command: sanitizeText(word) })];
+  }
+}
+
+export function startConsole(opts: ConsoleOptions): readline.Interface {
+  const rl = readline.createInterface({ input: opts.input, terminal: false });
+  rl.on("line", (line) => {
+    for (const out of runConsoleLine(line, opts)) opts.output.write(`${out}\n`);
+  });
+  // stdin closed (a pipe that ended, /dev/null, a detached service): the server keeps running.
+  rl.on("close", () => {});
+  return rl;
+}

@@ -1,0 +1,74 @@
+/**
+ * Composition: the chat core, its listeners, and an orderly shutdown (S11, ROBUSTNESS F29).
+ */
+import type net from "node:net";
+import { Chat, type LogFn } from "../core/chat.ts";
+import { catalogue, type Lang } from "../i18n/index.ts";
+import { createTcpServer } from "../transports/tcp.ts";
+import type { Limits } from "./limits.ts";
+import { VERSION } from "./version.ts";
+
+export interface ServeConfig {
+  /** Interface to bind; undefined = all interfaces (IPv6 and IPv4 where available). */
+  host?: string;
+  /** TCP port; 0 picks a free one. */
+  port: number;
+  lang: Lang;
+  hideAddresses: boolean;
+  logMessages: boolean;
+  limits: Limits;
+}
+
+export interface RunningServer {
+  readonly chat: Chat;
+  readonly tcp: net.Server;
+  /** The bound TCP address. */
+  readonly address: net.AddressInfo;
+  /** Tells every client (with the reason), closes them within the grace period, stops listening. */
+  close(reason?: string): Promise<void>;
+}
+
+/** Starts listening; rejects with the listen error (EADDRINUSE, EACCES, ...) if it cannot. */
+export async function startServer(config: ServeConfig, log: LogFn): Promise<RunningServer> {
+  const chat = new Chat(
+    {
+      server: `papo/${VERSION}`,
+      hideAddresses: config.hideAddresses,
+      maxNameLength: config.limits.maxNameLength,
+      registrationTimeoutMs: config.limits.registrationTimeoutMs,
+      logMessages: config.logMessages,
+    },
+    log,
+  );
+  const texts = catalogue(config.lang).chat;
+  const tcp = createTcpServer({ chat, limits: config.limits, texts });
+  await listen(tcp, config.port, config.host);
+  let closing: Promise<void> | undefined;
+  return {
+    chat,
+    tcp,
+    address: tcp.address() as net.AddressInfo,
+    close(reason?: string) {
+      closing ??= new Promise<void>((resolve) => {
+        tcp.close(() => resolve());
+        chat.shutdown(reason);
+        // Sockets that do not finish closing within the grace period are cut by their connection;
+        // this is the backstop so close() always settles.
+        setTimeout(resolve, config.limits.shutdownGraceMs + 500).unref();
+      });
+      return closing;
+    },
+  };
+}
+
+function listen(server: net.Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once("error", onError);
+    // Node sets SO_REUSEADDR on listening sockets, so a restart can bind at once (S2, seed 004).
+    server.listen({ port, host, exclusive: true }, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
