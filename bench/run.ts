@@ -1,0 +1,187 @@
+/**
+ * Benchmark driver: starts each server fresh, runs the load generator against it, stops it, and
+ * prints a table. Results are saved as JSON under bench/results/ (git-ignored).
+ *
+ *   npm run bench                       # --quick: papo at 100×0.5 and 500×1 (under 2 minutes)
+ *   node --import tsx bench/run.ts --servers ngircd,inspircd,seed,raw-naive,raw-batched,papo \
+ *        --clients 100,1000 --rates 0.5,1 --duration 15
+ *   node --import tsx bench/run.ts --full            # every server × N∈{100,500,1000,2000} × r∈{0.5,1}
+ *   node --import tsx bench/run.ts --servers ngircd --idle 10000   # idle memory per connection
+ *
+ * Benchmarks never run inside `npm test`.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { formatTable, type LoadOptions, type LoadResult, runLoad, tableRow } from "./loadgen.ts";
+import { REPO_ROOT, type RunningServer, serverDefs, startServer } from "./servers.ts";
+
+const ALL_SERVERS = ["ngircd", "inspircd", "seed", "raw-naive", "raw-batched", "raw-batched-nodelay", "papo"];
+
+const HELP = `usage: node --import tsx bench/run.ts [options]
+  --quick               papo at 100×0.5 and 500×1 msg/s, 8 s each (what npm run bench does)
+  --full                servers × N∈{100,500,1000,2000} × r∈{0.5,1}, 15 s each (about half an hour)
+  --servers LIST        comma-separated: ${ALL_SERVERS.join(", ")} (or "all")
+  --clients LIST        N values, e.g. 100,1000
+  --rates LIST          r values in msgs/s per client, e.g. 0.5,1
+  --duration S          seconds of sending per run (default 10, at most 60 here)
+  --idle N              instead: hold N idle registered clients and report server bytes/connection
+  --idle-join           IRC idle clients also JOIN #bench (default: registered only)
+  --workers W           load generator threads (default 2)
+  --papo-args "ARGS"    extra arguments for papo serve, e.g. "--limit maxSendQueueBytes=4194304"
+  --out FILE            JSON results file (default bench/results/<time>.json)
+  --quiet               no progress lines`;
+
+function list(v: string | undefined, fallback: string[]): string[] {
+  return v
+    ? v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : fallback;
+}
+
+function machineInfo() {
+  let cpuModel = os.cpus()[0]?.model ?? "unknown";
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"));
+    if (m) cpuModel = m[1]!;
+  } catch {}
+  return {
+    cpuModel,
+    cpus: os.cpus().length,
+    memTotalBytes: os.totalmem(),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    loadAvgAtStart: os.loadavg(),
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean" },
+      full: { type: "boolean" },
+      servers: { type: "string" },
+      clients: { type: "string" },
+      rates: { type: "string" },
+      duration: { type: "string" },
+      idle: { type: "string" },
+      "idle-join": { type: "boolean" },
+      workers: { type: "string" },
+      "papo-args": { type: "string" },
+      out: { type: "string" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const defs = serverDefs(values["papo-args"] ? values["papo-args"].split(/\s+/).filter(Boolean) : []);
+  let servers = list(values.servers, values.full ? ALL_SERVERS : ["papo"]);
+  if (servers.length === 1 && servers[0] === "all") servers = ALL_SERVERS;
+  for (const s of servers)
+    if (!defs[s]) throw new Error(`unknown server ${s} (known: ${Object.keys(defs).join(", ")})`);
+
+  const duration = Number(values.duration ?? (values.quick ? 8 : values.full ? 15 : 10));
+  if (!(duration > 0 && duration <= 60)) throw new Error("--duration must be in (0, 60] seconds");
+  const workers = Number(values.workers ?? 2);
+  const idle = values.idle ? Number(values.idle) : 0;
+
+  // The plan: (server, N, r) triples, each run against a freshly started server.
+  const plan: { server: string; clients: number; rate: number }[] = [];
+  if (idle > 0) {
+    for (const s of servers) plan.push({ server: s, clients: idle, rate: 0 });
+  } else if (values.quick && !values.clients && !values.rates) {
+    for (const s of servers) {
+      plan.push({ server: s, clients: 100, rate: 0.5 });
+      plan.push({ server: s, clients: 500, rate: 1 });
+    }
+  } else {
+    const ns = list(values.clients, values.full ? ["100", "500", "1000", "2000"] : ["100"]).map(Number);
+    const rs = list(values.rates, values.full ? ["0.5", "1"] : ["0.5"]).map(Number);
+    for (const s of servers)
+      for (const n of ns) for (const r of rs) plan.push({ server: s, clients: n, rate: r });
+  }
+
+  const verbose = !values.quiet;
+  const machine = machineInfo();
+  const startedAt = new Date();
+  const outFile =
+    values.out ??
+    join(REPO_ROOT, "bench", "results", `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
+  const results: (LoadResult & { serverDescription: string })[] = [];
+  const failures: string[] = [];
+  const save = () => {
+    mkdirSync(join(outFile, ".."), { recursive: true });
+    writeFileSync(
+      outFile,
+      `${JSON.stringify({ startedAt: startedAt.toISOString(), argv: process.argv.slice(2), machine, results, failures }, null, 2)}\n`,
+    );
+  };
+  process.stderr.write(
+    `bench: ${plan.length} run(s) on ${machine.cpus}× ${machine.cpuModel}, load avg ${machine.loadAvgAtStart
+      .map((x) => x.toFixed(2))
+      .join(" ")}\n`,
+  );
+
+  for (const step of plan) {
+    const def = defs[step.server]!;
+    const label = def.name;
+    let server: RunningServer | null = null;
+    try {
+      server = await startServer(def);
+      if (verbose)
+        process.stderr.write(`bench: ${label} pid ${server.pid} on ${server.host}:${server.port}\n`);
+      await new Promise((r) => setTimeout(r, 500));
+      const opts: Partial<LoadOptions> = {
+        host: server.host,
+        port: server.port,
+        protocol: def.protocol,
+        clients: step.clients,
+        rate: step.rate,
+        durationS: step.rate === 0 ? 5 : duration,
+        workers,
+        serverPid: server.pid,
+        label,
+        verbose,
+        ircJoin: step.rate > 0 || values["idle-join"] === true,
+        // 10 000 idle clients: a wider ramp window and more time
+        batch: step.clients > 2000 ? 200 : 50,
+      };
+      const r = await runLoad(opts);
+      results.push({ ...r, serverDescription: def.description });
+      process.stderr.write(`${formatTable([tableRow(r)])}\n`);
+      if (r.errors.length) process.stderr.write(`  errors: ${r.errors.slice(0, 5).join("\n          ")}\n`);
+      if (r.errors.some((e) => e.includes("not registered") || e.includes("closed by the server")))
+        process.stderr.write(
+          `  server output:\n    ${server.output().split("\n").slice(-10).join("\n    ")}\n`,
+        );
+    } catch (e) {
+      const msg = `${label} N=${step.clients} r=${step.rate}: ${e instanceof Error ? e.message : String(e)}`;
+      failures.push(msg);
+      process.stderr.write(`bench: FAILED ${msg}\n`);
+    } finally {
+      await server?.stop();
+    }
+    save();
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+
+  process.stdout.write(`\n${formatTable(results.map(tableRow))}\n`);
+  process.stdout.write(
+    "\nlatency in ms; CPU in % of one core over the send window (srv = server, gen = load generator,\n" +
+      "gen thr = its busiest thread, other = the rest of the machine); peak MB = server peak RSS.\n",
+  );
+  if (failures.length) process.stdout.write(`\nfailed:\n  ${failures.join("\n  ")}\n`);
+  process.stdout.write(`\nresults saved to ${outFile}\n`);
+  process.exitCode = failures.length ? 1 : 0;
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,203 @@
+/**
+ * The servers the benchmark can start: papo itself and the baselines. Each is run as a child
+ * process on 127.0.0.1 (its pid is what /proc is read for), waited for until it accepts
+ * connections, and stopped with SIGTERM (SIGKILL after 3 s).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import type { ProtocolName } from "./protocols.ts";
+
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+export interface ServerDef {
+  name: string;
+  protocol: ProtocolName;
+  description: string;
+  /** argv; run with cwd = repo root */
+  command: string[];
+  /** "stdout": parse `... listening on HOST:PORT` from stdout; a number: fixed port from its config */
+  port: "stdout" | number;
+  /** a file that must exist (the Debian binary), with the hint to show when it does not */
+  requires?: { path: string; hint: string };
+}
+
+const tsxNode = ["node", "--import", "tsx"];
+
+export function serverDefs(papoArgs: string[] = []): Record<string, ServerDef> {
+  return {
+    papo: {
+      name: "papo",
+      protocol: "text",
+      description: "papo serve (text mode)",
+      command: [
+        ...tsxNode,
+        "src/cli.ts",
+        "serve",
+        "--port",
+        "0",
+        "--host",
+        "127.0.0.1",
+        "--log-level",
+        "warn",
+        ...papoArgs,
+      ],
+      port: "stdout",
+    },
+    ngircd: {
+      name: "ngircd",
+      protocol: "irc",
+      description: "ngIRCd 26 (Debian), bench/baselines/ngircd.conf",
+      command: ["sh", "bench/baselines/start-ngircd.sh"],
+      port: 16667,
+      requires: { path: "/usr/sbin/ngircd", hint: "apt-get install -y ngircd" },
+    },
+    inspircd: {
+      name: "inspircd",
+      protocol: "irc",
+      description: "InspIRCd 3 (Debian), bench/baselines/inspircd.conf",
+      command: ["sh", "bench/baselines/start-inspircd.sh"],
+      port: 16697,
+      requires: { path: "/usr/sbin/inspircd", hint: "apt-get install -y inspircd" },
+    },
+    seed: {
+      name: "seed",
+      protocol: "text",
+      description: "seed-style Python server: thread per client, sendall loop",
+      command: ["python3", "bench/baselines/seed_server.py", "--host", "127.0.0.1", "--port", "0"],
+      port: "stdout",
+    },
+    "raw-naive": {
+      name: "raw-naive",
+      protocol: "text",
+      description: "raw Node fan-out, one socket.write per recipient, Nagle on",
+      command: [...tsxNode, "bench/baselines/raw-fanout.ts", "--mode", "naive", "--port", "0"],
+      port: "stdout",
+    },
+    "raw-batched": {
+      name: "raw-batched",
+      protocol: "text",
+      description: "raw Node fan-out, one write per socket per tick, Nagle on",
+      command: [...tsxNode, "bench/baselines/raw-fanout.ts", "--mode", "batched", "--port", "0"],
+      port: "stdout",
+    },
+    "raw-batched-nodelay": {
+      name: "raw-batched-nodelay",
+      protocol: "text",
+      description: "raw Node fan-out, one write per socket per tick, TCP_NODELAY",
+      command: [...tsxNode, "bench/baselines/raw-fanout.ts", "--mode", "batched", "--nodelay", "--port", "0"],
+      port: "stdout",
+    },
+  };
+}
+
+export interface RunningServer {
+  def: ServerDef;
+  pid: number;
+  host: string;
+  port: number;
+  /** the last lines the server printed (stdout and stderr), for error reports */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.once("connect", () => done(true));
+    s.once("error", () => done(false));
+    s.setTimeout(1000, () => done(false));
+  });
+}
+
+/** `papo is listening on 127.0.0.1:PORT` (any language), `raw-fanout ... is listening on ...`, etc. */
+const LISTENING = /(127\.\d+\.\d+\.\d+):(\d+)/;
+
+export async function startServer(def: ServerDef, timeoutMs = 30_000): Promise<RunningServer> {
+  if (def.requires && !existsSync(def.requires.path)) {
+    throw new Error(`${def.name}: ${def.requires.path} is missing (${def.requires.hint})`);
+  }
+  const host = "127.0.0.1";
+  if (typeof def.port === "number" && (await canConnect(host, def.port))) {
+    throw new Error(`${def.name}: port ${def.port} is already in use (is another instance running?)`);
+  }
+  const child: ChildProcess = spawn(def.command[0]!, def.command.slice(1), {
+    cwd: REPO_ROOT,
+    // stdin stays an open pipe: papo reads operator commands from it and must not see EOF
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const tail: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) tail.push(line);
+    if (tail.length > 40) tail.splice(0, tail.length - 40);
+  };
+  let exited: string | null = null;
+  child.on("exit", (code, signal) => {
+    exited = `exited (code ${code}, signal ${signal})`;
+  });
+  child.stderr!.on("data", keep);
+  const portFromStdout = new Promise<number>((resolve) => {
+    let acc = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      keep(chunk);
+      if (def.port !== "stdout") return;
+      acc += chunk.toString("utf8");
+      const m = LISTENING.exec(acc);
+      if (m) {
+        acc = "";
+        resolve(Number(m[2]));
+      } else if (acc.length > 65536) acc = acc.slice(-1024);
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill("SIGTERM");
+    let t: NodeJS.Timeout | undefined;
+    const killed = await Promise.race([
+      gone.then(() => false),
+      new Promise<boolean>((r) => {
+        t = setTimeout(() => r(true), 3000);
+      }),
+    ]);
+    clearTimeout(t);
+    if (killed) {
+      child.kill("SIGKILL");
+      await gone;
+    }
+  };
+  const deadline = Date.now() + timeoutMs;
+  let port: number | null = null;
+  if (def.port === "stdout") {
+    let t: NodeJS.Timeout | undefined;
+    port = await Promise.race([
+      portFromStdout,
+      new Promise<null>((r) => {
+        t = setTimeout(() => r(null), timeoutMs);
+      }),
+      new Promise<null>((r) => child.once("exit", () => r(null))),
+    ]);
+    clearTimeout(t);
+  } else {
+    while (Date.now() < deadline && exited === null) {
+      if (await canConnect(host, def.port)) {
+        port = def.port;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  if (port === null || child.pid === undefined) {
+    await stop();
+    throw new Error(
+      `${def.name} did not start (${exited ?? "no listening port within the deadline"}):\n  ${tail.join("\n  ")}`,
+    );
+  }
+  return { def, pid: child.pid, host, port, output: () => tail.join("\n"), stop };
+}
