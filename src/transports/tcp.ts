@@ -3,18 +3,19 @@
  * Listeners are named functions wired in one place (STYLE: ws).
  */
 import net from "node:net";
+import tls from "node:tls";
 import type { Chat } from "../core/chat.ts";
 import { errorEvent, type ServerEvent } from "../core/events.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import type { ChatTexts } from "../i18n/types.ts";
 import { type FrameDecoded, FrameDecoder } from "../protocol/frame-decoder.ts";
 import { LEGACY_DISCONNECT } from "../protocol/input.ts";
-import { encodeJsonLine, parseRequest } from "../protocol/json.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
 import { sniff } from "../protocol/sniff.ts";
 import { renderEvent } from "../protocol/text-render.ts";
 import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
+import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import { FlushScheduler } from "./outbox.ts";
 
 export type Mode = "sniff" | "text" | "json" | "legacy";
@@ -31,11 +32,13 @@ const WELCOME_NAMES = 50;
 
 /**
  * Encoded bytes per event object: a broadcast is one object sent to many connections, so it is
- * encoded once per mode, not once per recipient (DESIGN: encode a broadcast once).
+ * encoded once per mode, not once per recipient (DESIGN: encode a broadcast once). The json
+ * encoding is shared with the WebSocket transport (json-shared.ts).
  */
-const jsonCache = new WeakMap<ServerEvent, Buffer>();
 const textCache = new WeakMap<ServerEvent, Buffer>();
 const EMPTY = Buffer.alloc(0);
+/** One ping object for every connection, so its json line is encoded once. */
+const PING: ServerEvent = { type: "ping" };
 
 export class TcpConnection implements SessionPort {
   readonly socket: net.Socket;
@@ -52,6 +55,14 @@ export class TcpConnection implements SessionPort {
   #overflowed = false;
   #closing = false;
   #gone = false;
+  /** When the unfinished line began (ms since the epoch), 0 when no line is started (A4). */
+  #lineSince = 0;
+  #lineTimer: NodeJS.Timeout | undefined;
+  /** When the last bytes arrived, and when the unanswered ping went out (0: none) (E28). */
+  #lastInput = Date.now();
+  #pingSentAt = 0;
+  #pingTimer: NodeJS.Timeout | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: net.Socket, opts: TcpOptions, flusher: FlushScheduler) {
     this.socket = socket;
@@ -99,7 +110,14 @@ export class TcpConnection implements SessionPort {
     const data = out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out, this.#outBytes);
     this.#out = [];
     this.#outBytes = 0;
-    this.socket.write(data);
+    try {
+      this.socket.write(data);
+    } catch (err) {
+      // E27: a socket that throws on write is dropped; the caller's loop (a broadcast's flush)
+      // goes on with the next connection.
+      this.#opts.chat.log("warn", "write_failed", { remote: this.remote, error: String(err) });
+      this.socket.destroy();
+    }
   }
 
   close(): void {
@@ -109,20 +127,25 @@ export class TcpConnection implements SessionPort {
     this.flush();
     this.socket.end();
     // A peer that never reads could hold the socket open: cut it after the grace period.
-    setTimeout(() => this.socket.destroy(), this.#opts.limits.shutdownGraceMs).unref();
+    this.#graceTimer = setTimeout(() => this.socket.destroy(), this.#opts.limits.shutdownGraceMs).unref();
   }
 
   /** Wires the socket's events; called once by the listener. */
   attach(): void {
     const socket = this.socket;
     socket.setNoDelay(true);
-    socket.setKeepAlive(true, 30_000);
+    // E28: the kernel probes a silent peer; a half-open connection ends in an error and a close.
+    socket.setKeepAlive(true, this.#opts.limits.keepAliveMs);
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("error", (err: NodeJS.ErrnoException) => {
       this.#opts.chat.log("debug", "socket_error", { remote: this.remote, code: err.code });
     });
     socket.on("close", () => {
       this.#gone = true;
+      // D24: no timer may keep a closed connection (and its buffers) alive.
+      clearTimeout(this.#lineTimer);
+      clearTimeout(this.#pingTimer);
+      clearTimeout(this.#graceTimer);
       this.#flusher.forget(this);
       this.#opts.chat.log("info", "disconnect", { remote: this.remote });
       this.session.lost("disconnected");
@@ -131,14 +154,7 @@ export class TcpConnection implements SessionPort {
   }
 
   #encode(event: ServerEvent): Buffer {
-    if (this.#mode === "json") {
-      let b = jsonCache.get(event);
-      if (!b) {
-        b = Buffer.from(encodeJsonLine(event));
-        jsonCache.set(event, b);
-      }
-      return b;
-    }
+    if (this.#mode === "json") return jsonLineBytes(event);
     // A private message reads differently for its sender and its target: not cached.
     if (event.type === "private") return this.#renderText(event);
     let b = textCache.get(event);
@@ -164,6 +180,7 @@ export class TcpConnection implements SessionPort {
 
   #onData(chunk: Buffer): void {
     if (this.#closing || this.#gone) return;
+    this.#lastInput = Date.now();
     if (this.#mode === "sniff") {
       const first = this.#sniffed.length ? Buffer.concat([this.#sniffed, chunk]) : chunk;
       const kind = sniff(first);
@@ -206,20 +223,83 @@ export class TcpConnection implements SessionPort {
           remote: this.remote,
           error: String((err as Error)?.stack ?? err),
         });
-        this.session.send(errorEvent("internal", {}));
+        try {
+          this.session.send(errorEvent("internal", {}));
+        } catch {
+          this.session.fail();
+        }
       }
     }
+    if (this.#opts.limits.lineTimeoutMs > 0) this.#trackLine(items.length > 0);
   }
+
+  /**
+   * ROBUSTNESS A4: a started line must end within `lineTimeoutMs` of its first byte, so a trickle
+   * cannot hold it open. Costs one property read when lines end with the chunk (the usual case).
+   */
+  #trackLine(finishedOne: boolean): void {
+    if (this.#closing || this.#gone || !(this.#decoder as LineDecoder | FrameDecoder).midLine) {
+      this.#lineSince = 0;
+      return;
+    }
+    if (finishedOne || this.#lineSince === 0) this.#lineSince = Date.now();
+    this.#lineTimer ??= setTimeout(this.#onLineTimer, this.#opts.limits.lineTimeoutMs).unref();
+  }
+
+  readonly #onLineTimer = (): void => {
+    this.#lineTimer = undefined;
+    if (this.#closing || this.#gone || this.#lineSince === 0) return;
+    const limit = this.#opts.limits.lineTimeoutMs;
+    const age = Date.now() - this.#lineSince;
+    if (age < limit) {
+      this.#lineTimer = setTimeout(this.#onLineTimer, limit - age).unref();
+      return;
+    }
+    // The fragment stays in the decoder and goes with it: it is never relayed.
+    this.#opts.chat.log("info", "idle_line_timeout", { remote: this.remote, name: this.session.name || undefined });
+    this.session.disconnect("idle_line_timeout");
+  };
+
+  /**
+   * ROBUSTNESS E28: json mode is pinged after `pingIntervalMs` without input; no input within
+   * `pingTimeoutMs` of the ping means a dead peer (the kernel's keepalive takes minutes).
+   */
+  #armPing(ms: number): void {
+    this.#pingTimer = setTimeout(this.#onPingTimer, ms).unref();
+  }
+
+  readonly #onPingTimer = (): void => {
+    this.#pingTimer = undefined;
+    if (this.#closing || this.#gone) return;
+    const { pingIntervalMs, pingTimeoutMs } = this.#opts.limits;
+    const now = Date.now();
+    if (this.#pingSentAt > 0 && this.#lastInput < this.#pingSentAt) {
+      const waited = now - this.#pingSentAt;
+      if (waited < pingTimeoutMs) return this.#armPing(pingTimeoutMs - waited);
+      this.#opts.chat.log("info", "ping_timeout", { remote: this.remote, name: this.session.name || undefined });
+      this.session.disconnect("ping_timeout");
+      return;
+    }
+    this.#pingSentAt = 0;
+    const idle = now - this.#lastInput;
+    if (idle < pingIntervalMs) return this.#armPing(pingIntervalMs - idle);
+    this.#pingSentAt = now;
+    this.send(PING);
+    this.#armPing(pingTimeoutMs);
+  };
 
   #handle(item: FrameDecoded): void {
     const session = this.session;
     switch (item.kind) {
       case "line":
         return this.#line(item.text);
+      // D21: a flood of bad lines must not become a flood of answers.
       case "too_long":
-        return session.send(errorEvent("line_too_long", { limit: item.limit }));
+        if (session.allowLine()) session.send(errorEvent("line_too_long", { limit: item.limit }));
+        return;
       case "invalid_utf8":
-        return session.send(errorEvent("invalid_utf8", {}));
+        if (session.allowLine()) session.send(errorEvent("invalid_utf8", {}));
+        return;
       case "overflow":
         return session.disconnect("line_overflow");
       case "bad_frame":
@@ -232,27 +312,15 @@ export class TcpConnection implements SessionPort {
     if (!this.#sawLine && text.trim().length > 0) {
       this.#sawLine = true;
       // The first line decides json mode (docs/protocol.md §1).
-      if (this.#mode === "text" && text.trimStart().startsWith("{")) this.#mode = "json";
+      if (this.#mode === "text" && text.trimStart().startsWith("{")) {
+        this.#mode = "json";
+        if (this.#opts.limits.pingIntervalMs > 0) this.#armPing(this.#opts.limits.pingIntervalMs);
+      }
     }
     if (this.#mode === "legacy" && text.trim() === LEGACY_DISCONNECT) return session.quit();
     if (this.#mode !== "json") return session.line(text);
-    if (text.trim().length === 0) return;
-    const parsed = parseRequest(text);
-    if (!parsed.ok) return session.send(errorEvent(parsed.code, {}));
-    const req = parsed.request;
-    switch (req.type) {
-      case "hello":
-        return session.greet();
-      case "name":
-        return session.nameRequest(req.name);
-      case "line":
-        if (!session.registered) return session.send(errorEvent("not_registered", {}));
-        return session.line(req.text);
-      case "ping":
-        return session.send({ type: "pong", ...("id" in req ? { id: req.id } : {}) });
-      case "pong":
-        return;
-    }
+    // One dispatcher for TCP json lines and WebSocket messages: one schema (docs/protocol.md §5).
+    handleJsonRequest(session, text);
   }
 }
 
@@ -264,6 +332,39 @@ export function createTcpServer(opts: TcpOptions): net.Server {
     const conn = new TcpConnection(socket, opts, flusher);
     opts.chat.log("info", "connect", { remote: conn.remote });
     conn.attach();
+  });
+  return server;
+}
+
+/**
+ * The same protocol over TLS, on its own port (docs/protocol.md §1): the server speaks first (the
+ * greeting), so TLS cannot be detected on the plain port without making `nc` users wait.
+ */
+export function createTlsServer(
+  opts: TcpOptions,
+  secure: { cert: string | Buffer; key: string | Buffer },
+): tls.Server {
+  const flusher = new FlushScheduler();
+  const server = tls.createServer({
+    cert: secure.cert,
+    key: secure.key,
+    minVersion: "TLSv1.2",
+    handshakeTimeout: opts.limits.tlsHandshakeTimeoutMs,
+  });
+  // Connections still in their handshake are not yet counted by the chat: the global cap is the
+  // backstop for them (the handshake timeout bounds how long each can wait).
+  if (opts.limits.maxConnections > 0) server.maxConnections = opts.limits.maxConnections;
+  server.on("secureConnection", function tlsServerOnConnection(socket: tls.TLSSocket) {
+    const conn = new TcpConnection(socket, opts, flusher);
+    opts.chat.log("info", "connect", { remote: conn.remote, tls: socket.getProtocol() ?? undefined });
+    conn.attach();
+  });
+  server.on("tlsClientError", function tlsServerOnClientError(err: NodeJS.ErrnoException, socket) {
+    opts.chat.log("debug", "tls_error", {
+      remote: formatAddress(socket.remoteAddress, socket.remotePort),
+      code: err.code ?? err.message,
+    });
+    socket.destroy();
   });
   return server;
 }
