@@ -3,6 +3,7 @@
  * `papo serve` and `papo connect`. Option errors and start failures are one line on stderr and a
  * non-zero exit, never a stack trace (S2).
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { catalogue, LANGS, parseLang, pickLang } from "./i18n/index.ts";
 import { lanAddresses } from "./server/addresses.ts";
@@ -13,12 +14,15 @@ import { startServer } from "./server/server.ts";
 import { VERSION } from "./server/version.ts";
 
 export const DEFAULT_PORT = 7777;
+/** Default port of the TLS chat listener (`--tls-cert` and `--tls-key` turn it on). */
+export const DEFAULT_TLS_PORT = 7778;
 
 const USAGE = `papo ${VERSION} — chat over TCP: nc/telnet, a terminal client, one room
 
 Usage:
   papo serve   [--host HOST] [--port PORT] [--lang en|pt-BR] [--hide-addresses]
                [--log-level debug|info|warn|error|silent] [--log-messages] [--limit NAME=VALUE ...]
+               [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--password PASSWORD]
   papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color]
 
 serve options:
@@ -28,6 +32,11 @@ serve options:
   --hide-addresses    do not show users' IP:port to others
   --log-level LEVEL   log verbosity on stderr (default info)
   --log-messages      also log message content (off by default)
+  --tls-cert FILE     PEM certificate (chain): also listen with TLS, same protocol
+  --tls-key FILE      PEM private key of that certificate
+  --tls-port PORT     TLS port (default ${DEFAULT_TLS_PORT}; 0 picks a free one)
+  --password PASSWORD ask every client for this password before the name
+                      (better: the PAPO_PASSWORD environment variable, not shown in ps)
   --limit NAME=VALUE  change a limit (see the README's operations section):
                       ${Object.keys(DEFAULT_LIMITS).join(", ")}
 `;
@@ -71,6 +80,10 @@ async function serve(args: string[]): Promise<number> {
         "log-level": { type: "string", default: "info" },
         "log-messages": { type: "boolean", default: false },
         limit: { type: "string", multiple: true, default: [] },
+        "tls-cert": { type: "string" },
+        "tls-key": { type: "string" },
+        "tls-port": { type: "string" },
+        password: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -98,8 +111,31 @@ async function serve(args: string[]): Promise<number> {
   }
   const lang = pickLang(values.lang);
   const t = catalogue(lang).server;
+  // Item 7: TLS needs both files; the port is checked like --port.
+  const certFile = values["tls-cert"];
+  const keyFile = values["tls-key"];
+  if ((certFile === undefined) !== (keyFile === undefined))
+    throw new UsageError("--tls-cert and --tls-key go together");
+  if (values["tls-port"] !== undefined && certFile === undefined)
+    throw new UsageError("--tls-port needs --tls-cert and --tls-key");
+  const tlsPort = values["tls-port"] === undefined ? DEFAULT_TLS_PORT : Number(values["tls-port"]);
+  if (!Number.isInteger(tlsPort) || tlsPort < 0 || tlsPort > 65535)
+    throw new UsageError(`bad TLS port "${values["tls-port"]}"`);
+  let tlsConfig: { cert: Buffer; key: Buffer; port: number } | undefined;
+  if (certFile !== undefined && keyFile !== undefined) {
+    const read = (option: string, file: string): Buffer => {
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        throw new UsageError(t.tlsFileError({ option, file, reason: e.code ?? e.message }));
+      }
+    };
+    tlsConfig = { cert: read("--tls-cert", certFile), key: read("--tls-key", keyFile), port: tlsPort };
+  }
+  // Item 8: the option wins over the environment; an empty value means no password.
+  const password = values.password ?? process.env.PAPO_PASSWORD ?? "";
   const log = createLogger(level);
-  const where = `${values.host ?? "*"}:${port}`;
   let server;
   try {
     server = await startServer(
@@ -110,11 +146,15 @@ async function serve(args: string[]): Promise<number> {
         hideAddresses: values["hide-addresses"] ?? false,
         logMessages: values["log-messages"] ?? false,
         limits,
+        ...(password ? { password } : {}),
+        ...(tlsConfig ? { tls: tlsConfig } : {}),
       },
       log,
     );
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
+    const e = err as NodeJS.ErrnoException & { port?: number };
+    // The TLS listener may be the one that failed: name the port the error names.
+    const where = `${values.host ?? "*"}:${e.port ?? port}`;
     const reason =
       e.code === "EADDRINUSE"
         ? t.portInUse({ address: where })
@@ -130,6 +170,10 @@ async function serve(args: string[]): Promise<number> {
   process.stdout.write(
     `${t.listening({ address: `${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${bound.port}` })}\n`,
   );
+  if (server.tlsAddress)
+    process.stdout.write(
+      `${t.listeningTls({ address: `${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${server.tlsAddress.port}` })}\n`,
+    );
   if (values.host === undefined || values.host === "0.0.0.0" || values.host === "::") {
     const lan = lanAddresses();
     if (lan.length) {

@@ -24,7 +24,9 @@ export async function startTestServer(
     hideAddresses: false,
     logMessages: false,
     ...rest,
-    limits: { ...DEFAULT_LIMITS, ...limits },
+    // Functional tests send bursts of lines on purpose: flood control (tested in
+    // robustness.test.ts) is relaxed here unless a test sets it.
+    limits: { ...DEFAULT_LIMITS, floodBurst: 10_000, renameBurst: 10_000, ...limits },
   } as ServeConfig;
   const server = await startServer(config, (level, event, fields) => {
     logs.push(`${level} ${event} ${JSON.stringify(fields ?? {})}`);

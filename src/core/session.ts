@@ -2,6 +2,7 @@
  * One connection's life in the room: asking for a name, chatting, leaving exactly once.
  */
 
+import { createHash, timingSafeEqual } from "node:crypto";
 import { type Input, parseInput } from "../protocol/input.ts";
 import type { Chat } from "./chat.ts";
 import { COMMAND_INFO, findCommand, PRIVATE_USAGE } from "./commands.ts";
@@ -13,6 +14,7 @@ import {
   type ServerEvent,
   type UserInfo,
 } from "./events.ts";
+import { FloodGate } from "./flood.ts";
 import { canonicalName, checkName } from "./nickname.ts";
 import { sanitizeText } from "./sanitize.ts";
 
@@ -27,19 +29,27 @@ export interface SessionPort {
   close(): void;
 }
 
-type State = "naming" | "active" | "closed";
+/**
+ * `password`: waiting for the server password (item 8); `checking`: a wrong one was given, the
+ * answer is being delayed; `naming`: waiting for a name; `active`: in the room.
+ */
+type State = "password" | "checking" | "naming" | "active" | "closed";
 
 export class Session {
   readonly chat: Chat;
   readonly port: SessionPort;
-  #state: State = "naming";
+  #state: State;
   #name = "";
   #canonical = "";
   #deadline: NodeJS.Timeout | undefined;
+  #passwordTimer: NodeJS.Timeout | undefined;
+  readonly #flood: FloodGate | undefined;
 
   constructor(chat: Chat, port: SessionPort) {
     this.chat = chat;
     this.port = port;
+    this.#state = chat.options.password ? "password" : "naming";
+    if (chat.options.flood) this.#flood = new FloodGate(chat.options.flood);
   }
 
   get name(): string {
@@ -71,40 +81,99 @@ export class Session {
     if (this.#state !== "closed") this.port.send(event);
   }
 
-  /** Greets and asks for a name (S5); starts the absolute registration deadline (ROBUSTNESS A3). */
+  /**
+   * Admits the connection (ROBUSTNESS D23: one `bye` line and close when over a connection
+   * limit), greets and asks for the password or a name (S5), and starts the absolute registration
+   * deadline: a timer set once, which no traffic can extend (ROBUSTNESS A3).
+   */
   start(): void {
+    const refused = this.chat.admit(this);
+    if (refused) {
+      this.chat.log("info", "refused", { remote: this.port.remote, reason: refused });
+      return this.disconnect(refused);
+    }
     this.greet();
     const ms = this.chat.options.registrationTimeoutMs;
     if (ms > 0) {
       this.#deadline = setTimeout(() => {
-        if (this.#state === "naming") this.disconnect("registration_timeout");
+        if (this.#state === "naming" || this.#state === "password") this.disconnect("registration_timeout");
       }, ms);
       this.#deadline.unref();
     }
   }
 
-  /** Sends `hello` and, while unregistered, the name prompt (again after a json `hello`). */
+  /** Sends `hello` and, while unregistered, the password or name prompt (again after a json `hello`). */
   greet(): void {
     this.send({ type: "hello", protocol: 1, server: this.chat.options.server, online: this.chat.online });
     if (this.#state === "naming") this.send({ type: "prompt", need: "name" });
+    else if (this.#state === "password") this.send({ type: "prompt", need: "password" });
   }
 
   /** A line the user typed (text and legacy modes, json `line`). */
   line(text: string): void {
-    if (this.#state === "closed") return;
+    if (this.#state === "closed" || this.#state === "checking") return;
     const input = parseInput(text);
-    if (this.#state === "naming") {
-      if (input.kind === "empty") return;
-      if (input.kind === "command" && findCommand(input.name)?.name === "quit") return this.quit();
-      return this.register(text.trim());
-    }
+    if (input.kind === "empty") return;
+    const quit = input.kind === "command" && findCommand(input.name)?.name === "quit";
+    // D21: every line but /quit spends a flood token, whatever it is (names, commands, messages).
+    if (!quit && !this.allowLine()) return;
+    if (this.#state === "password") return quit ? this.quit() : this.#checkPassword(text);
+    if (this.#state === "naming") return quit ? this.quit() : this.register(text.trim());
     this.#dispatch(input);
   }
 
   /** A json `name`: registration while naming, a rename once registered. */
   nameRequest(name: string): void {
-    if (this.#state === "naming") this.register(name);
+    if (this.#state === "closed" || this.#state === "checking") return;
+    if (!this.allowLine()) return;
+    if (this.#state === "password") this.send({ type: "prompt", need: "password" });
+    else if (this.#state === "naming") this.register(name);
     else if (this.#state === "active") this.rename(name);
+  }
+
+  /** A json `password` (docs/protocol.md §5); ignored unless the server is asking for one. */
+  passwordRequest(password: string): void {
+    if (this.#state !== "password") return;
+    if (!this.allowLine()) return;
+    this.#checkPassword(password);
+  }
+
+  /**
+   * Item 8: the right password moves on to the name; a wrong one is answered with one `bye
+   * bad_password` after `passwordDelayMs` (input is ignored meanwhile), so guessing is slow.
+   */
+  #checkPassword(given: string): void {
+    if (samePassword(given.trim(), (this.chat.options.password ?? "").trim())) {
+      this.#state = "naming";
+      this.send({ type: "prompt", need: "name" });
+      return;
+    }
+    this.#state = "checking";
+    this.chat.log("warn", "bad_password", { remote: this.port.remote });
+    this.#passwordTimer = setTimeout(
+      () => this.disconnect("bad_password"),
+      this.chat.options.passwordDelayMs ?? 2000,
+    );
+    this.#passwordTimer.unref();
+  }
+
+  /**
+   * Flood control (ROBUSTNESS D21, D22): spends a token for one line; false when the line must be
+   * dropped (the sender has been told once, or disconnected as a repeat offender). Transports call
+   * it for lines they drop themselves (too long, invalid UTF-8, bad JSON) before answering them.
+   */
+  allowLine(): boolean {
+    if (!this.#flood) return true;
+    const verdict = this.#flood.line();
+    if (verdict.kind === "ok") return true;
+    if (verdict.kind === "kick") {
+      this.chat.log("warn", "flood", { remote: this.port.remote, name: this.#name || undefined });
+      this.disconnect("flood");
+    } else if (verdict.notify) {
+      // One notice per burst of refused lines, to the sender only: no notice flood back at them.
+      this.send(errorEvent("flood", { retryMs: verdict.retryMs }));
+    }
+    return false;
   }
 
   register(raw: string): void {
@@ -124,6 +193,7 @@ export class Session {
     this.#name = check.name;
     this.#canonical = check.canonical;
     clearTimeout(this.#deadline);
+    this.chat.admitted(this);
     const at = Date.now();
     this.chat.log("info", "join", { name: this.#name, remote: this.port.remote });
     // S6: the joiner sees their own address and who is online; everyone else is told.
@@ -179,7 +249,7 @@ export class Session {
     if (this.chat.options.logMessages)
       this.chat.log("info", "private", { from: this.#name, to: target.name, text });
     const event: ServerEvent = { type: "private", from: this.#name, to: target.name, text, at: Date.now() };
-    target.send(event);
+    this.chat.deliver(target, event);
     this.send(event);
   }
 
@@ -193,8 +263,12 @@ export class Session {
     const check = checkName(raw.trim(), this.chat.options);
     if (!check.ok) return this.send(errorEvent("name_invalid", { reason: check.reason }));
     if (check.name === this.#name) return;
+    // C20: name changes have their own, slower bucket, so others never see a flood of notices.
+    const wait = this.#flood?.renameWait() ?? 0;
+    if (wait > 0) return this.send(errorEvent("flood", { retryMs: wait }));
     if (!this.chat.claim(check.canonical, this))
       return this.send(errorEvent("name_taken", { name: check.name }));
+    this.#flood?.renamed();
     if (check.canonical !== this.#canonical) this.chat.release(this.#canonical, this);
     const from = this.#name;
     this.#name = check.name;
@@ -233,12 +307,23 @@ export class Session {
     this.#leave(reason);
   }
 
+  /** Sending to this session threw (ROBUSTNESS E27): it leaves, and its connection is cut. */
+  fail(): void {
+    this.#leave("error");
+    try {
+      this.port.close();
+    } catch {
+      // The port is already broken; the session is gone either way.
+    }
+  }
+
   /** Leaves exactly once, whatever the path; frees the name at once (S10, ROBUSTNESS C19). */
   #leave(reason: LeaveReason, text?: string, why?: string, tell = true): void {
     if (this.#state === "closed") return;
     const wasActive = this.#state === "active";
     this.#state = "closed";
     clearTimeout(this.#deadline);
+    clearTimeout(this.#passwordTimer);
     this.chat.forget(this);
     if (!wasActive) return;
     this.chat.release(this.#canonical, this);
@@ -252,4 +337,11 @@ export class Session {
         at: Date.now(),
       });
   }
+}
+
+/** Compares passwords in constant time (digests first, so lengths do not leak either). */
+function samePassword(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
 }

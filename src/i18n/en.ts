@@ -93,6 +93,8 @@ export const en: Catalogue = {
   },
   server: {
     listening: ({ address }) => `papo is listening on ${address}`,
+    listeningTls: ({ address }) => `papo is listening with TLS on ${address} (papo connect --tls)`,
+    tlsFileError: ({ option, file, reason }) => `cannot read ${option} ${file}: ${reason}`,
     joinHint: "Others on your network can join with:",
     joinWith: ({ host, port }) => `  papo connect ${host}:${port}    or    nc ${host} ${port}`,
     startFailed: ({ reason }) => `papo could not start: ${reason}`,

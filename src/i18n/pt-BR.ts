@@ -92,6 +92,8 @@ export const ptBR: Catalogue = {
   },
   server: {
     listening: ({ address }) => `papo está escutando em ${address}`,
+    listeningTls: ({ address }) => `papo está escutando com TLS em ${address} (papo connect --tls)`,
+    tlsFileError: ({ option, file, reason }) => `não foi possível ler ${option} ${file}: ${reason}`,
     joinHint: "Outras pessoas na sua rede podem entrar com:",
     joinWith: ({ host, port }) => `  papo connect ${host}:${port}    ou    nc ${host} ${port}`,
     startFailed: ({ reason }) => `papo não pôde iniciar: ${reason}`,

@@ -45,6 +45,8 @@ export interface ChatTexts {
 /** The texts of the server process: startup, errors, operator console. */
 export interface ServerTexts {
   listening(p: { address: string }): string;
+  listeningTls(p: { address: string }): string;
+  tlsFileError(p: { option: string; file: string; reason: string }): string;
   joinHint: string;
   joinWith(p: { host: string; port: number }): string;
   startFailed(p: { reason: string }): string;

@@ -6,6 +6,7 @@ import type { ServerEvent } from "../core/events.ts";
 export type ClientRequest =
   | { type: "hello"; protocol: number }
   | { type: "name"; name: string }
+  | { type: "password"; password: string }
   | { type: "line"; text: string }
   | { type: "ping"; id?: unknown }
   | { type: "pong"; id?: unknown };
@@ -34,6 +35,10 @@ export function parseRequest(line: string): ParsedRequest {
       return typeof v.name === "string" ? { ok: true, request: { type: "name", name: v.name } } : bad();
     case "line":
       return typeof v.text === "string" ? { ok: true, request: { type: "line", text: v.text } } : bad();
+    case "password":
+      return typeof v.password === "string"
+        ? { ok: true, request: { type: "password", password: v.password } }
+        : bad();
     case "ping":
     case "pong":
       return { ok: true, request: { type: v.type, ...("id" in v ? { id: v.id } : {}) } };

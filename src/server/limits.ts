@@ -1,3 +1,6 @@
+import type { AdmissionLimits } from "../core/admission.ts";
+import type { FloodLimits } from "../core/flood.ts";
+
 /**
  * Every limit papo enforces, with its unit and default, in one place (DESIGN: limits are options).
  * `papo serve --limit NAME=VALUE` overrides any of them; the README's operations section lists them.
@@ -15,6 +18,57 @@ export interface Limits {
   maxSendQueueBytes: number;
   /** Milliseconds to flush and close connections on shutdown before they are cut. */
   shutdownGraceMs: number;
+  /**
+   * Milliseconds a started line (or legacy frame) may take to be finished, counted from its first
+   * byte (a trickle does not extend it). Over it: `bye idle_line_timeout`; the fragment is never
+   * relayed (ROBUSTNESS A4). 0 disables.
+   */
+  lineTimeoutMs: number;
+  /** Milliseconds of TCP silence before the kernel starts keepalive probes (ROBUSTNESS E28). */
+  keepAliveMs: number;
+  /**
+   * Milliseconds without input after which a json-mode connection is sent `{"type":"ping"}`
+   * (ROBUSTNESS E28: dead peers). 0 disables.
+   */
+  pingIntervalMs: number;
+  /** Milliseconds to wait for any input after a ping. Over it: `bye ping_timeout`, name freed. */
+  pingTimeoutMs: number;
+  /**
+   * Lines a connection may send at once before flood control starts refusing (token bucket size).
+   * Every line counts (messages, private messages, commands, names) except `/quit`. Refused lines
+   * get one `error flood` per burst, to the sender only (ROBUSTNESS D21, D22).
+   */
+  floodBurst: number;
+  /** Milliseconds per line after the burst: the steady rate is 1000 / this lines per second. */
+  floodIntervalMs: number;
+  /**
+   * Refused lines (less one forgiven per `floodIntervalMs`) before a flooder is disconnected with
+   * `bye flood`. 0 never disconnects.
+   */
+  floodKickLines: number;
+  /** Name changes a user may make at once (ROBUSTNESS C20: no notice flood for others). */
+  renameBurst: number;
+  /** Milliseconds per name change after the rename burst. Over it: `error flood`. */
+  renameIntervalMs: number;
+  /** Open connections in all, registered or not, every listener. Over it: `bye server_full`. 0: no cap. */
+  maxConnections: number;
+  /** Open connections from one address (IPv6: one /64). Over it: `bye too_many_connections`. 0: no cap. */
+  maxConnectionsPerAddress: number;
+  /** Connections from one address that have not chosen a name yet. Over it: `bye too_many_connections`. 0: no cap. */
+  maxUnregisteredPerAddress: number;
+  /** New connections one address may open at once (token bucket size). Over it: `bye connect_rate`. 0: no limit. */
+  connectBurst: number;
+  /** Milliseconds per new connection from one address after the burst. */
+  connectIntervalMs: number;
+  /**
+   * 1: loopback clients (127.0.0.0/8, ::1) are exempt from the per-address limits and the connect
+   * rate (a local proxy or load test shares one address); 0: they are limited like anyone.
+   */
+  exemptLoopback: number;
+  /** Milliseconds before a wrong password is answered (`bye bad_password`), against guessing. */
+  passwordDelayMs: number;
+  /** Milliseconds a TLS client may take to finish its handshake. */
+  tlsHandshakeTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -25,7 +79,54 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   // A json welcome lists everyone (~50 bytes a user), so the cap must hold a large room's list.
   maxSendQueueBytes: 1024 * 1024,
   shutdownGraceMs: 2000,
+  // Long enough for a human in a character-at-a-time telnet to finish typing.
+  lineTimeoutMs: 120_000,
+  keepAliveMs: 30_000,
+  pingIntervalMs: 60_000,
+  pingTimeoutMs: 30_000,
+  // ergo allows a burst of 5 then 2/s; 8 lets a short paste through whole.
+  floodBurst: 8,
+  floodIntervalMs: 500,
+  // A 1000-line paste is refused but not punished; a bot flooding at 100 lines/s goes in ~20 s.
+  floodKickLines: 2000,
+  renameBurst: 3,
+  renameIntervalMs: 10_000,
+  maxConnections: 10_000,
+  // A class behind one NAT shares an address: ergo allows 16, we allow a school room.
+  maxConnectionsPerAddress: 32,
+  maxUnregisteredPerAddress: 8,
+  connectBurst: 20,
+  connectIntervalMs: 1000,
+  exemptLoopback: 1,
+  passwordDelayMs: 2000,
+  tlsHandshakeTimeoutMs: 10_000,
 };
+
+/** The limits the transport-agnostic core enforces, as `ChatOptions` fields (flood, admission, password). */
+export function coreLimits(l: Readonly<Limits>): {
+  flood: FloodLimits;
+  admission: AdmissionLimits;
+  passwordDelayMs: number;
+} {
+  return {
+    flood: {
+      floodBurst: l.floodBurst,
+      floodIntervalMs: l.floodIntervalMs,
+      floodKickLines: l.floodKickLines,
+      renameBurst: l.renameBurst,
+      renameIntervalMs: l.renameIntervalMs,
+    },
+    admission: {
+      maxConnections: l.maxConnections,
+      maxConnectionsPerAddress: l.maxConnectionsPerAddress,
+      maxUnregisteredPerAddress: l.maxUnregisteredPerAddress,
+      connectBurst: l.connectBurst,
+      connectIntervalMs: l.connectIntervalMs,
+      exemptLoopback: l.exemptLoopback,
+    },
+    passwordDelayMs: l.passwordDelayMs,
+  };
+}
 
 /** Parses `NAME=VALUE` overrides; throws an Error naming the problem. */
 export function parseLimitOverrides(

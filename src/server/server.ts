@@ -2,10 +2,11 @@
  * Composition: the chat core, its listeners, and an orderly shutdown (S11, ROBUSTNESS F29).
  */
 import type net from "node:net";
+import type tls from "node:tls";
 import { Chat, type LogFn } from "../core/chat.ts";
 import { catalogue, type Lang } from "../i18n/index.ts";
-import { createTcpServer } from "../transports/tcp.ts";
-import type { Limits } from "./limits.ts";
+import { createTcpServer, createTlsServer } from "../transports/tcp.ts";
+import { coreLimits, type Limits } from "./limits.ts";
 import { VERSION } from "./version.ts";
 
 export interface ServeConfig {
@@ -17,6 +18,21 @@ export interface ServeConfig {
   hideAddresses: boolean;
   logMessages: boolean;
   limits: Limits;
+  /** Server password (`--password` / `PAPO_PASSWORD`); unset or empty: none asked. */
+  password?: string;
+  /**
+   * TLS (`--tls-cert`, `--tls-key`): the same protocol on its own port. The certificate is here for
+   * every listener that wants it (HTTPS/WSS too).
+   */
+  tls?: TlsConfig;
+}
+
+/** A certificate chain and key (PEM), and the port of the TLS chat listener. */
+export interface TlsConfig {
+  cert: string | Buffer;
+  key: string | Buffer;
+  /** TLS chat port (default 7778; 0 picks a free one). */
+  port: number;
 }
 
 export interface RunningServer {
@@ -24,6 +40,9 @@ export interface RunningServer {
   readonly tcp: net.Server;
   /** The bound TCP address. */
   readonly address: net.AddressInfo;
+  /** The TLS chat listener and its address, when TLS is configured. */
+  readonly tlsServer?: tls.Server;
+  readonly tlsAddress?: net.AddressInfo;
   /** Tells every client (with the reason), closes them within the grace period, stops listening. */
   close(reason?: string): Promise<void>;
 }
@@ -37,20 +56,34 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
       maxNameLength: config.limits.maxNameLength,
       registrationTimeoutMs: config.limits.registrationTimeoutMs,
       logMessages: config.logMessages,
+      ...(config.password ? { password: config.password } : {}),
+      ...coreLimits(config.limits),
     },
     log,
   );
   const texts = catalogue(config.lang).chat;
   const tcp = createTcpServer({ chat, limits: config.limits, texts });
   await listen(tcp, config.port, config.host);
+  let secure: tls.Server | undefined;
+  if (config.tls) {
+    secure = createTlsServer({ chat, limits: config.limits, texts }, config.tls);
+    try {
+      await listen(secure, config.tls.port, config.host);
+    } catch (err) {
+      tcp.close();
+      throw err;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     chat,
     tcp,
     address: tcp.address() as net.AddressInfo,
+    ...(secure ? { tlsServer: secure, tlsAddress: secure.address() as net.AddressInfo } : {}),
     close(reason?: string) {
       closing ??= new Promise<void>((resolve) => {
         tcp.close(() => resolve());
+        secure?.close();
         chat.shutdown(reason);
         // Sockets that do not finish closing within the grace period are cut by their connection;
         // this is the backstop so close() always settles.

@@ -37,6 +37,13 @@ const WELCOME_NAMES = 50;
  */
 const textCache = new WeakMap<ServerEvent, Buffer>();
 const EMPTY = Buffer.alloc(0);
+/**
+ * Bytes queued in one turn for one connection before they are written at once rather than at the
+ * end of the turn. Without it a burst (many senders in one turn) would pile up here, count
+ * against the send-queue cap and drop a reader that is not slow at all (ROBUSTNESS E25: only the
+ * kernel refusing our bytes makes a reader slow).
+ */
+const FLUSH_AT_BYTES = 64 * 1024;
 /** One ping object for every connection, so its json line is encoded once. */
 const PING: ServerEvent = { type: "ping" };
 
@@ -101,7 +108,8 @@ export class TcpConnection implements SessionPort {
     }
     this.#out.push(bytes);
     this.#outBytes += bytes.length;
-    this.#flusher.mark(this);
+    if (this.#outBytes >= FLUSH_AT_BYTES) this.flush();
+    else this.#flusher.mark(this);
   }
 
   flush(): void {
@@ -256,7 +264,10 @@ export class TcpConnection implements SessionPort {
       return;
     }
     // The fragment stays in the decoder and goes with it: it is never relayed.
-    this.#opts.chat.log("info", "idle_line_timeout", { remote: this.remote, name: this.session.name || undefined });
+    this.#opts.chat.log("info", "idle_line_timeout", {
+      remote: this.remote,
+      name: this.session.name || undefined,
+    });
     this.session.disconnect("idle_line_timeout");
   };
 
@@ -276,7 +287,10 @@ export class TcpConnection implements SessionPort {
     if (this.#pingSentAt > 0 && this.#lastInput < this.#pingSentAt) {
       const waited = now - this.#pingSentAt;
       if (waited < pingTimeoutMs) return this.#armPing(pingTimeoutMs - waited);
-      this.#opts.chat.log("info", "ping_timeout", { remote: this.remote, name: this.session.name || undefined });
+      this.#opts.chat.log("info", "ping_timeout", {
+        remote: this.remote,
+        name: this.session.name || undefined,
+      });
       this.session.disconnect("ping_timeout");
       return;
     }
