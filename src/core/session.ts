@@ -217,7 +217,9 @@ export class Session {
         return this.whisper(input.to, input.text);
       case "command": {
         const command = findCommand(input.name);
-        if (!command) return this.send(errorEvent("unknown_command", { command: `/${input.name}` }));
+        // B11: the command is echoed back to its sender, so it is made terminal-safe like the rest.
+        if (!command)
+          return this.send(errorEvent("unknown_command", { command: sanitizeText(`/${input.name}`) }));
         if (command.needsArgs && input.args.length === 0)
           return this.send(errorEvent("usage", { command: command.name, usage: command.usage }));
         return command.run(this, input.args);
