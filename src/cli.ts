@@ -6,12 +6,15 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { catalogue, LANGS, parseLang, pickLang } from "./i18n/index.ts";
+import { webCatalogue } from "./i18n/web.ts";
 import { lanAddresses } from "./server/addresses.ts";
 import { startConsole } from "./server/console.ts";
+import { DEFAULT_HTTP_PORT } from "./server/http.ts";
 import { DEFAULT_LIMITS, parseLimitOverrides } from "./server/limits.ts";
 import { createLogger, LOG_LEVELS, type LogSetting } from "./server/log.ts";
-import { startServer } from "./server/server.ts";
+import { type ServeConfig, startServer } from "./server/server.ts";
 import { VERSION } from "./server/version.ts";
+import { normalizeOrigin } from "./transports/websocket.ts";
 
 export const DEFAULT_PORT = 7777;
 /** Default port of the TLS chat listener (`--tls-cert` and `--tls-key` turn it on). */
@@ -23,6 +26,7 @@ Usage:
   papo serve   [--host HOST] [--port PORT] [--lang en|pt-BR] [--hide-addresses]
                [--log-level debug|info|warn|error|silent] [--log-messages] [--limit NAME=VALUE ...]
                [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--password PASSWORD]
+               [--http-port PORT | --no-http] [--allow-origin ORIGIN ...]
   papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color]
 
 serve options:
@@ -37,6 +41,11 @@ serve options:
   --tls-port PORT     TLS port (default ${DEFAULT_TLS_PORT}; 0 picks a free one)
   --password PASSWORD ask every client for this password before the name
                       (better: the PAPO_PASSWORD environment variable, not shown in ps)
+  --http-port PORT    web app and WebSocket (/ws) port (default ${DEFAULT_HTTP_PORT}; 0 picks a free one;
+                      HTTPS and WSS when --tls-cert is given)
+  --no-http           do not serve the web app
+  --allow-origin ORIGIN  also accept WebSocket connections from pages on ORIGIN
+                      (e.g. https://chat.example.org; repeatable; default: same origin only)
   --limit NAME=VALUE  change a limit (see the README's operations section):
                       ${Object.keys(DEFAULT_LIMITS).join(", ")}
 `;
@@ -84,6 +93,9 @@ async function serve(args: string[]): Promise<number> {
         "tls-key": { type: "string" },
         "tls-port": { type: "string" },
         password: { type: "string" },
+        "http-port": { type: "string" },
+        "no-http": { type: "boolean", default: false },
+        "allow-origin": { type: "string", multiple: true, default: [] },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -133,24 +145,48 @@ async function serve(args: string[]): Promise<number> {
     };
     tlsConfig = { cert: read("--tls-cert", certFile), key: read("--tls-key", keyFile), port: tlsPort };
   }
+  // Issue 3: the web app's port, or none.
+  if (values["no-http"] && values["http-port"] !== undefined)
+    throw new UsageError("--http-port and --no-http contradict each other");
+  const httpPort = values["http-port"] === undefined ? DEFAULT_HTTP_PORT : Number(values["http-port"]);
+  if (!Number.isInteger(httpPort) || httpPort < 0 || httpPort > 65535)
+    throw new UsageError(`bad HTTP port "${values["http-port"]}"`);
+  const allowOrigins: string[] = [];
+  for (const o of values["allow-origin"] ?? []) {
+    const origin = normalizeOrigin(o);
+    if (!origin) throw new UsageError(`bad --allow-origin "${o}" (expected like https://host:port)`);
+    allowOrigins.push(origin);
+  }
   // Item 8: the option wins over the environment; an empty value means no password.
   const password = values.password ?? process.env.PAPO_PASSWORD ?? "";
   const log = createLogger(level);
   let server;
+  const config: ServeConfig = {
+    host: values.host,
+    port,
+    lang,
+    hideAddresses: values["hide-addresses"] ?? false,
+    logMessages: values["log-messages"] ?? false,
+    limits,
+    ...(password ? { password } : {}),
+    ...(tlsConfig ? { tls: tlsConfig } : {}),
+    ...(values["no-http"] ? {} : { httpPort, allowOrigins }),
+  };
   try {
-    server = await startServer(
-      {
-        host: values.host,
-        port,
-        lang,
-        hideAddresses: values["hide-addresses"] ?? false,
-        logMessages: values["log-messages"] ?? false,
-        limits,
-        ...(password ? { password } : {}),
-        ...(tlsConfig ? { tls: tlsConfig } : {}),
-      },
-      log,
-    );
+    server = await startServer(config, log).catch((err: NodeJS.ErrnoException & { listener?: string }) => {
+      // The default web port is taken (another papo on this machine?): the chat still starts,
+      // without the web app, and says so. A port the operator chose must work or stop the start.
+      if (err.listener !== "http" || values["http-port"] !== undefined) throw err;
+      const address = `${values.host ?? "*"}:${httpPort}`;
+      const reason =
+        err.code === "EADDRINUSE"
+          ? t.portInUse({ address })
+          : err.code === "EACCES"
+            ? t.permissionDenied({ address })
+            : err.message;
+      process.stderr.write(`${webCatalogue(lang).serve.webUnavailable({ reason })}\n`);
+      return startServer({ ...config, httpPort: undefined }, log);
+    });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { port?: number };
     // The TLS listener may be the one that failed: name the port the error names.
@@ -174,11 +210,21 @@ async function serve(args: string[]): Promise<number> {
     process.stdout.write(
       `${t.listeningTls({ address: `${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${server.tlsAddress.port}` })}\n`,
     );
+  const web = webCatalogue(lang).serve;
+  const webUrl = (host: string) =>
+    `${tlsConfig ? "https" : "http"}://${host.includes(":") && !host.startsWith("[") ? `[${host}]` : host}:${server.httpAddress?.port}/`;
+  if (server.httpAddress)
+    process.stdout.write(
+      `${web.webListening({ url: webUrl(values.host === undefined || shownHost === "0.0.0.0" || shownHost === "::" ? "localhost" : shownHost) })}\n`,
+    );
   if (values.host === undefined || values.host === "0.0.0.0" || values.host === "::") {
     const lan = lanAddresses();
     if (lan.length) {
       process.stdout.write(`${t.joinHint}\n`);
-      for (const host of lan) process.stdout.write(`${t.joinWith({ host, port: bound.port })}\n`);
+      for (const host of lan) {
+        process.stdout.write(`${t.joinWith({ host, port: bound.port })}\n`);
+        if (server.httpAddress) process.stdout.write(`${web.webJoinWith({ url: webUrl(host) })}\n`);
+      }
     }
   }
   process.stdout.write(`${t.consoleReady}\n`);

@@ -1,11 +1,13 @@
 /**
  * Composition: the chat core, its listeners, and an orderly shutdown (S11, ROBUSTNESS F29).
  */
+import type http from "node:http";
 import type net from "node:net";
 import type tls from "node:tls";
 import { Chat, type LogFn } from "../core/chat.ts";
 import { catalogue, type Lang } from "../i18n/index.ts";
 import { createTcpServer, createTlsServer } from "../transports/tcp.ts";
+import { startWebServer, type WebServer } from "./http.ts";
 import { coreLimits, type Limits } from "./limits.ts";
 import { VERSION } from "./version.ts";
 
@@ -25,6 +27,17 @@ export interface ServeConfig {
    * every listener that wants it (HTTPS/WSS too).
    */
   tls?: TlsConfig;
+  /**
+   * HTTP port of the web app and its WebSocket endpoint (`/ws`); 0 picks a free one; unset: no
+   * HTTP listener (the CLI's default is 7780). With `tls` it serves HTTPS and WSS.
+   */
+  httpPort?: number;
+  /** Origins allowed to open the WebSocket besides the page's own (`--allow-origin`). */
+  allowOrigins?: string[];
+  /** Directory of the built web app (default: the package's `web-dist/`). */
+  webRoot?: string;
+  /** Milliseconds between WebSocket heartbeat pings (default: `limits.pingTimeoutMs`, 30 000). */
+  heartbeatMs?: number;
 }
 
 /** A certificate chain and key (PEM), and the port of the TLS chat listener. */
@@ -43,6 +56,9 @@ export interface RunningServer {
   /** The TLS chat listener and its address, when TLS is configured. */
   readonly tlsServer?: tls.Server;
   readonly tlsAddress?: net.AddressInfo;
+  /** The web app's HTTP(S) listener and its address, unless HTTP is off. */
+  readonly http?: http.Server;
+  readonly httpAddress?: net.AddressInfo;
   /** Tells every client (with the reason), closes them within the grace period, stops listening. */
   close(reason?: string): Promise<void>;
 }
@@ -74,15 +90,42 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
       throw err;
     }
   }
+  let web: WebServer | undefined;
+  if (config.httpPort !== undefined) {
+    try {
+      web = await startWebServer({
+        chat,
+        limits: config.limits,
+        log,
+        port: config.httpPort,
+        ...(config.host !== undefined ? { host: config.host } : {}),
+        ...(config.webRoot !== undefined ? { webRoot: config.webRoot } : {}),
+        ...(config.allowOrigins ? { allowOrigins: config.allowOrigins } : {}),
+        ...(config.heartbeatMs !== undefined ? { heartbeatMs: config.heartbeatMs } : {}),
+        ...(config.tls ? { tls: config.tls } : {}),
+      });
+    } catch (err) {
+      tcp.close();
+      secure?.close();
+      throw err;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     chat,
     tcp,
     address: tcp.address() as net.AddressInfo,
     ...(secure ? { tlsServer: secure, tlsAddress: secure.address() as net.AddressInfo } : {}),
+    ...(web ? { http: web.server, httpAddress: web.address } : {}),
     close(reason?: string) {
       closing ??= new Promise<void>((resolve) => {
-        tcp.close(() => resolve());
+        // Settles once the TCP and the web listeners are both closed.
+        let open = web ? 2 : 1;
+        const closed = () => {
+          if (--open === 0) resolve();
+        };
+        tcp.close(closed);
+        web?.close(config.limits.shutdownGraceMs, closed);
         secure?.close();
         chat.shutdown(reason);
         // Sockets that do not finish closing within the grace period are cut by their connection;

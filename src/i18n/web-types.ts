@@ -1,0 +1,60 @@
+import type { Lang } from "./types.ts";
+
+/**
+ * Texts only the browser client shows (buttons, dialogs, labels). What the server says — joins,
+ * leaves, errors, refusals — comes from `ChatTexts` through `renderEvent`, as in the terminal.
+ */
+export interface WebTexts {
+  lang: Lang;
+  /** The language's own name, for the language switch. */
+  langName: string;
+  languageLabel: string;
+  appName: string;
+  tagline: string;
+  nameLabel: string;
+  namePlaceholder: string;
+  nameRules: string;
+  passwordLabel: string;
+  join: string;
+  joining: string;
+  connecting: string;
+  onlineCount(p: { count: number }): string;
+  usersTitle: string;
+  usersToggle(p: { count: number }): string;
+  you: string;
+  privateMark: string;
+  privateTo(p: { name: string }): string;
+  messageLabel: string;
+  messagePlaceholder: string;
+  send: string;
+  leave: string;
+  leaveTitle: string;
+  newMessages: string;
+  reconnected: string;
+  unreachableTitle: string;
+  unreachableBody: string;
+  lostTitle: string;
+  lostBody: string;
+  retryIn(p: { seconds: number }): string;
+  retrying: string;
+  retryNow: string;
+  shutdownTitle: string;
+  shutdownNoReason: string;
+  closedTitle: string;
+  connectAgain: string;
+  dismiss: string;
+  unreadTitle(p: { count: number; title: string }): string;
+}
+
+/** What `papo serve` prints about the web app. */
+export interface WebServerTexts {
+  webListening(p: { url: string }): string;
+  webJoinWith(p: { url: string }): string;
+  /** The default HTTP port could not be used: the chat runs without the web app. */
+  webUnavailable(p: { reason: string }): string;
+}
+
+export interface WebCatalogue {
+  page: WebTexts;
+  serve: WebServerTexts;
+}

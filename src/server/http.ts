@@ -1,0 +1,238 @@
+/**
+ * The HTTP side of `papo serve`: the built web app as static files, and upgrades to the WebSocket
+ * endpoint (DESIGN: a browser client served by the server itself, no separate web server).
+ */
+import { createReadStream, type Stats } from "node:fs";
+import { stat } from "node:fs/promises";
+import http from "node:http";
+import https from "node:https";
+import type net from "node:net";
+import path from "node:path";
+import type { Duplex } from "node:stream";
+import { fileURLToPath } from "node:url";
+import type { Chat, LogFn } from "../core/chat.ts";
+import { formatAddress } from "../transports/address.ts";
+import {
+  createWebSocketTransport,
+  DEFAULT_HEARTBEAT_MS,
+  type WebSocketTransport,
+} from "../transports/websocket.ts";
+import type { Limits } from "./limits.ts";
+
+/** The HTTP port `papo serve` uses unless told otherwise (`--http-port`, `--no-http`). */
+export const DEFAULT_HTTP_PORT = 7780;
+
+/**
+ * Where `npm run build` puts the web app: `web-dist/` at the package root, two levels above both
+ * `src/server/http.ts` (run with tsx) and `dist/server/http.js` (the build).
+ */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL("../../web-dist/", import.meta.url));
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".map": "application/json; charset=utf-8",
+  ".webmanifest": "application/manifest+json; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".txt": "text/plain; charset=utf-8",
+  ".woff2": "font/woff2",
+};
+
+/**
+ * No inline script or style, nothing from other hosts, no framing. 'self' in connect-src covers
+ * ws:/wss: to the page's own host (CSP Level 3), which is all the app talks to.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const SECURITY_HEADERS: Record<string, string> = {
+  "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "X-Frame-Options": "DENY",
+  "Cross-Origin-Opener-Policy": "same-origin",
+};
+
+export interface HttpOptions {
+  /** Directory of the built web app (`index.html`, `app.js`, ...). */
+  webRoot: string;
+  log: LogFn;
+  /** Called for every `Upgrade` request (the WebSocket transport decides). */
+  onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Certificate and key (PEM): serve HTTPS (and so WSS) instead of plain HTTP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+}
+
+/** An HTTP(S) server for the web app; not yet listening. */
+export function createHttpServer(opts: HttpOptions): http.Server {
+  const root = path.resolve(opts.webRoot);
+  const onRequest: http.RequestListener = function httpOnRequest(req, res) {
+    serveStatic(root, req, res).catch((err: unknown) => {
+      opts.log("error", "http_failed", { url: req.url, error: String((err as Error)?.message ?? err) });
+      if (!res.headersSent) send(res, 500, "Internal Server Error\n");
+      else res.destroy();
+    });
+  };
+  const server: http.Server = opts.tls
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
+    : http.createServer(onRequest);
+  // Slow or idle clients are not allowed to hold sockets for long (slowloris).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  server.on("upgrade", function httpOnUpgrade(req, socket, head) {
+    opts.onUpgrade(req, socket, head);
+  });
+  server.on("clientError", function httpOnClientError(err: NodeJS.ErrnoException, socket) {
+    opts.log("debug", "http_client_error", {
+      remote: formatAddress((socket as net.Socket).remoteAddress, (socket as net.Socket).remotePort),
+      code: err.code,
+    });
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  return server;
+}
+
+function send(res: http.ServerResponse, status: number, body: string, extra: Record<string, string> = {}) {
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+    ...extra,
+  });
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}
+
+async function serveStatic(root: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return send(res, 405, "Method Not Allowed\n", { Allow: "GET, HEAD" });
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+  } catch {
+    return send(res, 400, "Bad Request\n");
+  }
+  if (pathname === "/ws") return send(res, 426, "Upgrade Required: this is a WebSocket endpoint.\n");
+  if (pathname.endsWith("/")) pathname += "index.html";
+  // Only files under the web root: no `..`, no NUL, no backslash tricks.
+  if (pathname.includes("\0") || pathname.includes("\\") || pathname.split("/").includes(".."))
+    return send(res, 400, "Bad Request\n");
+  const file = path.join(root, pathname);
+  if (!file.startsWith(root + path.sep)) return send(res, 400, "Bad Request\n");
+  let info: Stats;
+  try {
+    info = await stat(file);
+  } catch {
+    if (pathname === "/index.html")
+      return send(res, 503, "The papo web app is not built: run `npm run build` (npm ci does it).\n");
+    return send(res, 404, "Not Found\n");
+  }
+  if (!info.isFile()) return send(res, 404, "Not Found\n");
+  const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+  const headers = {
+    ...SECURITY_HEADERS,
+    "Content-Type": CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
+    // Revalidate every time: a rebuilt app is picked up at once, an unchanged one costs a 304.
+    "Cache-Control": "no-cache",
+    ETag: etag,
+    "Last-Modified": info.mtime.toUTCString(),
+  };
+  if (req.headers["if-none-match"] === etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...headers, "Content-Length": info.size });
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  const stream = createReadStream(file);
+  stream.on("error", () => res.destroy());
+  stream.pipe(res);
+}
+
+export interface WebServerOptions {
+  chat: Chat;
+  limits: Limits;
+  log: LogFn;
+  port: number;
+  /** Interface to bind; undefined = all interfaces. */
+  host?: string;
+  webRoot?: string;
+  allowOrigins?: readonly string[];
+  /** Milliseconds between WebSocket pings (default: `limits.pingTimeoutMs`). */
+  heartbeatMs?: number;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+}
+
+/** A listening web server: the static app plus the WebSocket endpoint. */
+export interface WebServer {
+  readonly server: http.Server;
+  readonly address: net.AddressInfo;
+  readonly ws: WebSocketTransport;
+  /**
+   * Stops listening; `done` runs once every HTTP and WebSocket connection is gone. WebSocket
+   * sessions are told why by `Chat.shutdown`; what is still open after `graceMs` is cut.
+   */
+  close(graceMs: number, done: () => void): void;
+}
+
+/** Creates and starts the web server; rejects with the listen error (EADDRINUSE, ...). */
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const ws = createWebSocketTransport({
+    chat: opts.chat,
+    limits: opts.limits,
+    // One knob for dead peers on every transport: a ping unanswered for `pingTimeoutMs` drops them.
+    heartbeatMs:
+      opts.heartbeatMs ?? (opts.limits.pingTimeoutMs > 0 ? opts.limits.pingTimeoutMs : DEFAULT_HEARTBEAT_MS),
+    allowOrigins: opts.allowOrigins ?? [],
+  });
+  const server = createHttpServer({
+    webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
+    log: opts.log,
+    onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
+    ...(opts.tls ? { tls: opts.tls } : {}),
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ port: opts.port, host: opts.host, exclusive: true }, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    ws.terminateAll();
+    // Says which listener failed, so the CLI can tell the web port from the chat port.
+    throw Object.assign(err as Error, { listener: "http" });
+  }
+  return {
+    server,
+    address: server.address() as net.AddressInfo,
+    ws,
+    close(graceMs, done) {
+      // Node 19+ also closes idle keep-alive connections here; upgraded sockets keep it open.
+      server.close(() => done());
+      setTimeout(() => {
+        ws.terminateAll();
+        server.closeAllConnections();
+      }, graceMs).unref();
+    },
+  };
+}

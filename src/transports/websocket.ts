@@ -1,0 +1,266 @@
+/**
+ * The WebSocket transport (the browser client's door): json mode over WebSocket, one JSON object
+ * per text message in each direction (docs/protocol.md §7). The HTTP server hands it upgrade
+ * requests; it checks the Origin before upgrading (ROBUSTNESS G32), caps message sizes
+ * (G31), drops browsers that stop answering pings (G33), and gives the core one SessionPort per
+ * socket, like the TCP transport.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { type RawData, WebSocket, WebSocketServer } from "ws";
+import type { Chat } from "../core/chat.ts";
+import { type ByeReason, errorEvent, type ServerEvent } from "../core/events.ts";
+import type { Session, SessionPort } from "../core/session.ts";
+import type { Limits } from "../server/limits.ts";
+import { formatAddress } from "./address.ts";
+import { handleJsonRequest, jsonMessageBytes } from "./json-shared.ts";
+
+/** The path of the WebSocket endpoint on the HTTP port. */
+export const WS_PATH = "/ws";
+
+/** Default milliseconds between heartbeat pings; a browser silent for two intervals is dropped. */
+export const DEFAULT_HEARTBEAT_MS = 30_000;
+
+/** Most fragments one message may arrive in (ws's default is 16384; a chat line needs a few). */
+const MAX_FRAGMENTS = 64;
+
+export interface WebSocketOptions {
+  chat: Chat;
+  limits: Limits;
+  /** Milliseconds between pings. A socket that has not answered the previous ping is terminated. */
+  heartbeatMs: number;
+  /**
+   * Origins allowed besides the page's own, as `scheme://host[:port]`. By default only a page
+   * served from the same host (the Origin's host equals the request's Host header) may connect.
+   */
+  allowOrigins: readonly string[];
+}
+
+/**
+ * The hard cap on one message, in bytes: over it ws closes the socket with 1009, as TCP closes a
+ * connection that sends `maxPendingBytes` without a line end (ROBUSTNESS A2, G31). A message over
+ * `maxLineBytes` but under this cap is refused with `line_too_long` and the socket is kept, as a
+ * long json line over TCP is (A1).
+ */
+export function wsMaxPayload(limits: Pick<Limits, "maxLineBytes" | "maxPendingBytes">): number {
+  return Math.max(limits.maxPendingBytes, limits.maxLineBytes + 1);
+}
+
+/** `scheme://host[:port]` of a URL, or undefined when it is not an http(s) or ws(s) URL. */
+export function normalizeOrigin(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    if (!/^(https?|wss?):$/.test(url.protocol) || !url.host) return undefined;
+    return url.origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * ROBUSTNESS G32 (cross-site WebSocket hijacking): a browser always sends Origin, so a page on
+ * another site is refused unless allowed. A request without Origin is not from a browser page
+ * (a bot, `websocat`) and cannot ride on a user's session, so it is let in.
+ */
+export function originAllowed(
+  origin: string | undefined,
+  host: string | undefined,
+  allowOrigins: readonly string[],
+): boolean {
+  if (origin === undefined) return true;
+  const normalized = normalizeOrigin(origin);
+  // "null" (sandboxed frames, file: pages) and anything unparsable are refused.
+  if (!normalized) return false;
+  if (host && new URL(normalized).host === host.toLowerCase()) return true;
+  return allowOrigins.some((o) => normalizeOrigin(o) === normalized);
+}
+
+/** The WebSocket side of the HTTP server. */
+export interface WebSocketTransport {
+  /** Handles an HTTP upgrade request: refuses it (404, 403) or turns it into a chat session. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Open WebSocket connections. */
+  readonly size: number;
+  /** Stops the heartbeat and cuts every socket still open. Sessions are told by `Chat.shutdown` first. */
+  terminateAll(): void;
+}
+
+export function createWebSocketTransport(opts: WebSocketOptions): WebSocketTransport {
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    // ROBUSTNESS G31: no compression (no decompression bombs, no CRIME-style leaks) and a hard cap.
+    perMessageDeflate: false,
+    maxPayload: wsMaxPayload(opts.limits),
+    maxFragments: MAX_FRAGMENTS,
+  });
+  const connections = new Set<WsConnection>();
+  const heartbeat = setInterval(function heartbeatTick() {
+    for (const c of connections) c.heartbeat();
+  }, opts.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    handleUpgrade(req, socket, head) {
+      socket.on("error", () => {});
+      const path = (req.url ?? "/").split("?")[0];
+      if (path !== WS_PATH) return refuse(socket, 404, "Not Found");
+      if (!originAllowed(req.headers.origin, req.headers.host, opts.allowOrigins)) {
+        opts.chat.log("warn", "ws_origin_refused", {
+          remote: formatAddress(req.socket.remoteAddress, req.socket.remotePort),
+          origin: req.headers.origin,
+        });
+        return refuse(socket, 403, "Forbidden");
+      }
+      wss.handleUpgrade(req, socket, head, function wsOnUpgraded(ws) {
+        const conn = new WsConnection(ws, req, opts);
+        connections.add(conn);
+        ws.once("close", () => connections.delete(conn));
+        opts.chat.log("info", "connect", { remote: conn.remote, transport: "websocket" });
+        conn.attach();
+      });
+    },
+    get size() {
+      return connections.size;
+    },
+    terminateAll() {
+      clearInterval(heartbeat);
+      for (const c of connections) c.ws.terminate();
+      wss.close();
+    },
+  };
+}
+
+/** Answers a refused upgrade with a plain HTTP status, before any WebSocket handshake. */
+function refuse(socket: Duplex, status: number, text: string): void {
+  const body = `${text}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** WebSocket close code for a `bye`: 1000 normal, 1001 going away, 1008 policy violation. */
+function closeCode(reason: ByeReason | undefined): number {
+  if (reason === undefined || reason === "quit" || reason === "kicked") return 1000;
+  if (reason === "shutdown") return 1001;
+  return 1008;
+}
+
+export class WsConnection implements SessionPort {
+  readonly ws: WebSocket;
+  readonly remote: string;
+  /** Like TCP json mode: the sender gets its own public messages back. */
+  readonly echo = true;
+  readonly session: Session;
+  readonly #opts: WebSocketOptions;
+  #alive = true;
+  #closing = false;
+  #gone = false;
+  #overflowed = false;
+  #bye: ByeReason | undefined;
+  #cut: NodeJS.Timeout | undefined;
+
+  constructor(ws: WebSocket, req: IncomingMessage, opts: WebSocketOptions) {
+    this.ws = ws;
+    this.#opts = opts;
+    // The TCP peer: a reverse proxy's X-Forwarded-For is not trusted (anyone can send it).
+    this.remote = formatAddress(req.socket.remoteAddress, req.socket.remotePort);
+    this.session = opts.chat.open(this);
+  }
+
+  send(event: ServerEvent): void {
+    if (this.#gone || (this.#closing && event.type !== "bye")) return;
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    const data = jsonMessageBytes(event);
+    if (event.type === "bye") this.#bye = event.reason;
+    else if (
+      !this.#overflowed &&
+      this.ws.bufferedAmount + data.length > this.#opts.limits.maxSendQueueBytes
+    ) {
+      // ROBUSTNESS E25: a browser that does not read is dropped alone; the room goes on.
+      this.#overflowed = true;
+      this.#opts.chat.log("warn", "send_queue_exceeded", {
+        remote: this.remote,
+        name: this.session.name || undefined,
+      });
+      this.session.disconnect("send_queue_exceeded");
+      return;
+    }
+    this.ws.send(data, { binary: false });
+  }
+
+  close(): void {
+    if (this.#closing || this.#gone) return;
+    this.#closing = true;
+    this.ws.close(closeCode(this.#bye));
+    // A peer that never answers the closing handshake is cut after the grace period.
+    this.#cut = setTimeout(() => this.ws.terminate(), this.#opts.limits.shutdownGraceMs);
+    this.#cut.unref();
+  }
+
+  /** One heartbeat tick: drop the socket if the last ping went unanswered, else ping again. */
+  heartbeat(): void {
+    if (this.#gone) return;
+    if (!this.#alive) {
+      // ROBUSTNESS G33: a browser that stopped answering (laptop lid closed, network gone).
+      this.#opts.chat.log("info", "ping_timeout", { remote: this.remote, transport: "websocket" });
+      this.ws.terminate();
+      return;
+    }
+    this.#alive = false;
+    this.ws.ping();
+  }
+
+  /** Wires the socket's events; called once by the transport. */
+  attach(): void {
+    const ws = this.ws;
+    ws.on("message", (data: RawData, isBinary: boolean) => this.#onMessage(data, isBinary));
+    ws.on("pong", () => {
+      this.#alive = true;
+    });
+    // ws closes the socket itself after a protocol error: 1007 for invalid UTF-8, 1009 over maxPayload.
+    ws.on("error", (err: Error & { code?: string }) => {
+      this.#opts.chat.log("debug", "ws_error", { remote: this.remote, code: err.code ?? err.message });
+    });
+    ws.on("close", (code: number) => {
+      this.#gone = true;
+      clearTimeout(this.#cut);
+      this.#opts.chat.log("info", "disconnect", { remote: this.remote, transport: "websocket", code });
+      this.session.lost("disconnected");
+    });
+    this.session.start();
+  }
+
+  #onMessage(data: RawData, isBinary: boolean): void {
+    if (this.#closing || this.#gone || this.session.closed) return;
+    const session = this.session;
+    // One schema: requests are JSON text; a binary message is a request we do not know. Dropped
+    // messages spend flood tokens too, so a flood of them is not answered by a flood (D21).
+    if (isBinary) {
+      if (session.allowLine()) session.send(errorEvent("bad_request", {}));
+      return;
+    }
+    const bytes = Array.isArray(data)
+      ? Buffer.concat(data)
+      : Buffer.isBuffer(data)
+        ? data
+        : Buffer.from(data);
+    if (bytes.length > this.#opts.limits.maxLineBytes) {
+      if (session.allowLine())
+        session.send(errorEvent("line_too_long", { limit: this.#opts.limits.maxLineBytes }));
+      return;
+    }
+    try {
+      handleJsonRequest(session, bytes.toString("utf8"));
+    } catch (err) {
+      // ROBUSTNESS F30: a bug in one handler costs that client one message, not the process.
+      this.#opts.chat.log("error", "handler_failed", {
+        remote: this.remote,
+        error: String((err as Error)?.stack ?? err),
+      });
+      session.send(errorEvent("internal", {}));
+    }
+  }
+}
