@@ -3,7 +3,8 @@ import type { FloodLimits } from "../core/flood.ts";
 
 /**
  * Every limit papo enforces, with its unit and default, in one place (DESIGN: limits are options).
- * `papo serve --limit NAME=VALUE` overrides any of them; the README's operations section lists them.
+ * `papo serve --limit NAME=VALUE` overrides any of them; docs/operations.md lists them (a test keeps
+ * that table in step with this file).
  */
 export interface Limits {
   /** Longest line (or legacy payload) in bytes, without its line end. Over it: `line_too_long`, line dropped, connection kept. */
