@@ -2,6 +2,7 @@ import { en } from "./en.ts";
 import { ptBR } from "./pt-BR.ts";
 import type { Catalogue, Lang } from "./types.ts";
 
+export type { ClientTexts } from "./client-types.ts";
 export type { Catalogue, ChatTexts, Lang, ServerTexts } from "./types.ts";
 export { LANGS } from "./types.ts";
 

@@ -1,0 +1,40 @@
+import type { ClientTexts } from "./client-types.ts";
+
+export const clientEn: ClientTexts = {
+  usage: `Usage: papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
+
+  HOST[:PORT]      server to join (default localhost:7777); also :PORT, [::1]:PORT, or HOST PORT
+  --name, -n NAME  join with this name (otherwise you are asked)
+  --lang LANG      language of the client's texts (default: from the locale, else en)
+  --no-color       no colours (also NO_COLOR=1, or when the output is not a terminal)
+  --no-reconnect   exit when the connection drops instead of reconnecting
+
+Type a message and press Enter. @name text sends a private message; /help lists the commands;
+/quit (or Ctrl-D) leaves. Tab completes names and commands.
+Exit codes: 0 you left or the server shut down; 1 no server, connection lost, or removed; 2 bad option.
+`,
+  badOption: ({ detail }) => `papo connect: ${detail}. Try papo connect --help.`,
+  badAddress: ({ address }) => `bad address "${address}" (expected HOST, HOST:PORT, :PORT or [IPv6]:PORT)`,
+  badPort: ({ port }) => `bad port "${port}" (expected 1-65535)`,
+  cannotConnect: ({ address, reason }) => `papo: cannot connect to ${address}: ${reason}`,
+  reasons: {
+    refused: "connection refused (is the server running, and on this port?)",
+    notFound: "unknown host",
+    timeout: "timed out",
+    hostUnreachable: "host unreachable",
+    networkUnreachable: "network unreachable",
+    reset: "connection reset by the server",
+    closed: "the server closed the connection",
+    other: ({ detail }) => detail,
+  },
+  namePrompt: "name> ",
+  connectionLost: ({ address }) => `*** The connection to ${address} was lost.`,
+  reconnecting: ({ address, seconds, attempt, attempts }) =>
+    `*** Reconnecting to ${address} in ${seconds} s (attempt ${attempt} of ${attempts})...`,
+  reconnected: ({ address }) => `*** Reconnected to ${address}.`,
+  reconnectFailed: ({ address, reason }) => `*** Could not reconnect to ${address}: ${reason}. Giving up.`,
+  byeOther: ({ reason, text }) => `*** Disconnected by the server (${reason})${text ? `: ${text}` : "."}`,
+  errorOther: ({ code }) => `! The server refused that (${code}).`,
+  quitTimeout: "*** The server did not answer /quit; leaving anyway.",
+  passwordUnsupported: "*** This server needs a password, which papo connect cannot send yet.",
+};

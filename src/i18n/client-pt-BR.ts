@@ -1,0 +1,43 @@
+import type { ClientTexts } from "./client-types.ts";
+
+export const clientPtBR: ClientTexts = {
+  usage: `Uso: papo connect [HOST][:PORTA] [--name NOME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
+
+  HOST[:PORTA]     servidor onde entrar (padrão localhost:7777); também :PORTA, [::1]:PORTA ou HOST PORTA
+  --name, -n NOME  entrar com este nome (senão ele é perguntado)
+  --lang LÍNGUA    língua dos textos do cliente (padrão: a do sistema, senão en)
+  --no-color       sem cores (também NO_COLOR=1, ou quando a saída não é um terminal)
+  --no-reconnect   sair quando a conexão cair em vez de reconectar
+
+Digite uma mensagem e tecle Enter. @nome texto envia uma mensagem privada; /ajuda lista os
+comandos; /sair (ou Ctrl-D) sai. Tab completa nomes e comandos.
+Códigos de saída: 0 você saiu ou o servidor foi encerrado; 1 sem servidor, conexão perdida ou
+removido; 2 opção inválida.
+`,
+  badOption: ({ detail }) => `papo connect: ${detail}. Veja papo connect --help.`,
+  badAddress: ({ address }) =>
+    `endereço inválido "${address}" (esperado HOST, HOST:PORTA, :PORTA ou [IPv6]:PORTA)`,
+  badPort: ({ port }) => `porta inválida "${port}" (esperado 1-65535)`,
+  cannotConnect: ({ address, reason }) => `papo: não foi possível conectar a ${address}: ${reason}`,
+  reasons: {
+    refused: "conexão recusada (o servidor está rodando, e nesta porta?)",
+    notFound: "host desconhecido",
+    timeout: "tempo esgotado",
+    hostUnreachable: "host inalcançável",
+    networkUnreachable: "rede inalcançável",
+    reset: "conexão reiniciada pelo servidor",
+    closed: "o servidor fechou a conexão",
+    other: ({ detail }) => detail,
+  },
+  namePrompt: "nome> ",
+  connectionLost: ({ address }) => `*** A conexão com ${address} caiu.`,
+  reconnecting: ({ address, seconds, attempt, attempts }) =>
+    `*** Reconectando a ${address} em ${seconds} s (tentativa ${attempt} de ${attempts})...`,
+  reconnected: ({ address }) => `*** Reconectado a ${address}.`,
+  reconnectFailed: ({ address, reason }) =>
+    `*** Não foi possível reconectar a ${address}: ${reason}. Desistindo.`,
+  byeOther: ({ reason, text }) => `*** Desconectado pelo servidor (${reason})${text ? `: ${text}` : "."}`,
+  errorOther: ({ code }) => `! O servidor recusou isso (${code}).`,
+  quitTimeout: "*** O servidor não respondeu ao /sair; saindo assim mesmo.",
+  passwordUnsupported: "*** Este servidor pede uma senha, que o papo connect ainda não sabe enviar.",
+};

@@ -1,0 +1,44 @@
+/**
+ * The texts of the terminal client (`papo connect`) itself: connection status, failures, its own
+ * prompts and help. What the server says is rendered from `ChatTexts` (text-render.ts), so a
+ * client user reads the same lines as an `nc` user.
+ */
+
+/** Why a connection could not be made or was lost, in words (see client/net-errors.ts). */
+export interface NetReasonTexts {
+  refused: string;
+  notFound: string;
+  timeout: string;
+  hostUnreachable: string;
+  networkUnreachable: string;
+  reset: string;
+  closed: string;
+  other(p: { detail: string }): string;
+}
+
+export interface ClientTexts {
+  /** `papo connect --help`. */
+  usage: string;
+  /** A bad option or address: one line, then a non-zero exit. */
+  badOption(p: { detail: string }): string;
+  badAddress(p: { address: string }): string;
+  badPort(p: { port: string }): string;
+  /** S12: no server; the one line the user sees. */
+  cannotConnect(p: { address: string; reason: string }): string;
+  reasons: NetReasonTexts;
+  /** The readline prompt while a name is being asked for. */
+  namePrompt: string;
+  /** The connection closed without a `bye`. */
+  connectionLost(p: { address: string }): string;
+  reconnecting(p: { address: string; seconds: number; attempt: number; attempts: number }): string;
+  reconnected(p: { address: string }): string;
+  reconnectFailed(p: { address: string; reason: string }): string;
+  /** A `bye` reason this client does not know (a newer server). */
+  byeOther(p: { reason: string; text?: string }): string;
+  /** An `error` code this client does not know, or one with unusable params. */
+  errorOther(p: { code: string }): string;
+  /** No `bye` came in time after `/quit`. */
+  quitTimeout: string;
+  /** The server asked for a password, which this client cannot send yet. */
+  passwordUnsupported: string;
+}
