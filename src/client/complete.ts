@@ -1,0 +1,50 @@
+/**
+ * Tab completion for node:readline: nicknames (after `@`, or any word) and commands (a word
+ * starting with `/` at the start of the line). Pure: readline passes the text before the cursor
+ * and gets `[candidates, the word they replace]`.
+ */
+import { COMMAND_WORDS } from "../core/commands.ts";
+
+export type Completion = [candidates: string[], word: string];
+
+/**
+ * Candidates for the word before the cursor. A single candidate gets a trailing space, so the user
+ * can go on typing; several are returned as they are (readline fills in their common prefix, and
+ * lists them on a second Tab). Names match case-insensitively (the server compares names that way)
+ * but are completed with the case the server uses.
+ */
+export function complete(
+  beforeCursor: string,
+  users: readonly string[],
+  self?: string,
+  commands: readonly string[] = COMMAND_WORDS,
+): Completion {
+  const word = /\S*$/.exec(beforeCursor)?.[0] ?? "";
+  if (word === "") return [[], word];
+  const atLineStart = beforeCursor.slice(0, beforeCursor.length - word.length).trim() === "";
+  let candidates: string[];
+  if (word.startsWith("/")) {
+    // `//text` is a message, not a command; a command is only a command at the start of the line.
+    if (!atLineStart || word.startsWith("//")) return [[], word];
+    candidates = matching(commands, word);
+  } else if (word.startsWith("@")) {
+    // S8: a private message to yourself is refused, so do not offer your own name.
+    const others = users.filter((n) => n !== self);
+    candidates = matching(others, word.slice(1)).map((n) => `@${n}`);
+  } else {
+    candidates = matching(
+      users.filter((n) => n !== self),
+      word,
+    );
+  }
+  if (candidates.length === 1) return [[`${candidates[0]} `], word];
+  return [candidates, word];
+}
+
+/** Names starting with `prefix`, case-insensitively, sorted for a stable list. */
+function matching(names: readonly string[], prefix: string): string[] {
+  const p = prefix.toLowerCase();
+  return names
+    .filter((n) => n.toLowerCase().startsWith(p))
+    .sort((a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }));
+}

@@ -1,0 +1,126 @@
+/**
+ * Events to the lines the terminal client prints. The wording is text mode's own
+ * (`renderEvent`, from the chat catalogue), so a client user and an `nc` user read the same
+ * sentences; this adds a `HH:MM` timestamp, a stable colour per name, private messages set apart
+ * (a `»` marker, magenta), notices dimmed and errors in red. Pure: colours on or off is a
+ * parameter, the clock is injectable.
+ */
+import type { ErrorEvent, ServerEvent } from "../core/events.ts";
+import type { ClientTexts } from "../i18n/client-types.ts";
+import type { ChatTexts } from "../i18n/index.ts";
+import { renderError, renderEvent } from "../protocol/text-render.ts";
+import { type Colors, paintName } from "./colors.ts";
+
+export interface FormatOptions {
+  colors: Colors;
+  chat: ChatTexts;
+  client: ClientTexts;
+  /** For events without `at` (lists, help); defaults to `Date.now`. */
+  now?: () => number;
+}
+
+export interface Formatter {
+  /** The lines for one event, as seen by `self` (undefined before registration). */
+  event(event: ServerEvent, self: string | undefined): string[];
+  /** A line of the client's own (connection lost, reconnecting...), timestamped. */
+  status(text: string, at?: number): string;
+}
+
+/** Marks private messages even without colour. */
+export const PRIVATE_MARKER = "»";
+
+/** Local wall-clock `HH:MM`. */
+export function formatClock(at: number): string {
+  const d = new Date(at);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+export function createFormatter(opts: FormatOptions): Formatter {
+  const { colors: c, chat, client } = opts;
+  const now = opts.now ?? Date.now;
+  // Continuation lines of a list line up under the first line's text.
+  const indent = " ".repeat(formatClock(0).length);
+
+  const stamp = (lines: string[], at: number): string[] =>
+    lines.map((line, i) => `${i === 0 ? c.gray(formatClock(at)) : indent} ${line}`);
+
+  return {
+    event(event, self) {
+      const paint = (name: string) => (name === self ? c.bold(paintName(c, name)) : paintName(c, name));
+      const at = "at" in event ? event.at : now();
+      switch (event.type) {
+        case "ping":
+        case "pong":
+          return [];
+        case "message":
+          // Not through the catalogue: text mode's "NAME: text" is a fixed shape (protocol §2).
+          return stamp([`${paint(event.from)}: ${event.text}`], at);
+        case "private": {
+          const lines = renderEvent(
+            paintNames(event, paint),
+            chat,
+            self === undefined ? undefined : paint(self),
+          );
+          return stamp(
+            lines.map((l) => c.magenta(`${PRIVATE_MARKER} ${l}`)),
+            at,
+          );
+        }
+        case "action":
+          return stamp(renderEvent(paintNames(event, paint), chat).map(c.italic), at);
+        case "notice":
+          return stamp(
+            renderEvent(event, chat).map((l) => c.bold(c.yellow(l))),
+            at,
+          );
+        case "error":
+          return stamp([c.red(errorLine(event, chat, client))], at);
+        case "bye": {
+          const reason: string = event.reason;
+          const line = Object.hasOwn(chat.bye, reason)
+            ? chat.bye[event.reason]({ ...(event.text ? { text: event.text } : {}) })
+            : client.byeOther({ reason, ...(event.text ? { text: event.text } : {}) });
+          return stamp([c.bold(line)], at);
+        }
+        default:
+          // Notices about the room (joins, leaves, renames, lists, help, greeting): dimmed.
+          return stamp(renderEvent(paintNames(event, paint), chat).map(c.dim), at);
+      }
+    },
+    status(text, at = now()) {
+      return stamp([c.yellow(text)], at)[0] ?? text;
+    },
+  };
+}
+
+/** The event with every user name replaced by `paint(name)`, for rendering. */
+function paintNames(e: ServerEvent, paint: (name: string) => string): ServerEvent {
+  switch (e.type) {
+    case "welcome":
+      return { ...e, name: paint(e.name), users: e.users.map((u) => ({ ...u, name: paint(u.name) })) };
+    case "users":
+      return { ...e, users: e.users.map((u) => ({ ...u, name: paint(u.name) })) };
+    case "joined":
+    case "left":
+      return { ...e, name: paint(e.name) };
+    case "message":
+    case "action":
+      return { ...e, from: paint(e.from) };
+    case "private":
+    case "renamed":
+      return { ...e, from: paint(e.from), to: paint(e.to) };
+    default:
+      return e;
+  }
+}
+
+/** `renderError`, with a fallback for codes or params this client does not know (newer server). */
+function errorLine(e: ErrorEvent, chat: ChatTexts, client: ClientTexts): string {
+  let line: unknown;
+  try {
+    line = renderError(e, chat);
+  } catch {
+    line = undefined;
+  }
+  return typeof line === "string" ? line : client.errorOther({ code: String(e.code) });
+}

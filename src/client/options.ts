@@ -1,0 +1,82 @@
+/** `papo connect` arguments (node:util parseArgs; commander needs Node 22). */
+import { parseArgs } from "node:util";
+import type { ClientTexts } from "../i18n/client-types.ts";
+import { LANGS, type Lang, parseLang, pickLang } from "../i18n/index.ts";
+import { parseTarget, type Target } from "./address.ts";
+import { clientTexts } from "./texts.ts";
+
+export interface ConnectOptions extends Target {
+  name: string | undefined;
+  lang: Lang;
+  /** `--no-color`. */
+  noColor: boolean;
+  /** False with `--no-reconnect`. */
+  reconnect: boolean;
+  help: boolean;
+}
+
+export type ParsedOptions =
+  | { ok: true; options: ConnectOptions; texts: ClientTexts }
+  | { ok: false; message: string; texts: ClientTexts };
+
+/** Parses the arguments after `connect`; a failure carries the one line to print. */
+export function parseConnectArgs(args: string[], env: NodeJS.ProcessEnv = process.env): ParsedOptions {
+  // The language decides the wording of any error, so find it before the strict parse.
+  const langIndex = args.indexOf("--lang");
+  const langArg = langIndex >= 0 ? args[langIndex + 1] : args.find((a) => a.startsWith("--lang="))?.slice(7);
+  let texts = clientTexts(pickLang(parseLang(langArg), env));
+  let parsed: ReturnType<typeof parseRaw>;
+  try {
+    parsed = parseRaw(args);
+  } catch (err) {
+    const detail = (err as Error).message.split("\n")[0] ?? "bad option";
+    return { ok: false, message: texts.badOption({ detail }), texts };
+  }
+  const { values, positionals } = parsed;
+  if (values.lang !== undefined && !parseLang(values.lang)) {
+    const detail = `unknown language "${values.lang}" (${LANGS.join(", ")})`;
+    return { ok: false, message: texts.badOption({ detail }), texts };
+  }
+  const lang = pickLang(values.lang, env);
+  texts = clientTexts(lang);
+  if (positionals.length > 2) {
+    const detail = `unexpected argument "${positionals[2]}"`;
+    return { ok: false, message: texts.badOption({ detail }), texts };
+  }
+  const target = parseTarget(positionals[0], positionals[1]);
+  if (!target.ok) {
+    const detail =
+      target.problem === "port"
+        ? texts.badPort({ port: target.value })
+        : texts.badAddress({ address: target.value });
+    return { ok: false, message: texts.badOption({ detail }), texts };
+  }
+  return {
+    ok: true,
+    texts,
+    options: {
+      host: target.host,
+      port: target.port,
+      name: values.name,
+      lang,
+      noColor: values["no-color"] ?? false,
+      reconnect: !(values["no-reconnect"] ?? false),
+      help: values.help ?? false,
+    },
+  };
+}
+
+function parseRaw(args: string[]) {
+  return parseArgs({
+    args,
+    options: {
+      name: { type: "string", short: "n" },
+      lang: { type: "string" },
+      "no-color": { type: "boolean", default: false },
+      "no-reconnect": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+}

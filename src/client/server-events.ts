@@ -1,0 +1,141 @@
+/**
+ * Server lines to events, defensively: the client trusts the server no more than the server
+ * trusts clients. A line that is not a JSON object with a known `type` and the fields the client
+ * uses is dropped; every string is passed through `sanitizeText` (protocol §6) again, so even a
+ * hostile or buggy server cannot move the cursor or recolour the terminal.
+ */
+import type { LeaveReason, ServerEvent, UserInfo } from "../core/events.ts";
+import { sanitizeText } from "../core/sanitize.ts";
+
+const LEAVE_REASONS: ReadonlySet<string> = new Set<LeaveReason>(["quit", "disconnected", "kicked", "error"]);
+
+/**
+ * The event a server line carries, or undefined for anything else: the text-mode greeting sent
+ * before our `hello` (protocol §5: skip lines not starting with `{`), bad JSON, unknown types.
+ * Unknown `error` codes and `bye` reasons are kept; the formatter has a fallback for them.
+ */
+export function parseServerLine(line: string): ServerEvent | undefined {
+  if (!line.startsWith("{")) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(raw) || typeof raw.type !== "string") return undefined;
+  const v = sanitizeDeep(raw) as Record<string, unknown>;
+  const at = typeof v.at === "number" && Number.isFinite(v.at) ? v.at : Date.now();
+  switch (v.type) {
+    case "hello":
+      return { type: "hello", protocol: 1, server: str(v.server) ?? "", online: num(v.online) ?? 0 };
+    case "prompt":
+      return v.need === "name" || v.need === "password" ? { type: "prompt", need: v.need } : undefined;
+    case "welcome": {
+      const name = str(v.name);
+      const users = userList(v.users);
+      return name !== undefined && users
+        ? { type: "welcome", name, address: addr(v.address), users, at }
+        : undefined;
+    }
+    case "joined": {
+      const name = str(v.name);
+      return name !== undefined ? { type: "joined", name, address: addr(v.address), at } : undefined;
+    }
+    case "left": {
+      const name = str(v.name);
+      if (name === undefined) return undefined;
+      const reason = (
+        typeof v.reason === "string" && LEAVE_REASONS.has(v.reason) ? v.reason : "disconnected"
+      ) as LeaveReason;
+      const text = str(v.text);
+      return { type: "left", name, reason, ...(text ? { text } : {}), at };
+    }
+    case "message":
+    case "action": {
+      const from = str(v.from);
+      const text = str(v.text);
+      return from !== undefined && text !== undefined ? { type: v.type, from, text, at } : undefined;
+    }
+    case "private": {
+      const from = str(v.from);
+      const to = str(v.to);
+      const text = str(v.text);
+      return from !== undefined && to !== undefined && text !== undefined
+        ? { type: "private", from, to, text, at }
+        : undefined;
+    }
+    case "renamed": {
+      const from = str(v.from);
+      const to = str(v.to);
+      return from !== undefined && to !== undefined ? { type: "renamed", from, to, at } : undefined;
+    }
+    case "users": {
+      const users = userList(v.users);
+      return users ? { type: "users", users } : undefined;
+    }
+    case "help": {
+      if (!Array.isArray(v.commands)) return undefined;
+      const commands = v.commands.filter(isObject).flatMap((c) => {
+        const name = str(c.name);
+        const usage = str(c.usage);
+        if (name === undefined || usage === undefined) return [];
+        const aliases = Array.isArray(c.aliases) ? c.aliases.filter((a) => typeof a === "string") : [];
+        return [{ name, aliases, usage }];
+      });
+      return { type: "help", commands };
+    }
+    case "notice": {
+      const text = isObject(v.params) ? str(v.params.text) : undefined;
+      return v.code === "announce" && text !== undefined
+        ? { type: "notice", code: "announce", params: { text }, at }
+        : undefined;
+    }
+    case "error": {
+      if (typeof v.code !== "string") return undefined;
+      const params = isObject(v.params) ? v.params : {};
+      // The params are checked where they are used (format.ts falls back for anything odd).
+      return { type: "error", code: v.code, params, at } as ServerEvent;
+    }
+    case "bye": {
+      if (typeof v.reason !== "string") return undefined;
+      const text = str(v.text);
+      return { type: "bye", reason: v.reason, ...(text ? { text } : {}), at } as ServerEvent;
+    }
+    case "ping":
+    case "pong":
+      return { type: v.type, ...("id" in v ? { id: v.id } : {}) };
+    default:
+      return undefined;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+function addr(v: unknown): string | null {
+  return typeof v === "string" ? v : null;
+}
+
+function userList(v: unknown): UserInfo[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  return v.filter(isObject).flatMap((u) => {
+    const name = str(u.name);
+    return name === undefined ? [] : [{ name, address: addr(u.address) }];
+  });
+}
+
+function sanitizeDeep(v: unknown): unknown {
+  if (typeof v === "string") return sanitizeText(v);
+  if (Array.isArray(v)) return v.map(sanitizeDeep);
+  if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, sanitizeDeep(x)]));
+  return v;
+}

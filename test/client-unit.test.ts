@@ -1,0 +1,446 @@
+/**
+ * Unit tests for the terminal client's pure parts: address parsing, options, colours, the
+ * server-line parser, the state reducer, the formatter, completion and the session logic.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { formatTarget, parseTarget } from "../src/client/address.ts";
+import { makeColors, nameColorIndex, paintName, shouldUseColor } from "../src/client/colors.ts";
+import { complete } from "../src/client/complete.ts";
+import { createFormatter, formatClock, PRIVATE_MARKER } from "../src/client/format.ts";
+import { describeNetError } from "../src/client/net-errors.ts";
+import { parseConnectArgs } from "../src/client/options.ts";
+import { parseServerLine } from "../src/client/server-events.ts";
+import { ClientSession, type Effect, isEchoed, isQuit } from "../src/client/session.ts";
+import { INITIAL_STATE, reduce } from "../src/client/state.ts";
+import { displayWidth } from "../src/client/terminal.ts";
+import { clientTexts } from "../src/client/texts.ts";
+import type { ServerEvent } from "../src/core/events.ts";
+import { catalogue } from "../src/i18n/index.ts";
+
+const ESC = "\x1b";
+const AT = new Date(2026, 0, 2, 9, 5).getTime(); // 09:05 local time
+const en = catalogue("en").chat;
+const enClient = clientTexts("en");
+
+function formatter(color: boolean, lang: "en" | "pt-BR" = "en") {
+  return createFormatter({
+    colors: makeColors(color),
+    chat: catalogue(lang).chat,
+    client: clientTexts(lang),
+    now: () => AT,
+  });
+}
+
+describe("client address parsing", () => {
+  const ok = (input: string | undefined, host: string, port: number, portArg?: string) =>
+    assert.deepEqual(parseTarget(input, portArg), { ok: true, host, port }, String(input));
+
+  test("defaults to localhost:7777", () => {
+    ok(undefined, "localhost", 7777);
+    ok("", "localhost", 7777);
+  });
+  test("host, host:port, :port", () => {
+    ok("example.org", "example.org", 7777);
+    ok("192.168.1.5:8000", "192.168.1.5", 8000);
+    ok(":9000", "localhost", 9000);
+    ok("Notebook-Mãe.local:1", "Notebook-Mãe.local", 1);
+  });
+  test("IPv6 in brackets, with or without a port, and bare", () => {
+    ok("[::1]:7000", "::1", 7000);
+    ok("[::1]", "::1", 7777);
+    ok("[fe80::1%eth0]:65535", "fe80::1%eth0", 65535);
+    ok("::1", "::1", 7777);
+  });
+  test("a separate port argument, as nc takes it", () => {
+    ok("localhost", "localhost", 1234, "1234");
+    assert.equal(parseTarget("localhost:1", "2").ok, false);
+  });
+  test("bad ports and addresses are refused with the offending part", () => {
+    assert.deepEqual(parseTarget("host:0"), { ok: false, problem: "port", value: "0" });
+    assert.deepEqual(parseTarget("host:65536"), { ok: false, problem: "port", value: "65536" });
+    assert.deepEqual(parseTarget("host:"), { ok: false, problem: "port", value: "" });
+    assert.deepEqual(parseTarget("host:http"), { ok: false, problem: "port", value: "http" });
+    assert.deepEqual(parseTarget("[::1"), { ok: false, problem: "address", value: "[::1" });
+    assert.deepEqual(parseTarget("[]:1"), { ok: false, problem: "address", value: "[]:1" });
+  });
+  test("formatTarget brackets IPv6 hosts", () => {
+    assert.equal(formatTarget({ host: "::1", port: 7 }), "[::1]:7");
+    assert.equal(formatTarget({ host: "localhost", port: 7777 }), "localhost:7777");
+  });
+});
+
+describe("client options", () => {
+  const env = { LANG: "C" };
+  test("defaults", () => {
+    const r = parseConnectArgs([], env);
+    assert.ok(r.ok);
+    assert.deepEqual(r.options, {
+      host: "localhost",
+      port: 7777,
+      name: undefined,
+      lang: "en",
+      noColor: false,
+      reconnect: true,
+      help: false,
+    });
+  });
+  test("all options", () => {
+    const r = parseConnectArgs(
+      ["[::1]:8000", "--name", "Notebook_Mãe", "--lang", "pt-BR", "--no-color", "--no-reconnect"],
+      env,
+    );
+    assert.ok(r.ok);
+    assert.equal(r.options.host, "::1");
+    assert.equal(r.options.port, 8000);
+    assert.equal(r.options.name, "Notebook_Mãe");
+    assert.equal(r.options.lang, "pt-BR");
+    assert.equal(r.options.noColor, true);
+    assert.equal(r.options.reconnect, false);
+  });
+  test("the language comes from the locale when not given", () => {
+    const r = parseConnectArgs([], { LANG: "pt_BR.UTF-8" });
+    assert.ok(r.ok);
+    assert.equal(r.options.lang, "pt-BR");
+  });
+  test("errors are one line, in the chosen language", () => {
+    const bad = parseConnectArgs(["--bogus"], env);
+    assert.equal(bad.ok, false);
+    assert.ok(!bad.ok && !bad.message.includes("\n") && bad.message.includes("--help"));
+    const port = parseConnectArgs(["host:99999", "--lang", "pt-BR"], env);
+    assert.ok(!port.ok && port.message.includes("porta inválida"), JSON.stringify(port));
+    const lang = parseConnectArgs(["--lang", "xx"], env);
+    assert.ok(!lang.ok && lang.message.includes("unknown language"));
+    const extra = parseConnectArgs(["a", "1", "2"], env);
+    assert.ok(!extra.ok);
+  });
+});
+
+describe("client colours", () => {
+  test("shouldUseColor follows --no-color, NO_COLOR, FORCE_COLOR and the terminal", () => {
+    assert.equal(shouldUseColor({ noColorFlag: false, env: {}, isTTY: true }), true);
+    assert.equal(shouldUseColor({ noColorFlag: false, env: {}, isTTY: false }), false);
+    assert.equal(shouldUseColor({ noColorFlag: true, env: { FORCE_COLOR: "1" }, isTTY: true }), false);
+    assert.equal(shouldUseColor({ noColorFlag: false, env: { NO_COLOR: "1" }, isTTY: true }), false);
+    assert.equal(shouldUseColor({ noColorFlag: false, env: { NO_COLOR: "" }, isTTY: true }), true);
+    assert.equal(shouldUseColor({ noColorFlag: false, env: { FORCE_COLOR: "1" }, isTTY: false }), true);
+    assert.equal(shouldUseColor({ noColorFlag: false, env: { FORCE_COLOR: "0" }, isTTY: true }), false);
+    assert.equal(shouldUseColor({ noColorFlag: false, env: { TERM: "dumb" }, isTTY: true }), false);
+  });
+  test("a name always gets the same colour, and names spread over the palette", () => {
+    assert.equal(nameColorIndex("ana"), nameColorIndex("ana"));
+    const used = new Set(
+      ["ana", "bob", "carla", "dani", "edu", "fábio", "gil", "hugo", "iara", "jo"].map(nameColorIndex),
+    );
+    assert.ok(used.size >= 4, `only ${used.size} colours used`);
+    const c = makeColors(true);
+    assert.equal(paintName(c, "ana"), paintName(c, "ana"));
+    assert.ok(paintName(c, "ana").startsWith(ESC));
+    assert.equal(paintName(makeColors(false), "ana"), "ana");
+  });
+});
+
+describe("client server-line parsing", () => {
+  test("skips the text greeting and anything that is not a known JSON event", () => {
+    assert.equal(parseServerLine("* Welcome to papo! 0 online."), undefined);
+    assert.equal(parseServerLine("{not json"), undefined);
+    assert.equal(parseServerLine("[1,2]"), undefined);
+    assert.equal(parseServerLine('{"type":"nonsense"}'), undefined);
+    assert.equal(parseServerLine('{"type":"message","from":"ana"}'), undefined);
+  });
+  test("parses events and strips escapes and control characters from every string", () => {
+    const e = parseServerLine(
+      JSON.stringify({
+        type: "message",
+        from: `an${ESC}[2Ja`,
+        text: `hi${ESC}]0;pwned\x07 there\r\n`,
+        at: 5,
+      }),
+    );
+    assert.deepEqual(e, { type: "message", from: "ana", text: "hi there", at: 5 });
+    const w = parseServerLine(
+      JSON.stringify({
+        type: "welcome",
+        name: "x",
+        address: null,
+        users: [{ name: `b\u202eob`, address: "1:2" }],
+      }),
+    );
+    assert.equal(w?.type, "welcome");
+    assert.ok(w?.type === "welcome" && w.users[0]?.name === "bob" && typeof w.at === "number");
+  });
+  test("keeps unknown error codes and bye reasons for the formatter's fallback", () => {
+    const e = parseServerLine('{"type":"error","code":"brand_new","params":{},"at":1}');
+    assert.equal(e?.type, "error");
+    const b = parseServerLine('{"type":"bye","reason":"brand_new","at":1}');
+    assert.equal(b?.type, "bye");
+  });
+});
+
+describe("client state reducer", () => {
+  const welcome: ServerEvent = {
+    type: "welcome",
+    name: "ana",
+    address: null,
+    users: [
+      { name: "bob", address: null },
+      { name: "ana", address: null },
+    ],
+    at: 1,
+  };
+  test("tracks self and the user list through joins, leaves and renames", () => {
+    let s = reduce(INITIAL_STATE, welcome);
+    assert.deepEqual(s, { self: "ana", users: ["bob", "ana"] });
+    s = reduce(s, { type: "joined", name: "carla", address: null, at: 2 });
+    assert.deepEqual(s.users, ["bob", "ana", "carla"]);
+    s = reduce(s, { type: "left", name: "bob", reason: "quit", at: 3 });
+    assert.deepEqual(s.users, ["ana", "carla"]);
+    s = reduce(s, { type: "renamed", from: "carla", to: "Carla_2", at: 4 });
+    assert.deepEqual(s, { self: "ana", users: ["ana", "Carla_2"] });
+    s = reduce(s, { type: "renamed", from: "ana", to: "Ana_M", at: 5 });
+    assert.deepEqual(s, { self: "Ana_M", users: ["Ana_M", "Carla_2"] });
+    s = reduce(s, { type: "users", users: [{ name: "z", address: null }] });
+    assert.deepEqual(s.users, ["z"]);
+  });
+  test("events that change nothing return the same state", () => {
+    const s = reduce(INITIAL_STATE, welcome);
+    assert.equal(reduce(s, { type: "message", from: "bob", text: "x", at: 1 }), s);
+    assert.equal(reduce(s, { type: "joined", name: "bob", address: null, at: 1 }), s);
+  });
+});
+
+describe("client formatting", () => {
+  test("formatClock is local HH:MM", () => {
+    assert.equal(formatClock(AT), "09:05");
+  });
+  test("without colour: the text-mode wording with a timestamp, no escapes", () => {
+    const f = formatter(false);
+    assert.deepEqual(f.event({ type: "message", from: "bob", text: "oi", at: AT }, "ana"), ["09:05 bob: oi"]);
+    assert.deepEqual(f.event({ type: "private", from: "bob", to: "ana", text: "psst", at: AT }, "ana"), [
+      `09:05 ${PRIVATE_MARKER} bob (private): psst`,
+    ]);
+    assert.deepEqual(f.event({ type: "private", from: "ana", to: "bob", text: "psst", at: AT }, "ana"), [
+      `09:05 ${PRIVATE_MARKER} -> bob (private): psst`,
+    ]);
+    assert.deepEqual(f.event({ type: "joined", name: "bob", address: "1.2.3.4:5", at: AT }, "ana"), [
+      "09:05 * bob joined from 1.2.3.4:5",
+    ]);
+    assert.deepEqual(f.event({ type: "bye", reason: "shutdown", text: "maintenance", at: AT }, "ana"), [
+      "09:05 *** The server is shutting down: maintenance",
+    ]);
+    assert.deepEqual(f.event({ type: "users", users: [{ name: "ana", address: null }] }, "ana"), [
+      "09:05 * Online (1): ana",
+      "      *   ana",
+    ]);
+    assert.deepEqual(f.event({ type: "ping" }, "ana"), []);
+    for (const line of f.event(
+      { type: "help", commands: [{ name: "quit", aliases: ["sair"], usage: "/quit" }] },
+      "ana",
+    ))
+      assert.ok(!line.includes(ESC));
+  });
+  test("with colour: names coloured, private messages magenta, notices dimmed, errors red", () => {
+    const f = formatter(true);
+    const c = makeColors(true);
+    const [msg] = f.event({ type: "message", from: "bob", text: "oi", at: AT }, "ana");
+    assert.ok(msg?.includes(paintName(c, "bob")), JSON.stringify(msg));
+    assert.ok(msg?.includes(c.gray("09:05")));
+    const [own] = f.event({ type: "message", from: "ana", text: "oi", at: AT }, "ana");
+    assert.ok(own?.includes(c.bold(paintName(c, "ana"))), "own name in bold");
+    const [priv] = f.event({ type: "private", from: "bob", to: "ana", text: "psst", at: AT }, "ana");
+    assert.ok(priv?.includes(`${ESC}[35m${PRIVATE_MARKER}`), JSON.stringify(priv));
+    const [joined] = f.event({ type: "joined", name: "bob", address: null, at: AT }, "ana");
+    assert.ok(joined?.includes(`${ESC}[2m`), "dimmed");
+    const [err] = f.event({ type: "error", code: "private_self", params: {}, at: AT }, "ana");
+    assert.ok(err?.includes(`${ESC}[31m`), "red");
+  });
+  test("the outgoing copy of a private message is recognised with colours on", () => {
+    const [out] = formatter(true).event(
+      { type: "private", from: "ana", to: "bob", text: "x", at: AT },
+      "ana",
+    );
+    assert.ok(out?.includes("->"), JSON.stringify(out));
+  });
+  test("Portuguese catalogue", () => {
+    const f = formatter(false, "pt-BR");
+    assert.deepEqual(f.event({ type: "private", from: "bob", to: "ana", text: "oi", at: AT }, "ana"), [
+      `09:05 ${PRIVATE_MARKER} bob (privado): oi`,
+    ]);
+    assert.deepEqual(
+      f.event({ type: "error", code: "name_taken", params: { name: "bob" }, at: AT }, undefined),
+      [`09:05 ${catalogue("pt-BR").chat.nameTaken({ name: "bob" })}`],
+    );
+  });
+  test("unknown error codes and bye reasons get a fallback line, not a crash", () => {
+    const f = formatter(false);
+    const e = parseServerLine('{"type":"error","code":"brand_new","params":{},"at":1}') as ServerEvent;
+    assert.match(f.event(e, "ana")[0] ?? "", /brand_new/);
+    const n = parseServerLine(
+      '{"type":"error","code":"name_invalid","params":{"reason":"new"},"at":1}',
+    ) as ServerEvent;
+    assert.match(f.event(n, "ana")[0] ?? "", /name_invalid/);
+    const b = parseServerLine('{"type":"bye","reason":"brand_new","text":"why","at":1}') as ServerEvent;
+    assert.match(f.event(b, "ana")[0] ?? "", /brand_new.*why/);
+  });
+  test("status lines and display width", () => {
+    assert.equal(formatter(false).status("*** hi", AT), "09:05 *** hi");
+    assert.equal(displayWidth(`${ESC}[31mab${ESC}[39m`), 2);
+    assert.equal(displayWidth("日本"), 4);
+    assert.equal(displayWidth("Mãe"), 3);
+  });
+});
+
+describe("client completion", () => {
+  const users = ["ana", "Bob", "bruna", "carla"];
+  test("completes a name after @, with a trailing space when unique", () => {
+    assert.deepEqual(complete("@c", users, "ana"), [["@carla "], "@c"]);
+    assert.deepEqual(complete("hi @bo", users, "ana"), [["@Bob "], "@bo"]);
+    assert.deepEqual(complete("@b", users, "ana"), [["@Bob", "@bruna"], "@b"]);
+  });
+  test("does not offer your own name after @", () => {
+    assert.deepEqual(complete("@a", users, "ana"), [[], "@a"]);
+  });
+  test("completes names at any word start", () => {
+    assert.deepEqual(complete("hello car", users, "ana"), [["carla "], "car"]);
+    assert.deepEqual(complete("hello ", users, "ana"), [[], ""]);
+  });
+  test("completes commands at the start of the line only", () => {
+    assert.deepEqual(complete("/qu", users), [["/quit "], "/qu"]);
+    assert.deepEqual(complete("/s", users), [["/sair "], "/s"]);
+    const [all] = complete("/", users);
+    assert.ok(all.includes("/quit") && all.includes("/help") && all.includes("/sair"));
+    assert.deepEqual(complete("say /qu", users), [[], "/qu"]);
+    assert.deepEqual(complete("//qu", users), [[], "//qu"]);
+  });
+});
+
+describe("client session logic", () => {
+  const f = formatter(false);
+  const sends = (effects: Effect[]) => effects.flatMap((e) => (e.kind === "send" ? [e.request] : []));
+  const ev = (s: ClientSession, e: object) => s.serverLine(JSON.stringify(e));
+
+  test("isQuit and isEchoed", () => {
+    for (const q of ["/quit", "/QUIT bye", "/sair", " /exit now "]) assert.ok(isQuit(q), q);
+    for (const q of ["//quit", "quit", "/quitter", "/users"]) assert.ok(!isQuit(q), q);
+    for (const e of ["hi", "@bob hi", "/me waves", "//slash"]) assert.ok(isEchoed(e), e);
+    for (const e of ["/users", "/me", "@bob", "/quit", ""]) assert.ok(!isEchoed(e), e);
+  });
+
+  test("--name is sent at the first prompt; a refusal shows the reason and asks the user", () => {
+    const s = new ClientSession({ name: "a b", formatter: f });
+    assert.deepEqual(sends(s.connected()), [{ type: "hello", protocol: 1 }]);
+    assert.deepEqual(s.serverLine("* Welcome to papo! 0 online."), []);
+    assert.deepEqual(ev(s, { type: "hello", protocol: 1, server: "papo/x", online: 0 }).length, 1);
+    assert.deepEqual(sends(ev(s, { type: "prompt", need: "name" })), [{ type: "name", name: "a b" }]);
+    const refused = ev(s, { type: "error", code: "name_invalid", params: { reason: "space" }, at: AT });
+    assert.deepEqual(refused, [{ kind: "print", lines: [`09:05 ${en.nameProblem.space}`] }]);
+    const asked = ev(s, { type: "prompt", need: "name" });
+    assert.deepEqual(asked.at(-1), { kind: "prompt", mode: "name" });
+    assert.equal(s.phase, "naming");
+    assert.deepEqual(sends(s.input("  ana  ")), [{ type: "name", name: "ana" }]);
+    const welcomed = ev(s, {
+      type: "welcome",
+      name: "ana",
+      address: null,
+      users: [{ name: "ana", address: null }],
+      at: AT,
+    });
+    assert.deepEqual(welcomed.at(-1), { kind: "prompt", mode: "chat", self: "ana" });
+    assert.equal(s.phase, "registered");
+  });
+
+  test("input before registration is queued in order: a name first, then lines", () => {
+    const s = new ClientSession({ formatter: f });
+    s.connected();
+    assert.deepEqual(s.input("ana"), []);
+    assert.deepEqual(s.input("hello"), []);
+    assert.deepEqual(s.leave(), []);
+    assert.deepEqual(sends(ev(s, { type: "prompt", need: "name" })), [{ type: "name", name: "ana" }]);
+    const w = ev(s, { type: "welcome", name: "ana", address: null, users: [], at: AT });
+    assert.deepEqual(sends(w), [
+      { type: "line", text: "hello" },
+      { type: "line", text: "/quit" },
+    ]);
+    assert.ok(s.quitting);
+    const bye = ev(s, { type: "bye", reason: "quit", at: AT });
+    assert.deepEqual(bye.at(-1), { kind: "done", code: 0 });
+    assert.equal(s.phase, "ended");
+  });
+
+  test("answers ping with pong and the same id", () => {
+    const s = new ClientSession({ formatter: f });
+    s.connected();
+    assert.deepEqual(sends(ev(s, { type: "ping", id: 42 })), [{ type: "pong", id: 42 }]);
+  });
+
+  test("bye: quit and shutdown exit 0, kicked and others exit 1", () => {
+    for (const [reason, code] of [
+      ["quit", 0],
+      ["shutdown", 0],
+      ["kicked", 1],
+      ["flood", 1],
+    ] as const) {
+      const s = new ClientSession({ name: "x", formatter: f });
+      s.connected();
+      assert.deepEqual(ev(s, { type: "bye", reason, at: AT }).at(-1), { kind: "done", code }, reason);
+    }
+  });
+
+  test("a close without bye is 'lost'; after /quit it is a normal end; offline /quit ends at once", () => {
+    const s = new ClientSession({ name: "x", formatter: f });
+    s.connected();
+    ev(s, { type: "prompt", need: "name" });
+    ev(s, { type: "welcome", name: "x", address: null, users: [], at: AT });
+    assert.deepEqual(s.disconnected(), [{ kind: "lost" }]);
+    assert.equal(s.phase, "offline");
+    assert.deepEqual(s.input("queued while offline"), []);
+    // Reconnect: the same name is claimed again, then the queued line goes out.
+    s.connected();
+    assert.deepEqual(sends(ev(s, { type: "prompt", need: "name" })), [{ type: "name", name: "x" }]);
+    assert.deepEqual(sends(ev(s, { type: "welcome", name: "x", address: null, users: [], at: AT })), [
+      { type: "line", text: "queued while offline" },
+    ]);
+    s.input("/sair");
+    assert.deepEqual(s.disconnected(), [{ kind: "done", code: 0 }]);
+
+    const t = new ClientSession({ name: "y", formatter: f });
+    t.connected();
+    t.disconnected();
+    assert.deepEqual(t.input("/quit"), [{ kind: "done", code: 0 }]);
+  });
+
+  test("after /nick the prompt follows and a reconnect claims the new name", () => {
+    const s = new ClientSession({ name: "x", formatter: f });
+    s.connected();
+    ev(s, { type: "prompt", need: "name" });
+    ev(s, { type: "welcome", name: "x", address: null, users: [], at: AT });
+    assert.deepEqual(ev(s, { type: "renamed", from: "x", to: "z", at: AT }).at(-1), {
+      kind: "prompt",
+      mode: "chat",
+      self: "z",
+    });
+    s.disconnected();
+    s.connected();
+    assert.deepEqual(sends(ev(s, { type: "prompt", need: "name" })), [{ type: "name", name: "z" }]);
+  });
+
+  test("a password prompt ends the session with a clear line instead of hanging", () => {
+    const s = new ClientSession({ formatter: f });
+    s.connected();
+    const out = ev(s, { type: "prompt", need: "password" });
+    assert.deepEqual(out.at(-1), { kind: "done", code: 1 });
+  });
+
+  test("net errors in words", () => {
+    const r = enClient.reasons;
+    assert.equal(describeNetError(Object.assign(new Error("x"), { code: "ECONNREFUSED" }), r), r.refused);
+    assert.equal(describeNetError(Object.assign(new Error("x"), { code: "ENOTFOUND" }), r), r.notFound);
+    assert.equal(describeNetError(Object.assign(new Error("x"), { code: "ETIMEDOUT" }), r), r.timeout);
+    const agg = Object.assign(
+      new AggregateError([Object.assign(new Error("y"), { code: "ECONNREFUSED" })]),
+      {},
+    );
+    assert.equal(describeNetError(agg, r), r.refused);
+    assert.equal(describeNetError(new Error("odd\nsecond line"), r), "odd");
+  });
+});
