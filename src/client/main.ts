@@ -1,5 +1,189 @@
-/** Placeholder until the terminal client lands: `papo connect` is being written. */
-export async function runConnect(_args: string[]): Promise<number> {
-  process.stderr.write("papo connect: not available in this build yet\n");
-  return 1;
+/**
+ * `papo connect` (S12): the I/O shell around the pure session. It owns the socket, the terminal,
+ * the timers and reconnection; every decision about what the protocol means is in session.ts.
+ *
+ * Exit codes: 0 when the user leaves (`/quit`, Ctrl-C, Ctrl-D, end of input) or the server shuts
+ * down; 1 when there is no server, the connection is lost (and not regained), or the server ends
+ * the session for another reason (kicked, flood, ...); 2 for a bad option.
+ *
+ * Reconnection: when the connection drops without a `bye`, the client retries RECONNECT_ATTEMPTS
+ * times with doubling delays from 1 s (1, 2, 4, 8, 16 s) and claims the same name again.
+ * `--no-reconnect` turns this off. PAPO_RECONNECT_DELAY_MS sets the first delay (tests use a
+ * few milliseconds to stay fast and deterministic).
+ */
+import net from "node:net";
+import { catalogue } from "../i18n/index.ts";
+import { LineDecoder } from "../protocol/line-decoder.ts";
+import { formatTarget } from "./address.ts";
+import { makeColors, shouldUseColor } from "./colors.ts";
+import { complete } from "./complete.ts";
+import { createFormatter } from "./format.ts";
+import { describeNetError } from "./net-errors.ts";
+import { parseConnectArgs } from "./options.ts";
+import { ClientSession, type Effect, EXIT_FAILURE, EXIT_OK } from "./session.ts";
+import { createTerminal, type Terminal } from "./terminal.ts";
+
+/** A connect attempt that has not succeeded by then fails with "timed out". */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** How long to wait for the server's `bye` after `/quit` before leaving anyway. */
+export const QUIT_TIMEOUT_MS = 3_000;
+export const RECONNECT_ATTEMPTS = 5;
+export const RECONNECT_BASE_DELAY_MS = 1_000;
+
+/** Runs the client; resolves to the process exit code. */
+export async function runConnect(args: string[]): Promise<number> {
+  const parsed = parseConnectArgs(args);
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n`);
+    return 2;
+  }
+  const { options, texts } = parsed;
+  if (options.help) {
+    process.stdout.write(texts.usage);
+    return EXIT_OK;
+  }
+  // A closed stdout (`papo connect | head`) must not crash the client with EPIPE.
+  process.stdout.on("error", () => {});
+
+  const address = formatTarget(options);
+  const colors = makeColors(
+    shouldUseColor({ noColorFlag: options.noColor, env: process.env, isTTY: Boolean(process.stdout.isTTY) }),
+  );
+  const formatter = createFormatter({ colors, chat: catalogue(options.lang).chat, client: texts });
+  const session = new ClientSession({
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    formatter,
+  });
+  const envDelay = Number(process.env.PAPO_RECONNECT_DELAY_MS);
+  const baseDelay = Number.isFinite(envDelay) && envDelay > 0 ? envDelay : RECONNECT_BASE_DELAY_MS;
+
+  return new Promise<number>((resolve) => {
+    let socket: net.Socket | undefined;
+    let everConnected = false;
+    let attempt = 0;
+    let finished = false;
+    let interrupts = 0;
+    let quitTimer: NodeJS.Timeout | undefined;
+    let retryTimer: NodeJS.Timeout | undefined;
+
+    const terminal: Terminal = createTerminal({
+      input: process.stdin,
+      output: process.stdout,
+      completer: (before) => complete(before, session.state.users, session.state.self),
+      onLine: (line) => {
+        const effects = session.input(line);
+        if (effects.some((e) => e.kind === "send" && e.echoed)) terminal.eraseEntered(line);
+        apply(effects);
+      },
+      onEnd: () => apply(session.leave()),
+      onInterrupt: () => {
+        // A second Ctrl-C does not wait for the server any more.
+        if (++interrupts > 1) finish(EXIT_OK);
+        else apply(session.leave());
+      },
+    });
+
+    function apply(effects: Effect[]): void {
+      for (const effect of effects) {
+        if (finished) return;
+        switch (effect.kind) {
+          case "send":
+            if (socket && !socket.destroyed && socket.writable)
+              socket.write(`${JSON.stringify(effect.request)}\n`);
+            break;
+          case "print":
+            terminal.print(effect.lines);
+            break;
+          case "prompt":
+            terminal.setPrompt(effect.mode === "name" ? texts.namePrompt : `${effect.self}> `);
+            break;
+          case "lost":
+            terminal.print([formatter.status(texts.connectionLost({ address }))]);
+            if (options.reconnect) retry(undefined);
+            else finish(EXIT_FAILURE);
+            break;
+          case "done":
+            finish(effect.code);
+            break;
+        }
+      }
+      if (session.quitting && !quitTimer && !finished) {
+        quitTimer = setTimeout(() => {
+          terminal.print([formatter.status(texts.quitTimeout)]);
+          finish(EXIT_OK);
+        }, QUIT_TIMEOUT_MS);
+      }
+    }
+
+    function connect(): void {
+      const decoder = new LineDecoder({ maxLineBytes: 8 * 1024 * 1024, maxPendingBytes: 16 * 1024 * 1024 });
+      let opened = false;
+      let lastError: unknown;
+      const s = net.connect({ host: options.host, port: options.port });
+      socket = s;
+      s.setNoDelay(true);
+      s.setTimeout(CONNECT_TIMEOUT_MS, () => {
+        if (!opened) s.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }));
+      });
+      s.on("connect", () => {
+        opened = true;
+        s.setTimeout(0);
+        if (everConnected) terminal.print([formatter.status(texts.reconnected({ address }))]);
+        everConnected = true;
+        attempt = 0;
+        apply(session.connected());
+      });
+      s.on("data", (chunk: Buffer) => {
+        for (const d of decoder.push(chunk)) {
+          if (d.kind === "line") apply(session.serverLine(d.text));
+          else if (d.kind === "overflow") s.destroy(); // not a papo server, or a broken one
+          if (finished || s.destroyed) return;
+        }
+      });
+      s.on("error", (err) => {
+        lastError = err;
+      });
+      s.on("close", () => {
+        if (finished || socket !== s) return;
+        if (opened) apply(session.disconnected());
+        else if (!everConnected) {
+          // S12: no server. One line on stderr, naming where and why; no stack trace.
+          const reason = describeNetError(lastError, texts.reasons);
+          process.stderr.write(`${texts.cannotConnect({ address, reason })}\n`);
+          finish(EXIT_FAILURE);
+        } else retry(lastError);
+      });
+    }
+
+    function retry(lastError: unknown): void {
+      attempt++;
+      if (attempt > RECONNECT_ATTEMPTS) {
+        const reason = lastError ? describeNetError(lastError, texts.reasons) : texts.reasons.closed;
+        terminal.print([formatter.status(texts.reconnectFailed({ address, reason }))]);
+        finish(EXIT_FAILURE);
+        return;
+      }
+      const delay = baseDelay * 2 ** (attempt - 1);
+      const seconds = Math.round(delay / 100) / 10;
+      terminal.print([
+        formatter.status(texts.reconnecting({ address, seconds, attempt, attempts: RECONNECT_ATTEMPTS })),
+      ]);
+      retryTimer = setTimeout(connect, delay);
+    }
+
+    function finish(code: number): void {
+      if (finished) return;
+      finished = true;
+      clearTimeout(quitTimer);
+      clearTimeout(retryTimer);
+      socket?.destroy();
+      terminal.close();
+      // Backstop: if anything still holds the event loop (a stdin pipe left open by the parent),
+      // exit anyway. Unref'd, so it never delays a process that can end on its own.
+      setTimeout(() => process.exit(code), 1000).unref();
+      resolve(code);
+    }
+
+    connect();
+  });
 }

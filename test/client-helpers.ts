@@ -1,0 +1,287 @@
+/**
+ * Helpers for the terminal client's end-to-end tests: a real server on port 0, raw TCP users (as
+ * `nc` would be), the client as a child process with piped stdin, and a scriptable fake server
+ * for what a real one never does (drop a connection without `bye`, send escape sequences).
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { canonicalName } from "../src/core/nickname.ts";
+import { DEFAULT_LIMITS } from "../src/server/limits.ts";
+import { type RunningServer, startServer } from "../src/server/server.ts";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+// Generous: each client is a fresh Node process with tsx, and the suite may run beside others.
+export const WAIT_MS = 15_000;
+
+export async function startChatServer(): Promise<RunningServer & { port: number }> {
+  const server = await startServer(
+    {
+      host: "127.0.0.1",
+      port: 0,
+      lang: "en",
+      hideAddresses: false,
+      logMessages: false,
+      limits: { ...DEFAULT_LIMITS },
+    },
+    () => {},
+  );
+  return Object.assign(server, { port: server.address.port });
+}
+
+/** Kicks a user by display name through the core, as the operator console does. */
+export function kick(server: RunningServer, name: string, reason?: string): boolean {
+  return server.chat.kick(canonicalName(name), reason);
+}
+
+/** Resolves when `check()` is true; rejects with `what` and `dump()` after WAIT_MS. */
+function waitUntil(
+  check: () => boolean,
+  what: string,
+  dump: () => string,
+  subscribe: (f: () => void) => () => void,
+) {
+  return new Promise<void>((resolve, reject) => {
+    if (check()) return resolve();
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out waiting for ${what}; got:\n${dump()}`));
+    }, WAIT_MS);
+    const off = subscribe(() => {
+      if (check()) {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+class LineCollector {
+  readonly lines: string[] = [];
+  #partial = "";
+  #listeners = new Set<() => void>();
+
+  push(chunk: string): void {
+    const parts = (this.#partial + chunk).split("\n");
+    this.#partial = parts.pop() ?? "";
+    this.lines.push(...parts);
+    this.notify();
+  }
+
+  notify(): void {
+    for (const l of [...this.#listeners]) l();
+  }
+
+  /** Waits for a line matching `pattern` at or after index `from`; returns that line. */
+  async waitFor(pattern: RegExp | string, from = 0): Promise<string> {
+    const match = (l: string) => (typeof pattern === "string" ? l.includes(pattern) : pattern.test(l));
+    await waitUntil(
+      () => this.lines.slice(from).some(match),
+      String(pattern),
+      () => this.lines.join("\n"),
+      (f) => {
+        this.#listeners.add(f);
+        return () => this.#listeners.delete(f);
+      },
+    );
+    return this.lines.slice(from).find(match) as string;
+  }
+}
+
+/** A text-mode user over raw TCP, the way `nc` talks to the server. */
+export class RawUser extends LineCollector {
+  readonly socket: net.Socket;
+
+  constructor(port: number) {
+    super();
+    this.socket = net.connect(port, "127.0.0.1");
+    this.socket.setEncoding("utf8");
+    this.socket.on("data", (d: string) => this.push(d));
+    this.socket.on("error", () => {});
+  }
+
+  static async join(port: number, name: string): Promise<RawUser> {
+    const u = new RawUser(port);
+    await u.waitFor("* Choose a name:");
+    u.send(name);
+    await u.waitFor(`Hello, ${name}!`);
+    return u;
+  }
+
+  send(line: string): void {
+    this.socket.write(`${line}\n`);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** `papo connect ...` as a child process, stdin piped. */
+export class ClientProcess extends LineCollector {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly stderr = new LineCollector();
+  stdoutRaw = "";
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[], env: Record<string, string> = {}) {
+    super();
+    // A known language, and no colour settings from the caller's environment: stdout is a pipe,
+    // so the client must decide on no colour by itself.
+    const base: NodeJS.ProcessEnv = { ...process.env, LANG: "C", LC_ALL: "", LC_MESSAGES: "" };
+    delete base.NO_COLOR;
+    delete base.FORCE_COLOR;
+    this.child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "connect", ...args], {
+      cwd: ROOT,
+      env: { ...base, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    this.child.stdout.setEncoding("utf8");
+    this.child.stderr.setEncoding("utf8");
+    this.child.stdout.on("data", (d: string) => {
+      this.stdoutRaw += d;
+      this.push(d);
+    });
+    this.child.stderr.on("data", (d: string) => this.stderr.push(d));
+    this.child.stdin.on("error", () => {});
+    this.exited = new Promise((resolve) => this.child.on("close", (code) => resolve(code)));
+  }
+
+  send(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  /** Ends stdin, as Ctrl-D does on a terminal. */
+  endInput(): void {
+    this.child.stdin.end();
+  }
+
+  /** The exit code, failing the test if the client does not exit in time. */
+  async exitCode(): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill("SIGKILL");
+        reject(
+          new Error(
+            `client did not exit; stdout:\n${this.lines.join("\n")}\nstderr:\n${this.stderr.lines.join("\n")}`,
+          ),
+        );
+      }, WAIT_MS);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+  }
+}
+
+/** A port with nothing listening on it (bound, then closed). */
+export async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/**
+ * A fake json-mode server: greets, accepts any name, then lets the test act on the socket
+ * (send raw lines, drop it without `bye`).
+ */
+export class FakeServer {
+  readonly server: net.Server;
+  readonly sockets: net.Socket[] = [];
+  readonly received: string[] = [];
+  port = 0;
+  #onWelcome: (s: net.Socket) => void;
+
+  constructor(onWelcome: (s: net.Socket) => void = () => {}) {
+    this.#onWelcome = onWelcome;
+    this.server = net.createServer((s) => this.#serve(s));
+  }
+
+  async listen(port = 0): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(port, "127.0.0.1", r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this;
+  }
+
+  #serve(s: net.Socket): void {
+    this.sockets.push(s);
+    s.setEncoding("utf8");
+    s.on("error", () => {});
+    s.write("* Welcome to papo! 0 online.\n* Choose a name:\n");
+    let partial = "";
+    s.on("data", (d: string) => {
+      const parts = (partial + d).split("\n");
+      partial = parts.pop() ?? "";
+      for (const line of parts) {
+        this.received.push(line);
+        const req = JSON.parse(line) as { type: string; name?: string };
+        if (req.type === "hello") {
+          s.write(`${JSON.stringify({ type: "hello", protocol: 1, server: "fake/0", online: 0 })}\n`);
+          s.write(`${JSON.stringify({ type: "prompt", need: "name" })}\n`);
+        } else if (req.type === "name") {
+          const user = { name: req.name, address: "127.0.0.1:1" };
+          s.write(`${JSON.stringify({ type: "welcome", ...user, users: [user], at: Date.now() })}\n`);
+          this.#onWelcome(s);
+        }
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+/**
+ * A TCP proxy in front of the real server, so a test can cut the client's connection without a
+ * `bye` (what a network failure looks like) while the server stays up.
+ */
+export class TcpProxy {
+  readonly server: net.Server;
+  readonly pairs: Array<[net.Socket, net.Socket]> = [];
+  port = 0;
+
+  constructor(targetPort: number) {
+    this.server = net.createServer((down) => {
+      const up = net.connect(targetPort, "127.0.0.1");
+      down.on("error", () => {});
+      up.on("error", () => {});
+      down.pipe(up);
+      up.pipe(down);
+      down.on("close", () => up.destroy());
+      up.on("close", () => down.destroy());
+      this.pairs.push([down, up]);
+    });
+  }
+
+  async listen(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this;
+  }
+
+  /** Cuts every proxied connection at once (both sides). */
+  cut(): void {
+    for (const [down, up] of this.pairs.splice(0)) {
+      down.destroy();
+      up.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
