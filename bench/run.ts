@@ -12,9 +12,10 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatTable, type LoadOptions, type LoadResult, runLoad, tableRow } from "./loadgen.ts";
+import { cpuCount, readMachineCpu } from "./proc.ts";
 import { REPO_ROOT, type RunningServer, serverDefs, startServer } from "./servers.ts";
 
 const ALL_SERVERS = ["ngircd", "inspircd", "seed", "raw-naive", "raw-batched", "raw-batched-nodelay", "papo"];
@@ -29,8 +30,13 @@ const HELP = `usage: node --import tsx bench/run.ts [options]
   --idle N              instead: hold N idle registered clients and report server bytes/connection
   --idle-join           IRC idle clients also JOIN #bench (default: registered only)
   --workers W           load generator threads (default 2)
+  --batch B             connections registering at once per worker (default 50; 10 above 2000 clients)
   --papo-args "ARGS"    extra arguments for papo serve, e.g. "--limit maxSendQueueBytes=4194304"
+  --papo-dir DIR        run papo's src/cli.ts from another checkout (e.g. a git worktree of HEAD)
   --out FILE            JSON results file (default bench/results/<time>.json)
+  --quiet-below PCT     before each run, wait until the machine's busy time over 1 s is under PCT %
+                        of one core (other users' work skews results); 0 = do not wait (default)
+  --quiet-wait S        wait at most S seconds for that (default 60), then run anyway
   --quiet               no progress lines`;
 
 function list(v: string | undefined, fallback: string[]): string[] {
@@ -58,6 +64,32 @@ function machineInfo() {
   };
 }
 
+/** Machine busy % (of one core) over one second, from /proc/stat. */
+async function machineBusyPct(): Promise<number | null> {
+  const a = readMachineCpu();
+  await new Promise((r) => setTimeout(r, 1000));
+  const b = readMachineCpu();
+  if (!a || !b || b.total <= a.total) return null;
+  return (100 * cpuCount() * (b.busy - a.busy)) / (b.total - a.total);
+}
+
+async function waitForQuiet(belowPct: number, maxWaitS: number, verbose: boolean): Promise<number | null> {
+  const end = performance.now() + maxWaitS * 1000;
+  for (;;) {
+    const busy = await machineBusyPct();
+    if (busy === null || belowPct <= 0 || busy < belowPct) return busy;
+    if (performance.now() >= end) {
+      process.stderr.write(
+        `bench: machine still ${busy.toFixed(0)} % busy after ${maxWaitS} s; running anyway\n`,
+      );
+      return busy;
+    }
+    if (verbose)
+      process.stderr.write(`bench: machine ${busy.toFixed(0)} % busy, waiting for it to calm down\n`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -70,9 +102,13 @@ async function main(): Promise<void> {
       idle: { type: "string" },
       "idle-join": { type: "boolean" },
       workers: { type: "string" },
+      batch: { type: "string" },
       "papo-args": { type: "string" },
+      "papo-dir": { type: "string" },
       out: { type: "string" },
       quiet: { type: "boolean" },
+      "quiet-below": { type: "string" },
+      "quiet-wait": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -80,7 +116,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${HELP}\n`);
     return;
   }
-  const defs = serverDefs(values["papo-args"] ? values["papo-args"].split(/\s+/).filter(Boolean) : []);
+  const defs = serverDefs(
+    values["papo-args"] ? values["papo-args"].split(/\s+/).filter(Boolean) : [],
+    values["papo-dir"] ? resolve(values["papo-dir"]) : undefined,
+  );
   let servers = list(values.servers, values.full ? ALL_SERVERS : ["papo"]);
   if (servers.length === 1 && servers[0] === "all") servers = ALL_SERVERS;
   for (const s of servers)
@@ -113,7 +152,7 @@ async function main(): Promise<void> {
   const outFile =
     values.out ??
     join(REPO_ROOT, "bench", "results", `${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
-  const results: (LoadResult & { serverDescription: string })[] = [];
+  const results: (LoadResult & { serverDescription: string; machineBusyBeforePct: number | null })[] = [];
   const failures: string[] = [];
   const save = () => {
     mkdirSync(join(outFile, ".."), { recursive: true });
@@ -128,8 +167,12 @@ async function main(): Promise<void> {
       .join(" ")}\n`,
   );
 
+  const quietPct = Number(values["quiet-below"] ?? 0);
+  const quietWaitS = Number(values["quiet-wait"] ?? 60);
   for (const step of plan) {
     const def = defs[step.server]!;
+    // Other work on this (shared) machine skews results: optionally wait for it to calm down.
+    const busyBefore = await waitForQuiet(quietPct, quietWaitS, verbose);
     const label = def.name;
     let server: RunningServer | null = null;
     try {
@@ -149,11 +192,14 @@ async function main(): Promise<void> {
         label,
         verbose,
         ircJoin: step.rate > 0 || values["idle-join"] === true,
-        // 10 000 idle clients: a wider ramp window and more time
-        batch: step.clients > 2000 ? 200 : 50,
+        // Connections registering at once, per worker. ngIRCd registers in O(N) per client, so a
+        // wide window at 10 000 clients makes the last ones time out: keep it narrow there.
+        batch: values.batch ? Number(values.batch) : step.clients > 2000 ? 10 : 50,
+        registerTimeoutS: step.clients > 2000 ? 90 : 30,
+        rampTimeoutS: step.clients > 2000 ? 300 : 120,
       };
       const r = await runLoad(opts);
-      results.push({ ...r, serverDescription: def.description });
+      results.push({ ...r, serverDescription: def.description, machineBusyBeforePct: busyBefore });
       process.stderr.write(`${formatTable([tableRow(r)])}\n`);
       if (r.errors.length) process.stderr.write(`  errors: ${r.errors.slice(0, 5).join("\n          ")}\n`);
       if (r.errors.some((e) => e.includes("not registered") || e.includes("closed by the server")))

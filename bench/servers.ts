@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProtocolName } from "./protocols.ts";
 
@@ -25,7 +26,12 @@ export interface ServerDef {
 
 const tsxNode = ["node", "--import", "tsx"];
 
-export function serverDefs(papoArgs: string[] = []): Record<string, ServerDef> {
+/**
+ * @param papoArgs extra arguments for `papo serve`
+ * @param papoDir run papo from this checkout instead of this one (e.g. a `git worktree` of a
+ *   commit, so edits in progress in the work tree do not break a long run)
+ */
+export function serverDefs(papoArgs: string[] = [], papoDir?: string): Record<string, ServerDef> {
   return {
     papo: {
       name: "papo",
@@ -33,7 +39,7 @@ export function serverDefs(papoArgs: string[] = []): Record<string, ServerDef> {
       description: "papo serve (text mode)",
       command: [
         ...tsxNode,
-        "src/cli.ts",
+        papoDir ? join(papoDir, "src/cli.ts") : "src/cli.ts",
         "serve",
         "--port",
         "0",
