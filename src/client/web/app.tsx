@@ -1,0 +1,514 @@
+/**
+ * The page (seed 004's GUI, S13): a name screen, then the room — message pane, user list, input
+ * and a Leave ("Sair") button — with dialogs for an unreachable server (S12) and a shutdown (S11).
+ * Every user-supplied string is a text child, never HTML.
+ */
+import type { ComponentChildren } from "preact";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { ServerEvent } from "../../core/events.ts";
+import type { ChatTexts, Lang } from "../../i18n/types.ts";
+import type { WebTexts } from "../../i18n/web.ts";
+import { renderError, renderEvent } from "../../protocol/text-render.ts";
+import type { ChatClient, ClientState, Dialog, Item } from "./client.ts";
+import { LANGS, plain, texts } from "./lang.ts";
+
+export interface AppProps {
+  client: ChatClient;
+  lang: Lang;
+  onLang(lang: Lang): void;
+  /** The name used last time, to fill the name field (read each time the name screen opens). */
+  lastName(): string;
+  onName(name: string): void;
+}
+
+function useClient(client: ChatClient): ClientState {
+  const [state, setState] = useState(client.state);
+  useEffect(() => client.subscribe(setState), [client]);
+  return state;
+}
+
+export function App({ client, lang, onLang, lastName, onName }: AppProps) {
+  const state = useClient(client);
+  const t = useMemo(() => texts(lang), [lang]);
+
+  useEffect(() => {
+    document.documentElement.lang = lang;
+  }, [lang]);
+  useEffect(() => {
+    const base = state.me ? `${state.me} · ${t.page.appName}` : t.page.appName;
+    document.title = state.unread ? t.page.unreadTitle({ count: state.unread, title: base }) : base;
+  }, [state.unread, state.me, t]);
+  useEffect(() => {
+    const onVisible = () => {
+      if (!document.hidden) client.visible();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, [client]);
+
+  const langSwitch = <LangSwitch lang={lang} onLang={onLang} label={t.page.languageLabel} />;
+  return (
+    <div class="app">
+      {state.screen === "name" ? (
+        <NameScreen
+          state={state}
+          t={t.page}
+          chat={t.chat}
+          client={client}
+          lastName={lastName}
+          onName={onName}
+        >
+          {langSwitch}
+        </NameScreen>
+      ) : (
+        <ChatScreen state={state} t={t.page} chat={t.chat} client={client} lang={lang}>
+          {langSwitch}
+        </ChatScreen>
+      )}
+      {state.dialog && <DialogView dialog={state.dialog} t={t.page} chat={t.chat} client={client} />}
+    </div>
+  );
+}
+
+function LangSwitch({ lang, onLang, label }: { lang: Lang; onLang(l: Lang): void; label: string }) {
+  return (
+    <select
+      class="lang"
+      aria-label={label}
+      value={lang}
+      onChange={(e) => onLang((e.currentTarget as HTMLSelectElement).value as Lang)}
+    >
+      {LANGS.map((l) => (
+        <option key={l} value={l}>
+          {texts(l).page.langName}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+interface ScreenProps {
+  state: ClientState;
+  t: WebTexts;
+  chat: ChatTexts;
+  client: ChatClient;
+  children: ComponentChildren;
+}
+
+function NameScreen({
+  state,
+  t,
+  chat,
+  client,
+  lastName,
+  onName,
+  children,
+}: ScreenProps & { lastName(): string; onName(name: string): void }) {
+  const [name, setName] = useState(lastName);
+  const [password, setPassword] = useState("");
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => input.current?.focus(), []);
+  // S5: the server's refusal, in the catalogue's words, right under the field; then try again.
+  useEffect(() => {
+    if (state.nameError) input.current?.select();
+  }, [state.nameError]);
+  const error = state.nameError ? plain(renderError(state.nameError, chat)) : null;
+  const status =
+    state.online !== null && state.link === "open"
+      ? t.onlineCount({ count: state.online })
+      : state.link === "connecting"
+        ? t.connecting
+        : "";
+  return (
+    <main class="name-screen">
+      <form
+        class="card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!name.trim() || state.joining) return;
+          onName(name.trim());
+          client.join(name, state.needPassword ? password : undefined);
+        }}
+      >
+        <div class="card-head">
+          <h1 class="brand">{t.appName}</h1>
+          {children}
+        </div>
+        <p class="tagline">{t.tagline}</p>
+        <label for="name">{t.nameLabel}</label>
+        <input
+          id="name"
+          ref={input}
+          value={name}
+          onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
+          placeholder={t.namePlaceholder}
+          autocomplete="nickname"
+          autocapitalize="off"
+          spellcheck={false}
+          enterkeyhint="go"
+          aria-invalid={error ? "true" : "false"}
+          aria-describedby={error ? "name-error" : "name-help"}
+        />
+        {error ? (
+          <p id="name-error" class="name-error" role="alert">
+            {error}
+          </p>
+        ) : (
+          <p id="name-help" class="hint">
+            {t.nameRules}
+          </p>
+        )}
+        {state.needPassword && (
+          <>
+            <label for="password">{t.passwordLabel}</label>
+            <input
+              id="password"
+              type="password"
+              value={password}
+              onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
+              autocomplete="current-password"
+              aria-invalid={state.passwordRefused ? "true" : "false"}
+            />
+            {state.passwordRefused && (
+              <p class="name-error" role="alert">
+                {plain(chat.bye.bad_password({}))}
+              </p>
+            )}
+          </>
+        )}
+        <button type="submit" class="primary" disabled={state.joining || !name.trim()}>
+          {state.joining ? t.joining : t.join}
+        </button>
+        <p class="status" aria-live="polite">
+          {status}
+        </p>
+      </form>
+    </main>
+  );
+}
+
+/** Eight name colours, chosen by a hash of the name, so a name keeps its colour. */
+function colour(name: string): string {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + (ch.codePointAt(0) ?? 0)) | 0;
+  return `nc${Math.abs(h) % 8}`;
+}
+
+function ChatScreen({ state, t, chat, client, lang, children }: ScreenProps & { lang: Lang }) {
+  const [draft, setDraft] = useState("");
+  const [showUsers, setShowUsers] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => input.current?.focus(), []);
+  const startPrivate = (name: string) => {
+    if (name === state.me) return;
+    // Clicking a name starts a private message, as typing `@name ` would.
+    setDraft(`@${name} `);
+    setShowUsers(false);
+    input.current?.focus();
+  };
+  return (
+    <div class="chat">
+      <header class="topbar">
+        <h1 class="brand">{t.appName}</h1>
+        <span class="me" title={state.address ?? undefined}>
+          {state.me}
+          {state.address && <span class="addr"> · {state.address}</span>}
+        </span>
+        <span class="spacer" />
+        <button
+          type="button"
+          class="users-toggle"
+          aria-expanded={showUsers}
+          aria-controls="users"
+          onClick={() => setShowUsers(!showUsers)}
+        >
+          {t.usersToggle({ count: state.users.length })}
+        </button>
+        {children}
+        <button type="button" class="leave-button" title={t.leaveTitle} onClick={() => client.leave()}>
+          {t.leave}
+        </button>
+      </header>
+      <div class="body">
+        <MessagePane items={state.items} me={state.me} t={t} chat={chat} lang={lang} onName={startPrivate} />
+        <aside id="users" class={showUsers ? "users open" : "users"} aria-label={t.usersTitle}>
+          <h2>
+            {t.usersTitle} ({state.users.length})
+          </h2>
+          <ul>
+            {state.users.map((u) => (
+              <li key={u.name}>
+                <button
+                  type="button"
+                  class={`user ${colour(u.name)}`}
+                  disabled={u.name === state.me}
+                  onClick={() => startPrivate(u.name)}
+                >
+                  {u.name}
+                  {u.name === state.me && <span class="you"> ({t.you})</span>}
+                </button>
+                {/* S6: each user's address, when the operator shows addresses. */}
+                {u.address && <span class="addr">{u.address}</span>}
+              </li>
+            ))}
+          </ul>
+        </aside>
+      </div>
+      <form
+        class="composer"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!draft.trim()) return;
+          client.say(draft);
+          setDraft("");
+        }}
+      >
+        <input
+          ref={input}
+          aria-label={t.messageLabel}
+          placeholder={t.messagePlaceholder}
+          value={draft}
+          onInput={(e) => setDraft((e.currentTarget as HTMLInputElement).value)}
+          autocomplete="off"
+          enterkeyhint="send"
+          disabled={state.link !== "open"}
+        />
+        <button type="submit" class="primary" disabled={state.link !== "open" || !draft.trim()}>
+          {t.send}
+        </button>
+      </form>
+    </div>
+  );
+}
+
+interface PaneProps {
+  items: Item[];
+  me: string | null;
+  t: WebTexts;
+  chat: ChatTexts;
+  lang: Lang;
+  onName(name: string): void;
+}
+
+/** Within this many pixels of the bottom counts as "reading the newest". */
+const STICK_PX = 48;
+
+function MessagePane({ items, me, t, chat, lang, onName }: PaneProps) {
+  const pane = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const [behind, setBehind] = useState(false);
+  const time = useMemo(
+    () => new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }),
+    [lang],
+  );
+  // Stay on the newest message unless the user scrolled up to read; then offer a way down.
+  useLayoutEffect(() => {
+    const el = pane.current;
+    if (!el) return;
+    if (stick.current) el.scrollTop = el.scrollHeight;
+    else setBehind(true);
+  }, [items]);
+  const onScroll = () => {
+    const el = pane.current;
+    if (!el) return;
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+    if (stick.current) setBehind(false);
+  };
+  const toBottom = () => {
+    const el = pane.current;
+    if (!el) return;
+    stick.current = true;
+    el.scrollTop = el.scrollHeight;
+    setBehind(false);
+  };
+  return (
+    <div class="pane-wrap">
+      <div class="pane" ref={pane} onScroll={onScroll} role="log" aria-live="polite">
+        {items.map((item) => (
+          <ItemView key={item.id} item={item} me={me} t={t} chat={chat} time={time} onName={onName} />
+        ))}
+      </div>
+      {behind && (
+        <button type="button" class="new-messages" onClick={toBottom}>
+          {t.newMessages}
+        </button>
+      )}
+    </div>
+  );
+}
+
+interface ItemProps {
+  item: Item;
+  me: string | null;
+  t: WebTexts;
+  chat: ChatTexts;
+  time: Intl.DateTimeFormat;
+  onName(name: string): void;
+}
+
+function ItemView({ item, me, t, chat, time, onName }: ItemProps) {
+  const stamp =
+    item.at !== null ? (
+      <time class="time" dateTime={new Date(item.at).toISOString()}>
+        {time.format(item.at)}
+      </time>
+    ) : (
+      <span class="time" />
+    );
+  const e = item.event;
+  const from = (name: string) => (
+    <button type="button" class={`from ${colour(name)}`} onClick={() => onName(name)}>
+      {name}
+    </button>
+  );
+  if (item.kind === "reconnected")
+    return (
+      <div class="item system">
+        {stamp}
+        <span class="text">{t.reconnected}</span>
+      </div>
+    );
+  if (!e) return null;
+  switch (e.type) {
+    case "message":
+      return (
+        <div class={item.kind === "own" ? "item msg own" : "item msg"}>
+          {stamp}
+          {from(e.from)}
+          <span class="text">{e.text}</span>
+        </div>
+      );
+    case "action":
+      return (
+        <div class="item action">
+          {stamp}
+          <span class="text">
+            <span class={colour(e.from)}>{e.from}</span> {e.text}
+          </span>
+        </div>
+      );
+    case "private": {
+      const outgoing = e.from === me && e.to !== me;
+      return (
+        <div class={outgoing ? "item msg private own" : "item msg private"}>
+          {stamp}
+          <span class="badge">{t.privateMark}</span>
+          {outgoing ? <span class="from to">{t.privateTo({ name: e.to })}</span> : from(e.from)}
+          <span class="text">{e.text}</span>
+        </div>
+      );
+    }
+    default:
+      return <NoticeView item={item} event={e} me={me} chat={chat} stamp={stamp} />;
+  }
+}
+
+/** Joins, leaves, errors and server notices: the terminal's lines, without their markers. */
+function NoticeView({
+  item,
+  event,
+  me,
+  chat,
+  stamp,
+}: {
+  item: Item;
+  event: ServerEvent;
+  me: string | null;
+  chat: ChatTexts;
+  stamp: preact.JSX.Element;
+}) {
+  const lines = renderEvent(event, chat, me ?? undefined).map(plain);
+  return (
+    <div class={`item ${item.kind}`}>
+      {stamp}
+      <span class="text">
+        {lines.map((line, i) => (
+          <span class="line" key={i}>
+            {line}
+          </span>
+        ))}
+      </span>
+    </div>
+  );
+}
+
+function DialogView({
+  dialog,
+  t,
+  chat,
+  client,
+}: {
+  dialog: Dialog;
+  t: WebTexts;
+  chat: ChatTexts;
+  client: ChatClient;
+}) {
+  const primary = useRef<HTMLButtonElement>(null);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => primary.current?.focus(), [dialog.kind]);
+  // Ticks the "trying again in N s" countdown.
+  useEffect(() => {
+    if (!("retryAt" in dialog) || dialog.retryAt === null) return;
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, [dialog]);
+  let title: string;
+  let body: ComponentChildren;
+  let actions: ComponentChildren;
+  switch (dialog.kind) {
+    case "unreachable":
+    case "lost": {
+      title = dialog.kind === "lost" ? t.lostTitle : t.unreachableTitle;
+      const seconds = dialog.retryAt === null ? 0 : Math.max(1, Math.ceil((dialog.retryAt - now) / 1000));
+      body = (
+        <>
+          <p>{dialog.kind === "lost" ? t.lostBody : t.unreachableBody}</p>
+          <p class="retry" aria-live="polite">
+            {dialog.retryAt === null ? t.retrying : t.retryIn({ seconds })}
+          </p>
+        </>
+      );
+      actions = (
+        <button type="button" class="primary" ref={primary} onClick={() => client.retryNow()}>
+          {t.retryNow}
+        </button>
+      );
+      break;
+    }
+    case "shutdown":
+      title = t.shutdownTitle;
+      // S11: the operator's reason, as the server sent it.
+      body = dialog.text ? <p class="reason">{dialog.text}</p> : <p>{t.shutdownNoReason}</p>;
+      break;
+    case "closed":
+      title = t.closedTitle;
+      body = <p>{plain(chat.bye[dialog.reason]({ ...(dialog.text ? { text: dialog.text } : {}) }))}</p>;
+      break;
+  }
+  if (dialog.kind === "shutdown" || dialog.kind === "closed")
+    actions = (
+      <>
+        <button type="button" onClick={() => client.reconnect()}>
+          {t.connectAgain}
+        </button>
+        <button type="button" class="primary" ref={primary} onClick={() => client.dismiss()}>
+          {t.dismiss}
+        </button>
+      </>
+    );
+  return (
+    <div class="overlay">
+      <div
+        class={`dialog ${dialog.kind}`}
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="dialog-title"
+        aria-describedby="dialog-body"
+      >
+        <h2 id="dialog-title">{title}</h2>
+        <div id="dialog-body">{body}</div>
+        <div class="actions">{actions}</div>
+      </div>
+    </div>
+  );
+}
