@@ -14,6 +14,7 @@ import {
   startChatServer,
   TcpProxy,
 } from "./client-helpers.ts";
+import { haveOpenssl, makeSelfSignedCert } from "./fault-helpers.ts";
 
 const ESC = "\x1b";
 const TIME = String.raw`\d\d:\d\d`;
@@ -212,5 +213,53 @@ describe("S12 terminal client (papo connect)", { concurrency: 4 }, () => {
     await c.waitFor("attempt 5 of 5");
     await c.waitFor(`*** Could not reconnect to 127.0.0.1:${fake.port}: connection refused`);
     assert.equal(await c.exitCode(), 1);
+  });
+
+  test("item 8 client: a server password is asked for and sent, or taken from PAPO_PASSWORD", async () => {
+    const server = await startChatServer({ password: "s3cret pass" });
+    cleanups.push(() => server.close());
+    const typed = track(new ClientProcess([`127.0.0.1:${server.port}`, "--name", "ana"]));
+    await typed.waitFor("* This server needs a password:");
+    typed.send("s3cret pass");
+    await typed.waitFor("* Hello, ana!");
+    const fromEnv = track(
+      new ClientProcess([`127.0.0.1:${server.port}`, "--name", "bob"], { PAPO_PASSWORD: "s3cret pass" }),
+    );
+    await fromEnv.waitFor("* Hello, bob!");
+    assert.ok(!fromEnv.lines.some((l) => l.includes("needs a password")));
+    const wrong = track(
+      new ClientProcess([`127.0.0.1:${server.port}`, "--name", "eve"], { PAPO_PASSWORD: "guess" }),
+    );
+    await wrong.waitFor("*** Wrong password.");
+    assert.equal(await wrong.exitCode(), 1);
+    typed.send("/quit");
+    fromEnv.send("/quit");
+    assert.equal(await typed.exitCode(), 0);
+    assert.equal(await fromEnv.exitCode(), 0);
+  });
+
+  test("issue 4 item 7 client: --tls verifies the certificate; --ca trusts it; the plain port is named", {
+    skip: haveOpenssl() ? false : "openssl is not installed (needed to make a test certificate)",
+  }, async () => {
+    const cert = makeSelfSignedCert();
+    const server = await startChatServer({ tls: { cert: cert.cert, key: cert.key, port: 0 } });
+    cleanups.push(() => server.close());
+    const tlsPort = server.tlsAddress?.port;
+    assert.ok(tlsPort);
+    const untrusted = track(new ClientProcess([`127.0.0.1:${tlsPort}`, "--tls", "--name", "x"]));
+    assert.equal(await untrusted.exitCode(), 1);
+    assert.equal(untrusted.stderr.lines.length, 1);
+    assert.match(untrusted.stderr.lines[0] ?? "", /cannot connect to 127\.0\.0\.1:\d+: .*not trusted.*--ca/);
+    const plain = track(
+      new ClientProcess([`127.0.0.1:${server.port}`, "--tls", "--insecure", "--name", "x"]),
+    );
+    assert.equal(await plain.exitCode(), 1);
+    assert.match(plain.stderr.lines.join("\n"), /does not speak TLS on this port/);
+    const ok = track(
+      new ClientProcess([`127.0.0.1:${tlsPort}`, "--tls", "--ca", cert.certFile, "--name", "sec"]),
+    );
+    await ok.waitFor("* Hello, sec!");
+    ok.send("/quit");
+    assert.equal(await ok.exitCode(), 0);
   });
 });

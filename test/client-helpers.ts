@@ -9,13 +9,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { canonicalName } from "../src/core/nickname.ts";
 import { DEFAULT_LIMITS } from "../src/server/limits.ts";
-import { type RunningServer, startServer } from "../src/server/server.ts";
+import { type RunningServer, type ServeConfig, startServer } from "../src/server/server.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // Generous: each client is a fresh Node process with tsx, and the suite may run beside others.
 export const WAIT_MS = 15_000;
 
-export async function startChatServer(): Promise<RunningServer & { port: number }> {
+export async function startChatServer(
+  extra: Pick<ServeConfig, "password" | "tls"> = {},
+): Promise<RunningServer & { port: number }> {
   const server = await startServer(
     {
       host: "127.0.0.1",
@@ -24,6 +26,7 @@ export async function startChatServer(): Promise<RunningServer & { port: number 
       hideAddresses: false,
       logMessages: false,
       limits: { ...DEFAULT_LIMITS },
+      ...extra,
     },
     () => {},
   );

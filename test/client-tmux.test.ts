@@ -24,13 +24,16 @@ const SOCKET = `papo-client-test-${process.pid}`;
 const tmux = (...args: string[]) =>
   execFileSync("tmux", ["-L", SOCKET, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
-after(() => {
-  if (!version) return;
+function killTmux(): void {
   try {
     tmux("kill-server");
   } catch {
     // already gone: the last session ended with the client
   }
+}
+
+after(() => {
+  if (version) killTmux();
 });
 
 /** The visible screen, without colours, with trailing blank lines dropped. */
@@ -151,6 +154,48 @@ test("S12 client under tmux: incoming lines never garble the half-typed input; T
     assert.equal(sessionAlive(), false, "the client exited");
     bob.close();
   } finally {
+    await server.close();
+  }
+});
+
+test("item 8 client under tmux: the password is typed masked and kept out of history; Ctrl-D leaves", {
+  skip: version ? false : "tmux is not installed (apt-get install tmux to run this test)",
+}, async () => {
+  const server = await startChatServer({ password: "s3cret" });
+  try {
+    const command = [process.execPath, "--import", "tsx", "src/cli.ts", "connect"];
+    command.push(`127.0.0.1:${server.port}`, "--name", "ana");
+    tmux(
+      "new-session",
+      "-d",
+      "-s",
+      "chat",
+      "-x",
+      "100",
+      "-y",
+      "30",
+      "-c",
+      ROOT,
+      "-e",
+      "LANG=C",
+      command.join(" "),
+    );
+    await waitScreen((l) => l.at(-1) === "password>", "the password prompt");
+    tmux("send-keys", "-t", "chat", "-l", "s3cret");
+    await waitScreen((l) => l.at(-1) === "password> ******", "the masked password");
+    tmux("send-keys", "-t", "chat", "Enter");
+    await waitScreen((l) => l.at(-1) === "ana>", "the chat prompt");
+    assert.ok(!screen().some((l) => l.includes("s3cret")));
+    // Up-arrow recalls nothing: the password is not in the history.
+    tmux("send-keys", "-t", "chat", "Up");
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(screen().at(-1), "ana>");
+    tmux("send-keys", "-t", "chat", "C-d");
+    const deadline = Date.now() + WAIT_MS;
+    while (sessionAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(sessionAlive(), false, "the client exited");
+  } finally {
+    killTmux();
     await server.close();
   }
 });

@@ -13,7 +13,7 @@ import { parseConnectArgs } from "../src/client/options.ts";
 import { parseServerLine } from "../src/client/server-events.ts";
 import { ClientSession, type Effect, isEchoed, isQuit } from "../src/client/session.ts";
 import { INITIAL_STATE, reduce } from "../src/client/state.ts";
-import { displayWidth } from "../src/client/terminal.ts";
+import { displayWidth, maskEcho } from "../src/client/terminal.ts";
 import { clientTexts } from "../src/client/texts.ts";
 import type { ServerEvent } from "../src/core/events.ts";
 import { catalogue } from "../src/i18n/index.ts";
@@ -83,7 +83,22 @@ describe("client options", () => {
       noColor: false,
       reconnect: true,
       help: false,
+      tls: false,
+      insecure: false,
     });
+  });
+  test("--tls changes the default port to 7778; --ca and --insecure need --tls", () => {
+    const r = parseConnectArgs(["example.org", "--tls", "--insecure"], env);
+    assert.ok(r.ok);
+    assert.equal(r.options.port, 7778);
+    assert.equal(r.options.tls, true);
+    assert.equal(r.options.insecure, true);
+    const explicit = parseConnectArgs(["example.org:9999", "--tls"], env);
+    assert.ok(explicit.ok && explicit.options.port === 9999);
+    const bad = parseConnectArgs(["--insecure"], env);
+    assert.ok(!bad.ok && bad.message.includes("--insecure only makes sense with --tls"), JSON.stringify(bad));
+    const ca = parseConnectArgs(["--tls", "--ca", "/nonexistent/ca.pem"], env);
+    assert.ok(!ca.ok && ca.message.includes("/nonexistent/ca.pem"));
   });
   test("all options", () => {
     const r = parseConnectArgs(
@@ -424,11 +439,43 @@ describe("client session logic", () => {
     assert.deepEqual(sends(ev(s, { type: "prompt", need: "name" })), [{ type: "name", name: "z" }]);
   });
 
-  test("a password prompt ends the session with a clear line instead of hanging", () => {
-    const s = new ClientSession({ formatter: f });
+  test("item 8: a password prompt asks the user (masked), then the name; a reconnect resends it", () => {
+    const s = new ClientSession({ name: "ana", formatter: f });
     s.connected();
-    const out = ev(s, { type: "prompt", need: "password" });
-    assert.deepEqual(out.at(-1), { kind: "done", code: 1 });
+    const asked = ev(s, { type: "prompt", need: "password" });
+    assert.deepEqual(asked, [
+      { kind: "print", lines: [`09:05 ${en.promptPassword}`] },
+      { kind: "prompt", mode: "password" },
+    ]);
+    assert.deepEqual(s.input(""), [{ kind: "prompt", mode: "password" }]);
+    assert.deepEqual(sends(s.input("s3cret pass")), [{ type: "password", password: "s3cret pass" }]);
+    assert.deepEqual(sends(ev(s, { type: "prompt", need: "name" })), [{ type: "name", name: "ana" }]);
+    ev(s, { type: "welcome", name: "ana", address: null, users: [], at: AT });
+    s.disconnected();
+    s.connected();
+    assert.deepEqual(sends(ev(s, { type: "prompt", need: "password" })), [
+      { type: "password", password: "s3cret pass" },
+    ]);
+  });
+
+  test("item 8: a given password (PAPO_PASSWORD) is sent once; if asked again, the user is asked", () => {
+    const s = new ClientSession({ password: "pw", formatter: f });
+    s.connected();
+    assert.deepEqual(sends(ev(s, { type: "prompt", need: "password" })), [
+      { type: "password", password: "pw" },
+    ]);
+    assert.deepEqual(ev(s, { type: "prompt", need: "password" }).at(-1), {
+      kind: "prompt",
+      mode: "password",
+    });
+    assert.deepEqual(sends(s.input("/quit")), [{ type: "line", text: "/quit" }]);
+  });
+
+  test("maskEcho hides typed text but keeps the prompt and escape sequences", () => {
+    assert.equal(maskEcho("password> abc", "password> "), "password> ***");
+    assert.equal(maskEcho("x", "password> "), "*");
+    assert.equal(maskEcho("\x1b[1Gé😀", "p> "), "\x1b[1G**");
+    assert.equal(maskEcho("\r\n", "p> "), "\r\n");
   });
 
   test("net errors in words", () => {

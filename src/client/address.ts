@@ -19,7 +19,11 @@ export type ParsedTarget = ({ ok: true } & Target) | ({ ok: false } & TargetProb
  * Parses the address argument, and an optional separate port (`papo connect host 7777`, as nc
  * takes it). A port given both ways is refused rather than silently picking one.
  */
-export function parseTarget(address: string | undefined, portArg?: string): ParsedTarget {
+export function parseTarget(
+  address: string | undefined,
+  portArg?: string,
+  defaultPort: number = DEFAULT_PORT,
+): ParsedTarget {
   let host = DEFAULT_HOST;
   let portText: string | undefined;
   const a = (address ?? "").trim();
@@ -45,7 +49,7 @@ export function parseTarget(address: string | undefined, portArg?: string): Pars
     if (portText !== undefined) return { ok: false, problem: "address", value: `${a} ${portArg}` };
     portText = portArg;
   }
-  let port = DEFAULT_PORT;
+  let port = defaultPort;
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText)) return { ok: false, problem: "port", value: portText };
     port = Number(portText);

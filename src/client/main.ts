@@ -11,7 +11,6 @@
  * `--no-reconnect` turns this off. PAPO_RECONNECT_DELAY_MS sets the first delay (tests use a
  * few milliseconds to stay fast and deterministic).
  */
-import net from "node:net";
 import { catalogue } from "../i18n/index.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
 import { formatTarget } from "./address.ts";
@@ -22,6 +21,7 @@ import { describeNetError } from "./net-errors.ts";
 import { parseConnectArgs } from "./options.ts";
 import { ClientSession, type Effect, EXIT_FAILURE, EXIT_OK } from "./session.ts";
 import { createTerminal, type Terminal } from "./terminal.ts";
+import { openSocket, tlsProblem } from "./tls.ts";
 
 /** A connect attempt that has not succeeded by then fails with "timed out". */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -50,15 +50,18 @@ export async function runConnect(args: string[]): Promise<number> {
     shouldUseColor({ noColorFlag: options.noColor, env: process.env, isTTY: Boolean(process.stdout.isTTY) }),
   );
   const formatter = createFormatter({ colors, chat: catalogue(options.lang).chat, client: texts });
+  // Item 8: from the environment only, never an option, so it does not show in `ps`.
+  const password = process.env.PAPO_PASSWORD;
   const session = new ClientSession({
     ...(options.name !== undefined ? { name: options.name } : {}),
+    ...(password ? { password } : {}),
     formatter,
   });
   const envDelay = Number(process.env.PAPO_RECONNECT_DELAY_MS);
   const baseDelay = Number.isFinite(envDelay) && envDelay > 0 ? envDelay : RECONNECT_BASE_DELAY_MS;
 
   return new Promise<number>((resolve) => {
-    let socket: net.Socket | undefined;
+    let socket: ReturnType<typeof openSocket>["socket"] | undefined;
     let everConnected = false;
     let attempt = 0;
     let finished = false;
@@ -95,7 +98,9 @@ export async function runConnect(args: string[]): Promise<number> {
             terminal.print(effect.lines);
             break;
           case "prompt":
-            terminal.setPrompt(effect.mode === "name" ? texts.namePrompt : `${effect.self}> `);
+            if (effect.mode === "chat") terminal.setPrompt(`${effect.self}> `);
+            else if (effect.mode === "name") terminal.setPrompt(texts.namePrompt);
+            else terminal.setPrompt(texts.passwordPrompt, true);
             break;
           case "lost":
             terminal.print([formatter.status(texts.connectionLost({ address }))]);
@@ -119,13 +124,13 @@ export async function runConnect(args: string[]): Promise<number> {
       const decoder = new LineDecoder({ maxLineBytes: 8 * 1024 * 1024, maxPendingBytes: 16 * 1024 * 1024 });
       let opened = false;
       let lastError: unknown;
-      const s = net.connect({ host: options.host, port: options.port });
+      const { socket: s, readyEvent } = openSocket(options.host, options.port, options);
       socket = s;
       s.setNoDelay(true);
       s.setTimeout(CONNECT_TIMEOUT_MS, () => {
         if (!opened) s.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }));
       });
-      s.on("connect", () => {
+      s.on(readyEvent, () => {
         opened = true;
         s.setTimeout(0);
         if (everConnected) terminal.print([formatter.status(texts.reconnected({ address }))]);
@@ -148,7 +153,7 @@ export async function runConnect(args: string[]): Promise<number> {
         if (opened) apply(session.disconnected());
         else if (!everConnected) {
           // S12: no server. One line on stderr, naming where and why; no stack trace.
-          const reason = describeNetError(lastError, texts.reasons);
+          const reason = describe(lastError);
           process.stderr.write(`${texts.cannotConnect({ address, reason })}\n`);
           finish(EXIT_FAILURE);
         } else retry(lastError);
@@ -158,7 +163,7 @@ export async function runConnect(args: string[]): Promise<number> {
     function retry(lastError: unknown): void {
       attempt++;
       if (attempt > RECONNECT_ATTEMPTS) {
-        const reason = lastError ? describeNetError(lastError, texts.reasons) : texts.reasons.closed;
+        const reason = lastError ? describe(lastError) : texts.reasons.closed;
         terminal.print([formatter.status(texts.reconnectFailed({ address, reason }))]);
         finish(EXIT_FAILURE);
         return;
@@ -169,6 +174,11 @@ export async function runConnect(args: string[]): Promise<number> {
         formatter.status(texts.reconnecting({ address, seconds, attempt, attempts: RECONNECT_ATTEMPTS })),
       ]);
       retryTimer = setTimeout(connect, delay);
+    }
+
+    function describe(err: unknown): string {
+      const problem = tlsProblem(err);
+      return problem ? texts.tlsReasons[problem] : describeNetError(err, texts.reasons);
     }
 
     function finish(code: number): void {
@@ -184,6 +194,7 @@ export async function runConnect(args: string[]): Promise<number> {
       resolve(code);
     }
 
+    if (options.tls && options.insecure) terminal.print([formatter.status(texts.insecureWarning)]);
     connect();
   });
 }

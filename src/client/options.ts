@@ -4,6 +4,7 @@ import type { ClientTexts } from "../i18n/client-types.ts";
 import { LANGS, type Lang, parseLang, pickLang } from "../i18n/index.ts";
 import { parseTarget, type Target } from "./address.ts";
 import { clientTexts } from "./texts.ts";
+import { DEFAULT_TLS_PORT, resolveTlsOptions, TLS_CONNECT_OPTIONS } from "./tls.ts";
 
 export interface ConnectOptions extends Target {
   name: string | undefined;
@@ -13,6 +14,10 @@ export interface ConnectOptions extends Target {
   /** False with `--no-reconnect`. */
   reconnect: boolean;
   help: boolean;
+  /** `--tls`, with `--insecure` and the bytes of the `--ca` file. */
+  tls: boolean;
+  insecure: boolean;
+  ca?: Buffer;
 }
 
 export type ParsedOptions =
@@ -43,7 +48,15 @@ export function parseConnectArgs(args: string[], env: NodeJS.ProcessEnv = proces
     const detail = `unexpected argument "${positionals[2]}"`;
     return { ok: false, message: texts.badOption({ detail }), texts };
   }
-  const target = parseTarget(positionals[0], positionals[1]);
+  const tls = resolveTlsOptions({ tls: values.tls, ca: values.ca, insecure: values.insecure });
+  if (!tls.ok) {
+    const detail =
+      tls.problem === "needs_tls"
+        ? texts.tlsNeeded({ option: tls.option })
+        : texts.caFile({ file: tls.file, reason: tls.reason });
+    return { ok: false, message: texts.badOption({ detail }), texts };
+  }
+  const target = parseTarget(positionals[0], positionals[1], tls.tls ? DEFAULT_TLS_PORT : undefined);
   if (!target.ok) {
     const detail =
       target.problem === "port"
@@ -62,6 +75,9 @@ export function parseConnectArgs(args: string[], env: NodeJS.ProcessEnv = proces
       noColor: values["no-color"] ?? false,
       reconnect: !(values["no-reconnect"] ?? false),
       help: values.help ?? false,
+      tls: tls.tls,
+      insecure: tls.insecure,
+      ...(tls.ca ? { ca: tls.ca } : {}),
     },
   };
 }
@@ -75,6 +91,7 @@ function parseRaw(args: string[]) {
       "no-color": { type: "boolean", default: false },
       "no-reconnect": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
+      ...TLS_CONNECT_OPTIONS,
     },
     strict: true,
     allowPositionals: true,

@@ -21,7 +21,7 @@ export type Effect =
   | { kind: "send"; request: ClientRequest; echoed?: boolean }
   | { kind: "print"; lines: string[] }
   /** The prompt to show: asking for a name, or chatting as `self`. */
-  | { kind: "prompt"; mode: "name" }
+  | { kind: "prompt"; mode: "name" | "password" }
   | { kind: "prompt"; mode: "chat"; self: string }
   /** The connection closed without a `bye`: the shell reconnects or gives up. */
   | { kind: "lost" }
@@ -37,6 +37,8 @@ export type Phase =
   | "starting"
   /** A name was sent; waiting for `welcome` or a refusal. */
   | "registering"
+  /** The server asked for its password (item 8) and the next input line is it. */
+  | "password"
   /** The server asked for a name and the next input line is it. */
   | "naming"
   | "registered"
@@ -45,6 +47,8 @@ export type Phase =
 export interface SessionOptions {
   /** `--name`: tried first, without asking. */
   name?: string;
+  /** The server password (PAPO_PASSWORD): sent when asked, without asking the user. */
+  password?: string;
   formatter: Formatter;
   /** Lines typed before they can be sent are kept, up to this many (default 100). */
   maxQueued?: number;
@@ -59,11 +63,15 @@ export class ClientSession {
   #state: ClientState = INITIAL_STATE;
   #phase: Phase = "connecting";
   #wantName: string | undefined;
+  /** The password to send when asked: given, or typed once (so a reconnect needs no retyping). */
+  #password: string | undefined;
+  #passwordSent = false;
   #queue: string[] = [];
   #quitting = false;
 
   constructor(opts: SessionOptions) {
     this.#opts = opts;
+    this.#password = opts.password;
   }
 
   get state(): ClientState {
@@ -85,6 +93,7 @@ export class ClientSession {
     this.#phase = "starting";
     // After a reconnect, claim the name we had (it may have been changed with /nick).
     this.#wantName = this.#state.self ?? this.#opts.name;
+    this.#passwordSent = false;
     return [{ kind: "send", request: { type: "hello", protocol: 1 } }];
   }
 
@@ -110,9 +119,14 @@ export class ClientSession {
         return [];
       case "prompt": {
         if (event.need === "password") {
-          // No request type for a password exists in protocol v1 yet; say so rather than hang.
-          this.#phase = "ended";
-          return [show(), { kind: "done", code: EXIT_FAILURE }];
+          // A wrong password ends the connection (bye bad_password), so it is sent once at most.
+          if (this.#password !== undefined && !this.#passwordSent) {
+            this.#passwordSent = true;
+            this.#phase = "registering";
+            return [{ kind: "send", request: { type: "password", password: this.#password } }];
+          }
+          this.#phase = "password";
+          return [show(), { kind: "prompt", mode: "password" }, ...this.#drain()];
         }
         if (this.#wantName !== undefined) {
           const name = this.#wantName;
@@ -152,6 +166,8 @@ export class ClientSession {
         return [];
       case "naming":
         return this.#answerName(line);
+      case "password":
+        return this.#answerPassword(line);
       case "registered":
         return this.#sendLine(line);
       case "offline":
@@ -198,6 +214,18 @@ export class ClientSession {
     return [{ kind: "send", request: { type: "name", name: text } }];
   }
 
+  #answerPassword(line: string): Effect[] {
+    if (line.trim() === "") return [{ kind: "prompt", mode: "password" }];
+    if (isQuit(line)) {
+      this.#quitting = true;
+      return [{ kind: "send", request: { type: "line", text: line.trim() } }];
+    }
+    this.#password = line;
+    this.#passwordSent = true;
+    this.#phase = "registering";
+    return [{ kind: "send", request: { type: "password", password: line } }];
+  }
+
   #sendLine(line: string): Effect[] {
     const text = line.trim();
     if (text === "") return []; // the server ignores empty lines too (protocol §3)
@@ -212,7 +240,9 @@ export class ClientSession {
   /** Feeds queued lines while the phase can take them (a name answer stops at the next prompt). */
   #drain(): Effect[] {
     const out: Effect[] = [];
-    while (this.#queue.length > 0 && (this.#phase === "naming" || this.#phase === "registered")) {
+    const takes = () =>
+      this.#phase === "naming" || this.#phase === "password" || this.#phase === "registered";
+    while (this.#queue.length > 0 && takes()) {
       out.push(...this.input(this.#queue.shift() as string));
     }
     return out;

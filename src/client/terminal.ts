@@ -29,7 +29,8 @@ export interface Terminal {
   readonly interactive: boolean;
   /** Prints lines above the prompt (or plainly when piped). */
   print(lines: readonly string[]): void;
-  setPrompt(prompt: string): void;
+  /** `masked`: the input is echoed as `*` and kept out of the history (a password). */
+  setPrompt(prompt: string, masked?: boolean): void;
   /**
    * Removes the line just entered from the screen, because the server's echo will show it with a
    * timestamp; without this every message would appear twice.
@@ -47,7 +48,8 @@ export function createTerminal(opts: TerminalOptions): Terminal {
           input,
           output,
           terminal: true,
-          completer: opts.completer,
+          // Never complete names into a password.
+          completer: (before: string): Completion => (masked ? [[], before] : opts.completer(before)),
           prompt: "",
           historySize: 500,
           removeHistoryDuplicates: true,
@@ -56,7 +58,23 @@ export function createTerminal(opts: TerminalOptions): Terminal {
   );
   let closed = false;
   let prompt = "";
-  rl.on("line", (line) => opts.onLine(line));
+  let masked = false;
+  if (interactive) {
+    // readline has no hidden input; every echo goes through _writeToOutput (a long-standing,
+    // widely used hook), so masking there covers typing, redraws and printing above the prompt.
+    const hook = rl as unknown as { _writeToOutput(s: string): void };
+    const write = hook._writeToOutput.bind(rl);
+    hook._writeToOutput = (s: string) => write(masked ? maskEcho(s, prompt) : s);
+  }
+  rl.on("line", (line) => {
+    if (masked) {
+      masked = false;
+      // Keep the password out of the up-arrow history.
+      const history = (rl as unknown as { history?: string[] }).history;
+      if (history?.[0] === line) history.shift();
+    }
+    opts.onLine(line);
+  });
   rl.on("close", () => {
     if (!closed) {
       closed = true;
@@ -87,8 +105,9 @@ export function createTerminal(opts: TerminalOptions): Terminal {
       output.write(text);
       rl.prompt(true);
     },
-    setPrompt(next) {
+    setPrompt(next, mask = false) {
       prompt = next;
+      masked = mask && interactive;
       rl.setPrompt(next);
       if (interactive && !closed) rl.prompt(true);
     },
@@ -115,6 +134,15 @@ export function createTerminal(opts: TerminalOptions): Terminal {
       rl.close();
     },
   };
+}
+
+/** What readline echoes, with the typed text as `*` (the prompt and escape sequences kept). */
+export function maskEcho(s: string, prompt: string): string {
+  const head = prompt !== "" && s.startsWith(prompt) ? prompt : "";
+  const keep = (m: string) => m.startsWith("\x1b") || m === "\r" || m === "\n";
+  return (
+    head + s.slice(head.length).replace(/\x1b\[[0-9;?]*[ -/]*[@-~]|[\s\S]/gu, (m) => (keep(m) ? m : "*"))
+  );
 }
 
 /**

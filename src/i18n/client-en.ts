@@ -2,12 +2,18 @@ import type { ClientTexts } from "./client-types.ts";
 
 export const clientEn: ClientTexts = {
   usage: `Usage: papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
+                    [--tls [--ca FILE | --insecure]]
 
   HOST[:PORT]      server to join (default localhost:7777); also :PORT, [::1]:PORT, or HOST PORT
   --name, -n NAME  join with this name (otherwise you are asked)
   --lang LANG      language of the client's texts (default: from the locale, else en)
   --no-color       no colours (also NO_COLOR=1, or when the output is not a terminal)
   --no-reconnect   exit when the connection drops instead of reconnecting
+  --tls            connect with TLS (default port 7778); the certificate is verified
+  --ca FILE        also trust this CA certificate (PEM), e.g. the server's self-signed one
+  --insecure       with --tls: do not verify the certificate (encrypted, but anyone could be the server)
+
+A server with a password asks for it (typed masked); or set PAPO_PASSWORD.
 
 Type a message and press Enter. @name text sends a private message; /help lists the commands;
 /quit (or Ctrl-D) leaves. Tab completes names and commands.
@@ -27,6 +33,17 @@ Exit codes: 0 you left or the server shut down; 1 no server, connection lost, or
     closed: "the server closed the connection",
     other: ({ detail }) => detail,
   },
+  tlsReasons: {
+    untrusted:
+      "the server's TLS certificate is not trusted (use --ca FILE with its certificate, or --insecure)",
+    hostname: "the server's TLS certificate is not for this host name",
+    expired: "the server's TLS certificate has expired or is not valid yet",
+    not_tls: "the server does not speak TLS on this port (its TLS port is 7778 by default)",
+    handshake: "the TLS handshake failed",
+  },
+  tlsNeeded: ({ option }) => `${option} only makes sense with --tls`,
+  caFile: ({ file, reason }) => `cannot read the CA file ${file} (${reason})`,
+  insecureWarning: "*** --insecure: the server's certificate is not checked; anyone could be the server.",
   namePrompt: "name> ",
   connectionLost: ({ address }) => `*** The connection to ${address} was lost.`,
   reconnecting: ({ address, seconds, attempt, attempts }) =>
@@ -36,5 +53,5 @@ Exit codes: 0 you left or the server shut down; 1 no server, connection lost, or
   byeOther: ({ reason, text }) => `*** Disconnected by the server (${reason})${text ? `: ${text}` : "."}`,
   errorOther: ({ code }) => `! The server refused that (${code}).`,
   quitTimeout: "*** The server did not answer /quit; leaving anyway.",
-  passwordUnsupported: "*** This server needs a password, which papo connect cannot send yet.",
+  passwordPrompt: "password> ",
 };

@@ -2,12 +2,18 @@ import type { ClientTexts } from "./client-types.ts";
 
 export const clientPtBR: ClientTexts = {
   usage: `Uso: papo connect [HOST][:PORTA] [--name NOME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
+                  [--tls [--ca ARQUIVO | --insecure]]
 
   HOST[:PORTA]     servidor onde entrar (padrão localhost:7777); também :PORTA, [::1]:PORTA ou HOST PORTA
   --name, -n NOME  entrar com este nome (senão ele é perguntado)
   --lang LÍNGUA    língua dos textos do cliente (padrão: a do sistema, senão en)
   --no-color       sem cores (também NO_COLOR=1, ou quando a saída não é um terminal)
   --no-reconnect   sair quando a conexão cair em vez de reconectar
+  --tls            conectar com TLS (porta padrão 7778); o certificado é verificado
+  --ca ARQUIVO     confiar também neste certificado de CA (PEM), como o autoassinado do servidor
+  --insecure       com --tls: não verificar o certificado (cifrado, mas qualquer um poderia ser o servidor)
+
+Um servidor com senha a pede (digitada oculta); ou defina PAPO_PASSWORD.
 
 Digite uma mensagem e tecle Enter. @nome texto envia uma mensagem privada; /ajuda lista os
 comandos; /sair (ou Ctrl-D) sai. Tab completa nomes e comandos.
@@ -29,6 +35,18 @@ removido; 2 opção inválida.
     closed: "o servidor fechou a conexão",
     other: ({ detail }) => detail,
   },
+  tlsReasons: {
+    untrusted:
+      "o certificado TLS do servidor não é confiável (use --ca ARQUIVO com o certificado dele, ou --insecure)",
+    hostname: "o certificado TLS do servidor não é para este nome de host",
+    expired: "o certificado TLS do servidor expirou ou ainda não é válido",
+    not_tls: "o servidor não fala TLS nesta porta (a porta TLS padrão é 7778)",
+    handshake: "a negociação TLS falhou",
+  },
+  tlsNeeded: ({ option }) => `${option} só faz sentido com --tls`,
+  caFile: ({ file, reason }) => `não foi possível ler o arquivo de CA ${file} (${reason})`,
+  insecureWarning:
+    "*** --insecure: o certificado do servidor não é verificado; qualquer um poderia ser o servidor.",
   namePrompt: "nome> ",
   connectionLost: ({ address }) => `*** A conexão com ${address} caiu.`,
   reconnecting: ({ address, seconds, attempt, attempts }) =>
@@ -39,5 +57,5 @@ removido; 2 opção inválida.
   byeOther: ({ reason, text }) => `*** Desconectado pelo servidor (${reason})${text ? `: ${text}` : "."}`,
   errorOther: ({ code }) => `! O servidor recusou isso (${code}).`,
   quitTimeout: "*** O servidor não respondeu ao /sair; saindo assim mesmo.",
-  passwordUnsupported: "*** Este servidor pede uma senha, que o papo connect ainda não sabe enviar.",
+  passwordPrompt: "senha> ",
 };

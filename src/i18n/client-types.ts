@@ -16,6 +16,15 @@ export interface NetReasonTexts {
   other(p: { detail: string }): string;
 }
 
+/** Why a TLS connection failed (client/tls.ts `tlsProblem`). */
+export interface TlsReasonTexts {
+  untrusted: string;
+  hostname: string;
+  expired: string;
+  not_tls: string;
+  handshake: string;
+}
+
 export interface ClientTexts {
   /** `papo connect --help`. */
   usage: string;
@@ -26,6 +35,12 @@ export interface ClientTexts {
   /** S12: no server; the one line the user sees. */
   cannotConnect(p: { address: string; reason: string }): string;
   reasons: NetReasonTexts;
+  tlsReasons: TlsReasonTexts;
+  /** `--ca` or `--insecure` without `--tls`. */
+  tlsNeeded(p: { option: string }): string;
+  caFile(p: { file: string; reason: string }): string;
+  /** Shown once when `--insecure` is used. */
+  insecureWarning: string;
   /** The readline prompt while a name is being asked for. */
   namePrompt: string;
   /** The connection closed without a `bye`. */
@@ -39,6 +54,6 @@ export interface ClientTexts {
   errorOther(p: { code: string }): string;
   /** No `bye` came in time after `/quit`. */
   quitTimeout: string;
-  /** The server asked for a password, which this client cannot send yet. */
-  passwordUnsupported: string;
+  /** The readline prompt while the server password is asked for (the input is masked). */
+  passwordPrompt: string;
 }
