@@ -3,6 +3,7 @@
  * in line mode) against a real server on port 0, next to raw TCP users.
  */
 import assert from "node:assert/strict";
+import net from "node:net";
 import { after, describe, test } from "node:test";
 import { PRIVATE_MARKER } from "../src/client/format.ts";
 import {
@@ -261,5 +262,38 @@ describe("S12 terminal client (papo connect)", { concurrency: 4 }, () => {
     await ok.waitFor("* Hello, sec!");
     ok.send("/quit");
     assert.equal(await ok.exitCode(), 0);
+  });
+
+  test("S12 client: a port that is not a papo server, or a refusal before the greeting, is one line and exit 1", async () => {
+    const other = track(
+      net.createServer((sock) => {
+        sock.on("error", () => {});
+        sock.end("HTTP/1.1 400 Bad Request\r\n\r\n");
+      }),
+    );
+    const full = track(
+      net.createServer((sock) => {
+        sock.on("error", () => {});
+        sock.end("*** The server is full; try again later.\n");
+      }),
+    );
+    const ports = await Promise.all(
+      [other, full].map(
+        (srv) =>
+          new Promise<number>((r) =>
+            srv.listen(0, "127.0.0.1", () => r((srv.address() as net.AddressInfo).port)),
+          ),
+      ),
+    );
+    const a = track(new ClientProcess([`127.0.0.1:${ports[0]}`, "--name", "x"]));
+    const b = track(new ClientProcess([`127.0.0.1:${ports[1]}`, "--name", "x"]));
+    assert.equal(await a.exitCode(), 1);
+    assert.deepEqual(a.stderr.lines, [
+      `papo: cannot connect to 127.0.0.1:${ports[0]}: the server closed the connection`,
+    ]);
+    assert.equal(await b.exitCode(), 1);
+    assert.deepEqual(b.stderr.lines, [
+      `papo: cannot connect to 127.0.0.1:${ports[1]}: The server is full; try again later.`,
+    ]);
   });
 });

@@ -11,13 +11,14 @@
  * `--no-reconnect` turns this off. PAPO_RECONNECT_DELAY_MS sets the first delay (tests use a
  * few milliseconds to stay fast and deterministic).
  */
+import { sanitizeText } from "../core/sanitize.ts";
 import { catalogue } from "../i18n/index.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
 import { formatTarget } from "./address.ts";
 import { makeColors, shouldUseColor } from "./colors.ts";
 import { complete } from "./complete.ts";
 import { createFormatter } from "./format.ts";
-import { describeNetError } from "./net-errors.ts";
+import { describeNetError, NOT_PAPO } from "./net-errors.ts";
 import { parseConnectArgs } from "./options.ts";
 import { ClientSession, type Effect, EXIT_FAILURE, EXIT_OK } from "./session.ts";
 import { createTerminal, type Terminal } from "./terminal.ts";
@@ -62,7 +63,8 @@ export async function runConnect(args: string[]): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let socket: ReturnType<typeof openSocket>["socket"] | undefined;
-    let everConnected = false;
+    /** Some connection got as far as the server's `hello` (so later failures are reconnects). */
+    let everGreeted = false;
     let attempt = 0;
     let finished = false;
     let interrupts = 0;
@@ -123,26 +125,39 @@ export async function runConnect(args: string[]): Promise<number> {
     function connect(): void {
       const decoder = new LineDecoder({ maxLineBytes: 8 * 1024 * 1024, maxPendingBytes: 16 * 1024 * 1024 });
       let opened = false;
+      let greeted = false;
       let lastError: unknown;
+      /** A text line that came instead of a greeting, e.g. a refusal (server full, ...). */
+      let refusal: string | undefined;
       const { socket: s, readyEvent } = openSocket(options.host, options.port, options);
       socket = s;
       s.setNoDelay(true);
+      // Idle timeout until the server's json `hello`: first for the TCP (or TLS) connect, then
+      // for an answer, so a port held by some other service fails clearly instead of hanging.
       s.setTimeout(CONNECT_TIMEOUT_MS, () => {
         if (!opened) s.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" }));
+        else if (!greeted) s.destroy(Object.assign(new Error("not a papo server"), { code: NOT_PAPO }));
       });
       s.on(readyEvent, () => {
         opened = true;
-        s.setTimeout(0);
-        if (everConnected) terminal.print([formatter.status(texts.reconnected({ address }))]);
-        everConnected = true;
-        attempt = 0;
+        if (everGreeted) terminal.print([formatter.status(texts.reconnected({ address }))]);
         apply(session.connected());
       });
       s.on("data", (chunk: Buffer) => {
         for (const d of decoder.push(chunk)) {
-          if (d.kind === "line") apply(session.serverLine(d.text));
-          else if (d.kind === "overflow") s.destroy(); // not a papo server, or a broken one
+          if (d.kind === "line") {
+            // Connection limits refuse before the greeting with one text-mode line (protocol §1),
+            // which has the "*** " shape of a disconnection notice (§2).
+            if (!greeted && d.text.startsWith("*** ")) refusal = sanitizeText(d.text.slice(4)).trim();
+            apply(session.serverLine(d.text));
+          } else if (d.kind === "overflow") s.destroy(); // not a papo server, or a broken one
           if (finished || s.destroyed) return;
+          if (!greeted && session.greeted) {
+            greeted = true;
+            everGreeted = true;
+            attempt = 0;
+            s.setTimeout(0);
+          }
         }
       });
       s.on("error", (err) => {
@@ -150,10 +165,10 @@ export async function runConnect(args: string[]): Promise<number> {
       });
       s.on("close", () => {
         if (finished || socket !== s) return;
-        if (opened) apply(session.disconnected());
-        else if (!everConnected) {
+        if (greeted) apply(session.disconnected());
+        else if (!everGreeted) {
           // S12: no server. One line on stderr, naming where and why; no stack trace.
-          const reason = describe(lastError);
+          const reason = refusal || (lastError ? describe(lastError) : texts.reasons.closed);
           process.stderr.write(`${texts.cannotConnect({ address, reason })}\n`);
           finish(EXIT_FAILURE);
         } else retry(lastError);
@@ -161,6 +176,8 @@ export async function runConnect(args: string[]): Promise<number> {
     }
 
     function retry(lastError: unknown): void {
+      // The user asked to leave while we were offline: no point in trying again.
+      if (session.quitting) return finish(EXIT_OK);
       attempt++;
       if (attempt > RECONNECT_ATTEMPTS) {
         const reason = lastError ? describe(lastError) : texts.reasons.closed;

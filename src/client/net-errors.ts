@@ -1,6 +1,9 @@
 /** Socket errors as the words a user reads (S12: "connection refused", not a stack trace). */
 import type { NetReasonTexts } from "../i18n/client-types.ts";
 
+/** The code of the error the client makes when a peer never answers its json `hello`. */
+export const NOT_PAPO = "ENOTPAPO";
+
 /** The reason part of "cannot connect to HOST:PORT: REASON". */
 export function describeNetError(err: unknown, t: NetReasonTexts): string {
   let e = err as (NodeJS.ErrnoException & { errors?: unknown[] }) | undefined;
@@ -24,6 +27,8 @@ export function describeNetError(err: unknown, t: NetReasonTexts): string {
     case "ENETUNREACH":
     case "ENETDOWN":
       return t.networkUnreachable;
+    case NOT_PAPO:
+      return t.notPapo;
     case "ECONNRESET":
     case "EPIPE":
       return t.reset;

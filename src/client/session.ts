@@ -68,6 +68,7 @@ export class ClientSession {
   #passwordSent = false;
   #queue: string[] = [];
   #quitting = false;
+  #greeted = false;
 
   constructor(opts: SessionOptions) {
     this.#opts = opts;
@@ -82,6 +83,11 @@ export class ClientSession {
     return this.#phase;
   }
 
+  /** The server answered our `hello` on this connection: it is a papo server. */
+  get greeted(): boolean {
+    return this.#greeted;
+  }
+
   /** The user asked to leave (`/quit`, Ctrl-C, Ctrl-D, end of input). */
   get quitting(): boolean {
     return this.#quitting;
@@ -94,6 +100,7 @@ export class ClientSession {
     // After a reconnect, claim the name we had (it may have been changed with /nick).
     this.#wantName = this.#state.self ?? this.#opts.name;
     this.#passwordSent = false;
+    this.#greeted = false;
     return [{ kind: "send", request: { type: "hello", protocol: 1 } }];
   }
 
@@ -117,6 +124,9 @@ export class ClientSession {
         return [{ kind: "send", request: { type: "pong", ...("id" in event ? { id: event.id } : {}) } }];
       case "pong":
         return [];
+      case "hello":
+        this.#greeted = true;
+        return [show()];
       case "prompt": {
         if (event.need === "password") {
           // A wrong password ends the connection (bye bad_password), so it is sent once at most.

@@ -31,6 +31,7 @@ Exit codes: 0 you left or the server shut down; 1 no server, connection lost, or
     networkUnreachable: "network unreachable",
     reset: "connection reset by the server",
     closed: "the server closed the connection",
+    notPapo: "no answer from a papo server (is this the right port?)",
     other: ({ detail }) => detail,
   },
   tlsReasons: {

@@ -33,6 +33,7 @@ removido; 2 opção inválida.
     networkUnreachable: "rede inalcançável",
     reset: "conexão reiniciada pelo servidor",
     closed: "o servidor fechou a conexão",
+    notPapo: "nenhuma resposta de um servidor papo (a porta está certa?)",
     other: ({ detail }) => detail,
   },
   tlsReasons: {

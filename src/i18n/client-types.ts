@@ -13,6 +13,8 @@ export interface NetReasonTexts {
   networkUnreachable: string;
   reset: string;
   closed: string;
+  /** Connected, but nothing answered our json `hello` in time (a different service on the port?). */
+  notPapo: string;
   other(p: { detail: string }): string;
 }
 
