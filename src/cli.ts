@@ -27,7 +27,8 @@ Usage:
                [--log-level debug|info|warn|error|silent] [--log-messages] [--limit NAME=VALUE ...]
                [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--password PASSWORD]
                [--http-port PORT | --no-http] [--allow-origin ORIGIN ...]
-  papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color]
+  papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
+               [--tls [--ca FILE | --insecure]]   (papo connect --help for details)
 
 serve options:
   --host HOST         interface to listen on (default: all interfaces)
