@@ -48,7 +48,7 @@ async function serve(
   extra: string[] = [],
   stdin: "pipe" | "ignore" = "pipe",
 ): Promise<Proc & { port: number }> {
-  const p = papo(["serve", "--host", "127.0.0.1", "--port", "0", ...extra], stdin);
+  const p = papo(["serve", "--host", "127.0.0.1", "--port", "0", "--no-http", ...extra], stdin);
   await until(() => /listening on 127\.0\.0\.1:\d+/.test(p.out()), `startup; stderr: ${p.err()}`);
   const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(p.out())?.[1]);
   return { ...p, port };
@@ -65,7 +65,7 @@ describe("papo serve (command line)", () => {
   });
 
   it("item 2: binding all interfaces prints the addresses others on the network can use", async () => {
-    const p = papo(["serve", "--port", "0"]);
+    const p = papo(["serve", "--port", "0", "--no-http"]);
     await until(() => /listening on/.test(p.out()) && /Console:/.test(p.out()), "startup");
     assert.match(p.out(), /papo is listening on 0\.0\.0\.0:\d+/);
     // This machine may have no LAN interface; when it has one, the hint names it.
@@ -78,7 +78,7 @@ describe("papo serve (command line)", () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
     const port = (blocker.address() as net.AddressInfo).port;
-    const p = papo(["serve", "--host", "127.0.0.1", "--port", String(port)]);
+    const p = papo(["serve", "--host", "127.0.0.1", "--port", String(port), "--no-http"]);
     assert.equal(await p.exited, 1);
     const lines = p.err().trim().split("\n");
     assert.equal(lines.length, 1, p.err());
@@ -107,7 +107,7 @@ describe("papo serve (command line)", () => {
     first.child.kill("SIGTERM");
     assert.equal(await first.exited, 0);
     await c.waitClosed();
-    const second = papo(["serve", "--host", "127.0.0.1", "--port", String(first.port)]);
+    const second = papo(["serve", "--host", "127.0.0.1", "--port", String(first.port), "--no-http"]);
     await until(() => /listening on/.test(second.out()) || second.child.exitCode !== null, "restart");
     assert.match(second.out(), new RegExp(`listening on 127\\.0\\.0\\.1:${first.port}`), second.err());
     second.child.kill("SIGTERM");
