@@ -222,25 +222,48 @@ describe("A. framing and encoding", () => {
   });
 
   it("A10: an HTTP request or a TLS ClientHello on the plain port -> one explanatory line, close", async () => {
+    // The client speaks first, within greetDelayMs: it gets a plain HTTP answer, no chat greeting.
     const http = new Peer(s.port);
-    await http.waitLine("Choose a name");
-    const from = http.rawLines.length;
+    await http.ready;
     http.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
     await http.waitClosed();
     const answer = Buffer.concat(http.chunks).toString("utf8");
+    assert.ok(answer.startsWith("HTTP/1.0 400 Bad Request\r\n"), answer);
     assert.ok(answer.endsWith(`\r\n\r\n${t.notChat}\n`), answer);
-    assert.ok(http.lines[from]?.startsWith("HTTP/1.0 400"));
+    assert.ok(!answer.includes("Choose a name"), answer);
 
-    // A real ClientHello, captured from Node's TLS client.
+    // A real ClientHello, captured from Node's TLS client: exactly one line back.
     const hello = await captureClientHello();
     assert.equal(hello[0], 0x16);
     const tlsPeer = new Peer(s.port);
-    await tlsPeer.waitLine("Choose a name");
-    const tlsFrom = tlsPeer.rawLines.length;
+    await tlsPeer.ready;
     tlsPeer.send(hello);
     await tlsPeer.waitClosed();
-    assert.deepEqual(tlsPeer.lines.slice(tlsFrom), [t.tlsOnPlainPort]);
+    assert.deepEqual(tlsPeer.lines, [t.tlsOnPlainPort]);
+
+    // One that arrives late, after the greeting, still gets its line and is closed.
+    const late = new Peer(s.port);
+    await late.waitLine("Choose a name");
+    const from = late.rawLines.length;
+    late.send("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    await late.waitClosed();
+    assert.ok(late.lines[from]?.startsWith("HTTP/1.0 400"));
     await assertCanaryChats(s.port);
+  });
+
+  it("A10: a json client that speaks first gets no text greeting; a silent nc user is greeted", async () => {
+    const j = new Peer(s.port);
+    await j.ready;
+    j.send('{"type":"hello","protocol":1}\n');
+    await j.waitLine('"type":"prompt"');
+    assert.ok(
+      j.lines.every((l) => l.startsWith("{")),
+      j.lines.join("\n"),
+    );
+    j.socket.destroy();
+    const nc = new Peer(s.port);
+    await nc.waitLine("Choose a name");
+    nc.socket.destroy();
   });
 });
 

@@ -83,16 +83,18 @@ export class Session {
 
   /**
    * Admits the connection (ROBUSTNESS D23: one `bye` line and close when over a connection
-   * limit), greets and asks for the password or a name (S5), and starts the absolute registration
-   * deadline: a timer set once, which no traffic can extend (ROBUSTNESS A3).
+   * limit), greets and asks for the password or a name (S5) unless the transport greets later
+   * itself, and starts the absolute registration deadline: a timer set once, which no traffic can
+   * extend (ROBUSTNESS A3). Returns false when the connection was refused.
    */
-  start(): void {
+  start({ greet = true }: { greet?: boolean } = {}): boolean {
     const refused = this.chat.admit(this);
     if (refused) {
       this.chat.log("info", "refused", { remote: this.port.remote, reason: refused });
-      return this.disconnect(refused);
+      this.disconnect(refused);
+      return false;
     }
-    this.greet();
+    if (greet) this.greet();
     const ms = this.chat.options.registrationTimeoutMs;
     if (ms > 0) {
       this.#deadline = setTimeout(() => {
@@ -100,6 +102,7 @@ export class Session {
       }, ms);
       this.#deadline.unref();
     }
+    return true;
   }
 
   /** Sends `hello` and, while unregistered, the password or name prompt (again after a json `hello`). */

@@ -13,6 +13,12 @@ export interface Limits {
   maxPendingBytes: number;
   /** Longest name, in Unicode code points. */
   maxNameLength: number;
+  /**
+   * Milliseconds the plain TCP port waits for a client's first bytes before greeting. A browser
+   * or TLS client speaks first and gets one explanatory line instead of a chat greeting (A10);
+   * a client that speaks first is greeted at once; an `nc` user sees the prompt this much later.
+   */
+  greetDelayMs: number;
   /** Milliseconds from connect to an accepted name (absolute: traffic does not extend it). Over it: `bye registration_timeout`. */
   registrationTimeoutMs: number;
   /** Bytes queued for one client (ours plus the socket's unsent bytes). Over it: `bye send_queue_exceeded`, that client alone is closed. */
@@ -76,6 +82,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxLineBytes: 2048,
   maxPendingBytes: 16384,
   maxNameLength: 32,
+  greetDelayMs: 100,
   registrationTimeoutMs: 60_000,
   // A json welcome lists everyone (~50 bytes a user), so the cap must hold a large room's list.
   maxSendQueueBytes: 1024 * 1024,

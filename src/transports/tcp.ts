@@ -70,6 +70,9 @@ export class TcpConnection implements SessionPort {
   #pingSentAt = 0;
   #pingTimer: NodeJS.Timeout | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
+  /** A10: the greeting waits up to `greetDelayMs` for the client's first bytes. */
+  #greeted = false;
+  #greetTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: net.Socket, opts: TcpOptions, flusher: FlushScheduler) {
     this.socket = socket;
@@ -154,12 +157,25 @@ export class TcpConnection implements SessionPort {
       clearTimeout(this.#lineTimer);
       clearTimeout(this.#pingTimer);
       clearTimeout(this.#graceTimer);
+      clearTimeout(this.#greetTimer);
       this.#flusher.forget(this);
       this.#opts.chat.log("info", "disconnect", { remote: this.remote });
       this.session.lost("disconnected");
     });
-    this.session.start();
+    // A10: wait a moment for the client to speak first. A browser or a TLS client does so at once
+    // and must get one explanatory line, not a chat greeting; `nc` users wait for the prompt.
+    const delay = this.#opts.limits.greetDelayMs;
+    if (!this.session.start({ greet: delay <= 0 })) return;
+    if (delay > 0) this.#greetTimer = setTimeout(this.#greetNow, delay).unref();
+    else this.#greeted = true;
   }
+
+  readonly #greetNow = (): void => {
+    clearTimeout(this.#greetTimer);
+    if (this.#greeted || this.#closing || this.#gone) return;
+    this.#greeted = true;
+    this.session.greet();
+  };
 
   #encode(event: ServerEvent): Buffer {
     if (this.#mode === "json") return jsonLineBytes(event);
@@ -197,7 +213,14 @@ export class TcpConnection implements SessionPort {
         return;
       }
       this.#sniffed = EMPTY;
+      if (kind === "lines" && first[firstNonSpace(first)] === 0x7b && !this.#greeted) {
+        // A json client that spoke first greets itself with its `hello`: no text lines before it.
+        clearTimeout(this.#greetTimer);
+        this.#greeted = true;
+      }
       if (kind === "http" || kind === "tls") {
+        clearTimeout(this.#greetTimer);
+        this.#greeted = true;
         // ROBUSTNESS A10: one explanatory line, then close.
         this.#opts.chat.log("info", "wrong_protocol", { remote: this.remote, kind });
         const text = kind === "http" ? this.#opts.texts.notChat : this.#opts.texts.tlsOnPlainPort;
@@ -219,6 +242,7 @@ export class TcpConnection implements SessionPort {
         this.#decoder = new LineDecoder({ maxLineBytes, maxPendingBytes });
       }
       chunk = first;
+      this.#greetNow();
     }
     const items = (this.#decoder as LineDecoder | FrameDecoder).push(chunk);
     for (const item of items) {
@@ -336,6 +360,12 @@ export class TcpConnection implements SessionPort {
     // One dispatcher for TCP json lines and WebSocket messages: one schema (docs/protocol.md §5).
     handleJsonRequest(session, text);
   }
+}
+
+function firstNonSpace(b: Buffer): number {
+  let i = 0;
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++;
+  return i;
 }
 
 /** A TCP listener feeding the chat. */
