@@ -8,8 +8,8 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { canonicalName } from "../src/core/nickname.ts";
-import { DEFAULT_LIMITS } from "../src/server/limits.ts";
 import { type RunningServer, type ServeConfig, startServer } from "../src/server/server.ts";
+import { testConfig } from "./config.ts";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // Generous: each client is a fresh Node process with tsx, and the suite may run beside others.
@@ -18,18 +18,7 @@ export const WAIT_MS = 15_000;
 export async function startChatServer(
   extra: Pick<ServeConfig, "password" | "tls"> = {},
 ): Promise<RunningServer & { port: number }> {
-  const server = await startServer(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      lang: "en",
-      hideAddresses: false,
-      logMessages: false,
-      limits: { ...DEFAULT_LIMITS },
-      ...extra,
-    },
-    () => {},
-  );
+  const server = await startServer(testConfig(extra), () => {});
   return Object.assign(server, { port: server.address.port });
 }
 

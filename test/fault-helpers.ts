@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import type { ServerEvent } from "../src/core/events.ts";
-import { DEFAULT_LIMITS, type Limits } from "../src/server/limits.ts";
+import type { Limits } from "../src/server/limits.ts";
 import { type RunningServer, type ServeConfig, startServer } from "../src/server/server.ts";
+import { testConfig } from "./config.ts";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -26,20 +27,9 @@ export async function startFaultServer(
   extra: Partial<Omit<ServeConfig, "limits">> = {},
 ): Promise<FaultServer> {
   const logs: FaultServer["logs"] = [];
-  const server = await startServer(
-    {
-      host: "127.0.0.1",
-      port: 0,
-      lang: "en",
-      hideAddresses: false,
-      logMessages: false,
-      ...extra,
-      limits: { ...DEFAULT_LIMITS, ...limits },
-    },
-    (level, event, fields) => {
-      logs.push({ level, event, fields: fields ?? {} });
-    },
-  );
+  const server = await startServer(testConfig(extra, limits), (level, event, fields) => {
+    logs.push({ level, event, fields: fields ?? {} });
+  });
   return Object.assign(server, { port: server.address.port, logs });
 }
 

@@ -2,27 +2,17 @@
  * A papo server in its own process for the heap checks of the fault suite (ROBUSTNESS A2, D24,
  * E25): started by `startChildServer` with `--expose-gc`; answers `{cmd:"stats"}` over IPC.
  */
-import { DEFAULT_LIMITS, type Limits } from "../src/server/limits.ts";
+import type { Limits } from "../src/server/limits.ts";
 import { startServer } from "../src/server/server.ts";
+import { testConfig } from "./config.ts";
 
 const overrides = JSON.parse(process.argv[2] ?? "{}") as Partial<Limits>;
 const gc = (globalThis as { gc?: () => void }).gc;
 
-const server = await startServer(
-  {
-    host: "127.0.0.1",
-    port: 0,
-    lang: "en",
-    hideAddresses: false,
-    logMessages: false,
-    limits: { ...DEFAULT_LIMITS, ...overrides },
-  },
-  (level, event, fields) => {
-    // Only what a test asserts on; info lines would flood the IPC channel under churn.
-    if (level === "warn" || level === "error")
-      process.send?.({ log: { level, event, fields: fields ?? {} } });
-  },
-);
+const server = await startServer(testConfig({}, overrides), (level, event, fields) => {
+  // Only what a test asserts on; info lines would flood the IPC channel under churn.
+  if (level === "warn" || level === "error") process.send?.({ log: { level, event, fields: fields ?? {} } });
+});
 
 process.on("message", async (m: { cmd?: string }) => {
   if (m.cmd !== "stats") return;

@@ -4,8 +4,9 @@
  */
 import net from "node:net";
 import type { ServerEvent } from "../src/core/events.ts";
-import { DEFAULT_LIMITS, type Limits } from "../src/server/limits.ts";
+import type { Limits } from "../src/server/limits.ts";
 import { type RunningServer, type ServeConfig, startServer } from "../src/server/server.ts";
+import { testConfig } from "./config.ts";
 
 export interface TestServer extends RunningServer {
   port: number;
@@ -17,17 +18,9 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const logs: string[] = [];
   const { limits, ...rest } = overrides;
-  const config = {
-    host: "127.0.0.1",
-    port: 0,
-    lang: "en",
-    hideAddresses: false,
-    logMessages: false,
-    ...rest,
-    // Functional tests send bursts of lines on purpose: flood control (tested in
-    // robustness.test.ts) is relaxed here unless a test sets it.
-    limits: { ...DEFAULT_LIMITS, floodBurst: 10_000, renameBurst: 10_000, ...limits },
-  } as ServeConfig;
+  // Functional tests send bursts of lines on purpose: flood control (tested in
+  // robustness.test.ts) is relaxed here unless a test sets it.
+  const config = testConfig(rest, { floodBurst: 10_000, renameBurst: 10_000, ...limits });
   const server = await startServer(config, (level, event, fields) => {
     logs.push(`${level} ${event} ${JSON.stringify(fields ?? {})}`);
   });
