@@ -30,7 +30,7 @@ const HELP = `usage: node --import tsx bench/run.ts [options]
   --idle N              instead: hold N idle registered clients and report server bytes/connection
   --idle-join           IRC idle clients also JOIN #bench (default: registered only)
   --workers W           load generator threads (default 2)
-  --batch B             connections registering at once per worker (default 50; 10 above 2000 clients)
+  --batch B             connections registering at once per worker (default 50; per server above 2000)
   --papo-args "ARGS"    extra arguments for papo serve, e.g. "--limit maxSendQueueBytes=4194304"
   --papo-dir DIR        run papo's src/cli.ts from another checkout (e.g. a git worktree of HEAD)
   --out FILE            JSON results file (default bench/results/<time>.json)
@@ -192,9 +192,8 @@ async function main(): Promise<void> {
         label,
         verbose,
         ircJoin: step.rate > 0 || values["idle-join"] === true,
-        // Connections registering at once, per worker. ngIRCd registers in O(N) per client, so a
-        // wide window at 10 000 clients makes the last ones time out: keep it narrow there.
-        batch: values.batch ? Number(values.batch) : step.clients > 2000 ? 10 : 50,
+        // Connections registering at once, per worker (see ServerDef.largeRampBatch).
+        batch: values.batch ? Number(values.batch) : step.clients > 2000 ? (def.largeRampBatch ?? 100) : 50,
         registerTimeoutS: step.clients > 2000 ? 90 : 30,
         rampTimeoutS: step.clients > 2000 ? 300 : 120,
       };

@@ -20,6 +20,11 @@ export interface ServerDef {
   command: string[];
   /** "stdout": parse `... listening on HOST:PORT` from stdout; a number: fixed port from its config */
   port: "stdout" | number;
+  /**
+   * connections registering at once per load-generator worker when N > 2000: ngIRCd registers in
+   * O(N) per client (narrow window), InspIRCd completes registrations once a second (wide window)
+   */
+  largeRampBatch?: number;
   /** a file that must exist (the Debian binary), with the hint to show when it does not */
   requires?: { path: string; hint: string };
 }
@@ -47,6 +52,9 @@ export function serverDefs(papoArgs: string[] = [], papoDir?: string): Record<st
         "127.0.0.1",
         "--log-level",
         "warn",
+        // the web app stays on (as in production) but on a free port, so runs never collide on 7780
+        "--http-port",
+        "0",
         ...papoArgs,
       ],
       port: "stdout",
@@ -57,6 +65,7 @@ export function serverDefs(papoArgs: string[] = [], papoDir?: string): Record<st
       description: "ngIRCd 26 (Debian), bench/baselines/ngircd.conf",
       command: ["sh", "bench/baselines/start-ngircd.sh"],
       port: 16667,
+      largeRampBatch: 10,
       requires: { path: "/usr/sbin/ngircd", hint: "apt-get install -y ngircd" },
     },
     inspircd: {
@@ -65,6 +74,7 @@ export function serverDefs(papoArgs: string[] = [], papoDir?: string): Record<st
       description: "InspIRCd 3 (Debian), bench/baselines/inspircd.conf",
       command: ["sh", "bench/baselines/start-inspircd.sh"],
       port: 16697,
+      largeRampBatch: 250,
       requires: { path: "/usr/sbin/inspircd", hint: "apt-get install -y inspircd" },
     },
     seed: {
@@ -121,8 +131,11 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** `papo is listening on 127.0.0.1:PORT` (any language), `raw-fanout ... is listening on ...`, etc. */
-const LISTENING = /(127\.\d+\.\d+\.\d+):(\d+)/;
+/**
+ * `papo is listening on 127.0.0.1:PORT` (or pt-BR `escutando em`), `raw-fanout ... is listening
+ * on ...`, `seed server is listening on ...`. papo prints its web app's address on another line.
+ */
+const LISTENING = /(?:listening on|escutando em) (127\.\d+\.\d+\.\d+):(\d+)/;
 
 export async function startServer(def: ServerDef, timeoutMs = 30_000): Promise<RunningServer> {
   if (def.requires && !existsSync(def.requires.path)) {
