@@ -81,6 +81,8 @@ export interface MachineCpu {
   total: number;
   /** ticks stolen by the hypervisor */
   steal: number;
+  /** ticks in hard and soft interrupts (loopback packet processing lands here when no process pays) */
+  irq: number;
 }
 
 /** The aggregate "cpu" line of /proc/stat. */
@@ -97,7 +99,7 @@ export function readMachineCpu(): MachineCpu | null {
   // user nice system idle iowait irq softirq steal guest guest_nice (guest is already in user)
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = v;
   const total = user + nice + system + idle + iowait + irq + softirq + steal;
-  return { busy: total - idle - iowait, total, steal };
+  return { busy: total - idle - iowait, total, steal, irq: irq + softirq };
 }
 
 export function cpuCount(): number {
@@ -137,6 +139,8 @@ export interface CpuWindow {
   otherCpuPct: number | null;
   /** hypervisor steal, % of one core */
   stealPct: number | null;
+  /** interrupt and softirq time (part of otherCpuPct), % of one core */
+  irqPct: number | null;
 }
 
 export function cpuWindow(a: Snapshot, b: Snapshot): CpuWindow {
@@ -153,6 +157,7 @@ export function cpuWindow(a: Snapshot, b: Snapshot): CpuWindow {
   }
   let machineBusyPct: number | null = null;
   let stealPct: number | null = null;
+  let irqPct: number | null = null;
   let otherCpuPct: number | null = null;
   if (a.machine && b.machine && b.machine.total > a.machine.total) {
     const n = cpuCount();
@@ -160,6 +165,7 @@ export function cpuWindow(a: Snapshot, b: Snapshot): CpuWindow {
     const frac = (x: number) => (100 * n * x) / (b.machine!.total - a.machine!.total);
     machineBusyPct = frac(b.machine.busy - a.machine.busy);
     stealPct = frac(b.machine.steal - a.machine.steal);
+    irqPct = frac(b.machine.irq - a.machine.irq);
     otherCpuPct = machineBusyPct - (serverCpuPct ?? 0) - (generatorCpuPct ?? 0);
   }
   return {
@@ -170,6 +176,7 @@ export function cpuWindow(a: Snapshot, b: Snapshot): CpuWindow {
     machineBusyPct,
     otherCpuPct,
     stealPct,
+    irqPct,
   };
 }
 

@@ -19,7 +19,7 @@ const mb = (b: number | null) => (b === null ? "-" : (b / 1048576).toFixed(0));
 
 const rows: string[] = [];
 rows.push(
-  "| server | N × r | offered/s | delivered/s (during send) | loss | dup / reord | p50 ms | p99 ms | max ms | server CPU % | peak RSS MB | generator CPU % (busiest thread) | other load % | file |",
+  "| server | N × r | offered/s | delivered/s (during send) | loss | dup / reord | p50 ms | p99 ms | max ms | server CPU % | peak RSS MB | generator CPU % (busiest thread) | other load % (irq / steal) | file |",
 );
 rows.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const f of files) {
@@ -47,7 +47,7 @@ for (const f of files) {
         r.latencyMs.max,
       )} | ${pct(r.cpu?.serverCpuPct)} | ${mb(r.server.peakRssBytes)} | ${pct(r.cpu?.generatorCpuPct)} (${pct(
         r.cpu?.generatorBusiestThreadPct,
-      )}) | ${pct(r.cpu?.otherCpuPct)} | ${f.split("/").pop()} |`,
+      )}) | ${pct(r.cpu?.otherCpuPct)} (${pct(r.cpu?.irqPct)} / ${pct(r.cpu?.stealPct)}) | ${f.split("/").pop()} |`,
     );
   }
 }
