@@ -377,6 +377,8 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
     }
   } else {
     errors.unshift(`only ${registered}/${o.clients} clients registered: no messages were sent`);
+    // still worth knowing for an idle run: what the registered ones cost (divided by their number)
+    if (o.rate === 0) rssAfterRegister = rss?.sample()?.rss ?? null;
   }
 
   // ---- report and close --------------------------------------------------------------------
