@@ -23,6 +23,12 @@ export interface Limits {
   registrationTimeoutMs: number;
   /** Bytes queued for one client (ours plus the socket's unsent bytes). Over it: `bye send_queue_exceeded`, that client alone is closed. */
   maxSendQueueBytes: number;
+  /**
+   * Longest pause, in milliseconds, between two batched writes. After writing to n sockets the
+   * server waits n × 5 µs (at most this) before writing again, so a large busy room puts several
+   * messages in each write while a small or quiet one writes at once. 0 writes every turn.
+   */
+  batchWindowMs: number;
   /** Milliseconds to flush and close connections on shutdown before they are cut. */
   shutdownGraceMs: number;
   /**
@@ -86,6 +92,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   registrationTimeoutMs: 60_000,
   // A json welcome lists everyone (~50 bytes a user), so the cap must hold a large room's list.
   maxSendQueueBytes: 1024 * 1024,
+  batchWindowMs: 10,
   shutdownGraceMs: 2000,
   // Long enough for a human in a character-at-a-time telnet to finish typing.
   lineTimeoutMs: 120_000,
