@@ -4,9 +4,10 @@
  * (item 4), the command table (item 5), the console's commands (item 6), languages (item 8).
  */
 import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { catalogue } from "../src/i18n/index.ts";
-import { runConsoleLine } from "../src/server/console.ts";
+import { runConsoleLine, startConsole } from "../src/server/console.ts";
 import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
 
 describe("issue 2 items over real sockets", () => {
@@ -211,6 +212,35 @@ describe("issue 2 items over real sockets", () => {
     await c.waitFor("* NotebookMãe saiu do chat.");
     await d.waitFor("*** Você saiu do chat.");
     c.close();
+    await s.close();
+  });
+
+  it("item 6: the console reads bounded lines: an endless line is dropped, the console keeps working", async () => {
+    const s = await startTestServer();
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let printed = "";
+    output.on("data", (d) => {
+      printed += d;
+    });
+    const con = startConsole({
+      input,
+      output,
+      texts: catalogue("en").server,
+      server: s,
+      onShutdown: () => {},
+    });
+    const a = await TextClient.join(s.port, "con_bound");
+    // 8 MB with no line end, then its end: over the 4 KiB console limit, so it is ignored whole
+    // (an unbounded reader would have held it all and then run it as an announcement).
+    input.write("/announce ");
+    for (let i = 0; i < 8; i++) input.write("x".repeat(1024 * 1024));
+    input.write("\n/users\n");
+    await new Promise((r) => setTimeout(r, 100));
+    assert.match(printed, /1 online:/);
+    assert.ok(!a.lines.some((l) => l.includes("Announcement")), "the over-long line did not run");
+    con.close();
+    a.close();
     await s.close();
   });
 

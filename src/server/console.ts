@@ -2,11 +2,11 @@
  * The operator console on the server's stdin (S11, seed 004's `sair`): works with a terminal or
  * a pipe, and does nothing harmful when stdin is closed.
  */
-import readline from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { canonicalName } from "../core/nickname.ts";
 import { sanitizeText } from "../core/sanitize.ts";
 import type { ServerTexts } from "../i18n/types.ts";
+import { LineDecoder } from "../protocol/line-decoder.ts";
 import type { RunningServer } from "./server.ts";
 
 export interface ConsoleOptions {
@@ -78,12 +78,32 @@ export function runConsoleLine(line: string, opts: Omit<ConsoleOptions, "input" 
   }
 }
 
-export function startConsole(opts: ConsoleOptions): readline.Interface {
-  const rl = readline.createInterface({ input: opts.input, terminal: false });
-  rl.on("line", (line) => {
-    for (const out of runConsoleLine(line, opts)) opts.output.write(`${out}\n`);
+/** Longest console line, in bytes; longer ones are ignored, and a stream that never ends a line cannot exhaust memory. */
+const CONSOLE_LINE_BYTES = 4096;
+
+/** Reads console lines from `input` until it ends; `close()` stops listening. */
+export function startConsole(opts: ConsoleOptions): { close(): void } {
+  // The same bounded decoder as the chat's (not readline, whose line has no limit: an endless
+  // stream without a newline, such as /dev/zero, grew one string until the process died).
+  const decoder = new LineDecoder({
+    maxLineBytes: CONSOLE_LINE_BYTES,
+    maxPendingBytes: Number.MAX_SAFE_INTEGER,
   });
+  const onData = (chunk: Buffer | string) => {
+    for (const item of decoder.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk)) {
+      if (item.kind !== "line") continue;
+      for (const out of runConsoleLine(item.text, opts)) opts.output.write(`${out}\n`);
+    }
+  };
+  opts.input.on("data", onData);
   // stdin closed (a pipe that ended, /dev/null, a detached service): the server keeps running.
-  rl.on("close", () => {});
-  return rl;
+  opts.input.on("error", () => {});
+  return {
+    close() {
+      opts.input.off("data", onData);
+      opts.input.pause();
+      // Let the process exit even though stdin is still open.
+      (opts.input as Readable & { unref?: () => void }).unref?.();
+    },
+  };
 }
