@@ -4,15 +4,15 @@
  * non-zero exit, never a stack trace (S2).
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { catalogue, LANGS, parseLang, pickLang } from "./i18n/index.ts";
 import { webCatalogue } from "./i18n/web.ts";
 import { lanAddresses } from "./server/addresses.ts";
 import { startConsole } from "./server/console.ts";
 import { DEFAULT_HTTP_PORT } from "./server/http.ts";
-import { DEFAULT_LIMITS, parseLimitOverrides } from "./server/limits.ts";
+import { DEFAULT_LIMITS, type Limits, parseLimitOverrides } from "./server/limits.ts";
 import { createLogger, LOG_LEVELS, type LogSetting } from "./server/log.ts";
-import { type ServeConfig, startServer } from "./server/server.ts";
+import { type RunningServer, type ServeConfig, startServer } from "./server/server.ts";
 import { VERSION } from "./server/version.ts";
 import { normalizeOrigin } from "./transports/websocket.ts";
 
@@ -77,31 +77,32 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+const SERVE_OPTIONS = {
+  host: { type: "string" },
+  port: { type: "string", short: "p" },
+  lang: { type: "string" },
+  "hide-addresses": { type: "boolean", default: false },
+  "log-level": { type: "string", default: "info" },
+  "log-messages": { type: "boolean", default: false },
+  limit: { type: "string", multiple: true, default: [] as string[] },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-port": { type: "string" },
+  password: { type: "string" },
+  "http-port": { type: "string" },
+  "no-http": { type: "boolean", default: false },
+  "allow-origin": { type: "string", multiple: true, default: [] as string[] },
+  help: { type: "boolean", short: "h" },
+} satisfies ParseArgsConfig["options"];
+
+function parseServeArgs(args: string[]) {
+  return parseArgs({ args, options: SERVE_OPTIONS, strict: true, allowPositionals: false });
+}
+
 async function serve(args: string[]): Promise<number> {
-  let values;
+  let values: ReturnType<typeof parseServeArgs>["values"];
   try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        host: { type: "string" },
-        port: { type: "string", short: "p" },
-        lang: { type: "string" },
-        "hide-addresses": { type: "boolean", default: false },
-        "log-level": { type: "string", default: "info" },
-        "log-messages": { type: "boolean", default: false },
-        limit: { type: "string", multiple: true, default: [] },
-        "tls-cert": { type: "string" },
-        "tls-key": { type: "string" },
-        "tls-port": { type: "string" },
-        password: { type: "string" },
-        "http-port": { type: "string" },
-        "no-http": { type: "boolean", default: false },
-        "allow-origin": { type: "string", multiple: true, default: [] },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseServeArgs(args));
   } catch (err) {
     throw new UsageError((err as Error).message.split("\n")[0] ?? "bad option");
   }
@@ -116,7 +117,7 @@ async function serve(args: string[]): Promise<number> {
   const level = values["log-level"] as LogSetting;
   if (!LOG_LEVELS.includes(level))
     throw new UsageError(`unknown log level "${level}" (${LOG_LEVELS.join(", ")})`);
-  let limits;
+  let limits: Limits;
   try {
     limits = parseLimitOverrides(values.limit ?? []);
   } catch (err) {
@@ -161,7 +162,7 @@ async function serve(args: string[]): Promise<number> {
   // Item 8: the option wins over the environment; an empty value means no password.
   const password = values.password ?? process.env.PAPO_PASSWORD ?? "";
   const log = createLogger(level);
-  let server;
+  let server: RunningServer;
   const config: ServeConfig = {
     host: values.host,
     port,
@@ -201,6 +202,26 @@ async function serve(args: string[]): Promise<number> {
     process.stderr.write(`${t.startFailed({ reason })}\n`);
     return 1;
   }
+  // S11: SIGINT and SIGTERM shut down the same way as the console command. Installed before the
+  // server says it is listening, so a signal right after that line still shuts down cleanly; kept
+  // installed, so a second signal cannot cut short a shutdown that the grace period bounds anyway.
+  let stopping = false;
+  let stopped!: (code: number) => void;
+  const done = new Promise<number>((resolve) => {
+    stopped = resolve;
+  });
+  const stop = (reason?: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${t.shuttingDown({ ...(reason ? { text: reason } : {}) })}\n`);
+    void server.close(reason).then(() => {
+      process.stdout.write(`${t.stopped}\n`);
+      stopped(0);
+    });
+  };
+  process.on("SIGINT", () => stop());
+  process.on("SIGTERM", () => stop());
+
   const bound = server.address;
   const shownHost =
     values.host ?? (bound.family === "IPv6" && bound.address === "::" ? "0.0.0.0" : bound.address);
@@ -230,29 +251,15 @@ async function serve(args: string[]): Promise<number> {
   }
   process.stdout.write(`${t.consoleReady}\n`);
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (reason?: string) => {
-      if (stopping) return;
-      stopping = true;
-      process.stdout.write(`${t.shuttingDown({ ...(reason ? { text: reason } : {}) })}\n`);
-      void server.close(reason).then(() => {
-        process.stdout.write(`${t.stopped}\n`);
-        resolve(0);
-      });
-    };
-    // S11: SIGINT and SIGTERM shut down the same way as the console command.
-    process.once("SIGINT", () => stop());
-    process.once("SIGTERM", () => stop());
-    const rl = startConsole({
-      input: process.stdin,
-      output: process.stdout,
-      texts: t,
-      server,
-      onShutdown: stop,
-    });
-    server.tcp.once("close", () => rl.close());
+  const operatorConsole = startConsole({
+    input: process.stdin,
+    output: process.stdout,
+    texts: t,
+    server,
+    onShutdown: stop,
   });
+  server.tcp.once("close", () => operatorConsole.close());
+  return done;
 }
 
 main(process.argv.slice(2)).then(

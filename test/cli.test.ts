@@ -143,6 +143,16 @@ describe("papo serve (command line)", () => {
     });
   }
 
+  it("S11: a SIGTERM the moment the server says it is listening, and more during the shutdown, still exit 0", async () => {
+    for (let i = 0; i < 3; i++) {
+      const p = papo(["serve", "--host", "127.0.0.1", "--port", "0", "--no-http"]);
+      p.child.stdout?.on("data", () => {
+        if (/listening on/.test(p.out())) p.child.kill("SIGTERM");
+      });
+      assert.equal(await p.exited, 0, p.err());
+    }
+  });
+
   it("item 6: a closed stdin is harmless: the server keeps serving", async () => {
     const p = await serve([], "ignore");
     await new Promise((r) => setTimeout(r, 200));
