@@ -21,6 +21,7 @@ export interface Flushable {
 
 export class FlushScheduler {
   readonly #maxWindowMs: number;
+  readonly #now: () => number;
   #dirty = new Set<Flushable>();
   #scheduled = false;
   /** When the next flush may run (performance.now() time). */
@@ -32,19 +33,23 @@ export class FlushScheduler {
     for (const f of dirty) f.flush();
     // The pause starts when the writing ends: a flush to thousands of sockets takes milliseconds
     // itself, and counting the pause from its start would leave none.
-    this.#notBefore = performance.now() + Math.min(this.#maxWindowMs, dirty.size * PAUSE_PER_SOCKET_MS);
+    this.#notBefore = this.#now() + Math.min(this.#maxWindowMs, dirty.size * PAUSE_PER_SOCKET_MS);
   };
 
-  /** @param maxWindowMs the longest pause between two flushes; 0 flushes every turn. */
-  constructor(maxWindowMs = 0) {
+  /**
+   * @param maxWindowMs the longest pause between two flushes; 0 flushes every turn.
+   * @param now the clock, in milliseconds (tests pass their own).
+   */
+  constructor(maxWindowMs = 0, now: () => number = () => performance.now()) {
     this.#maxWindowMs = maxWindowMs;
+    this.#now = now;
   }
 
   mark(f: Flushable): void {
     this.#dirty.add(f);
     if (this.#scheduled) return;
     this.#scheduled = true;
-    const wait = this.#notBefore - performance.now();
+    const wait = this.#notBefore - this.#now();
     // setTimeout cannot wait less than 1 ms: below that, the next turn is as good.
     if (wait >= 1) setTimeout(this.#run, wait);
     else setImmediate(this.#run);
