@@ -1,0 +1,71 @@
+// Idle memory probe (docs/performance.md): registers N clients (default 5000) with a papo server
+// started in a child process with --expose-gc (test/fault-server-child.ts), then prints its memory
+// per connection after two forced collections. Loopback only; N is the bound.
+//   node bench/idle-memory.mjs 5000      (SEMI=2 adds --max-semi-space-size=2 to the server)
+// Registers N clients with a child papo server (--expose-gc), then reads its memory after GC.
+import { fork } from "node:child_process";
+import net from "node:net";
+
+const n = Math.min(Number(process.argv[2] ?? 5000), 20_000);
+const child = fork("test/fault-server-child.ts", [JSON.stringify({ maxConnections: 20000 })], {
+  execArgv: [
+    "--expose-gc",
+    ...(process.env.SEMI ? [`--max-semi-space-size=${process.env.SEMI}`] : []),
+    "--import",
+    "tsx",
+  ],
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+});
+const msg = (pred) =>
+  new Promise((r) => {
+    const f = (m) => {
+      if (pred(m)) {
+        child.off("message", f);
+        r(m);
+      }
+    };
+    child.on("message", f);
+  });
+const stats = async () => {
+  child.send({ cmd: "stats" });
+  return (await msg((m) => m.stats)).stats;
+};
+const port = (await msg((m) => m.ready)).ready;
+const before = await stats();
+const socks = [];
+const join = (i) =>
+  new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    const name = `m${i}`;
+    let seen = "";
+    s.on("error", reject);
+    s.on("data", function f(d) {
+      seen += d.toString("latin1");
+      if (seen.includes(`Hello, ${name}!`)) {
+        s.off("data", f);
+        s.on("data", () => {});
+        resolve();
+      }
+    });
+    s.write(`${name}\n`);
+    socks.push(s);
+  });
+for (let i = 0; i < n; i += 100)
+  await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => join(i + k)));
+await new Promise((r) => setTimeout(r, 3000));
+const after = await stats();
+const per = (k) => ((after[k] - before[k]) / n).toFixed(0);
+console.log(
+  JSON.stringify({
+    n,
+    online: after.online,
+    rssPerConn: per("rss"),
+    heapUsedPerConn: per("heapUsed"),
+    externalPerConn: per("external"),
+    arrayBuffersPerConn: per("arrayBuffers"),
+    before,
+    after,
+  }),
+);
+for (const s of socks) s.destroy();
+child.disconnect();
