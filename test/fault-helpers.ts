@@ -12,6 +12,7 @@ import tls from "node:tls";
 import type { ServerEvent } from "../src/core/events.ts";
 import type { Limits } from "../src/server/limits.ts";
 import { type RunningServer, type ServeConfig, startServer } from "../src/server/server.ts";
+import { Changes } from "./changes.ts";
 import { testConfig } from "./config.ts";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -49,7 +50,7 @@ export class Peer {
   /** Complete lines received, as bytes without the LF. */
   readonly rawLines: Buffer[] = [];
   #partial: Buffer = Buffer.alloc(0);
-  #waiters: Array<() => void> = [];
+  readonly #changes = new Changes();
   closed = false;
   error: NodeJS.ErrnoException | undefined;
   readonly ready: Promise<void>;
@@ -84,28 +85,14 @@ export class Peer {
         buf = buf.subarray(i + 1);
       }
       this.#partial = Buffer.from(buf);
-      this.#wake();
+      this.#changes.notify();
     });
     this.socket.on("error", (err: NodeJS.ErrnoException) => {
       this.error = err;
     });
     this.socket.on("close", () => {
       this.closed = true;
-      this.#wake();
-    });
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters.splice(0)) w();
-  }
-
-  #changed(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      this.#changes.notify();
     });
   }
 
@@ -164,7 +151,7 @@ export class Peer {
       if (this.closed) throw new Error(`closed before ${String(test)}; last lines:\n${this.tail()}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no line matching ${String(test)}; last lines:\n${this.tail()}`);
-      await this.#changed(left);
+      await this.#changes.next(left);
     }
   }
 
@@ -191,7 +178,7 @@ export class Peer {
     while (!this.closed) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`still open; last lines:\n${this.tail()}`);
-      await this.#changed(left);
+      await this.#changes.next(left);
     }
   }
 

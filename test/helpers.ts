@@ -6,6 +6,7 @@ import net from "node:net";
 import type { ServerEvent } from "../src/core/events.ts";
 import type { Limits } from "../src/server/limits.ts";
 import { type RunningServer, type ServeConfig, startServer } from "../src/server/server.ts";
+import { Changes } from "./changes.ts";
 import { testConfig } from "./config.ts";
 
 export interface TestServer extends RunningServer {
@@ -34,7 +35,7 @@ export class TextClient {
   readonly socket: net.Socket;
   readonly lines: string[] = [];
   #partial = "";
-  #waiters: Array<() => void> = [];
+  readonly #changes = new Changes();
   closed = false;
   readonly ready: Promise<void>;
 
@@ -49,27 +50,12 @@ export class TextClient {
       const parts = (this.#partial + d).split("\n");
       this.#partial = parts.pop() ?? "";
       this.lines.push(...parts);
-      this.#wake();
+      this.#changes.notify();
     });
     this.socket.on("error", () => {});
     this.socket.on("close", () => {
       this.closed = true;
-      this.#wake();
-    });
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters.splice(0)) w();
-  }
-
-  /** Resolves when a change happens (data or close), or rejects after `ms`. */
-  #changed(ms: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("timeout")), ms);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      this.#changes.notify();
     });
   }
 
@@ -91,7 +77,7 @@ export class TextClient {
       if (this.closed) throw new Error(`closed before ${pattern}; got:\n${this.lines.join("\n")}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no line matching ${pattern}; got:\n${this.lines.join("\n")}`);
-      await this.#changed(left).catch(() => {});
+      await this.#changes.next(left);
     }
   }
 
@@ -101,7 +87,7 @@ export class TextClient {
     while (!this.closed) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`still open; got:\n${this.lines.join("\n")}`);
-      await this.#changed(left).catch(() => {});
+      await this.#changes.next(left);
     }
   }
 

@@ -6,6 +6,7 @@ import { WebSocket } from "ws";
 import type { ServerEvent } from "../src/core/events.ts";
 import type { Limits } from "../src/server/limits.ts";
 import type { ServeConfig } from "../src/server/server.ts";
+import { Changes } from "./changes.ts";
 import { startTestServer, type TestServer } from "./helpers.ts";
 
 export interface WebTestServer extends TestServer {
@@ -34,7 +35,7 @@ export class WsClient {
   readonly events: ServerEvent[] = [];
   closed: { code: number; reason: string } | undefined;
   readonly opened: Promise<void>;
-  #waiters: Array<() => void> = [];
+  readonly #changes = new Changes();
 
   constructor(url: string, options: ConstructorParameters<typeof WebSocket>[2] = {}) {
     this.ws = new WebSocket(url, options);
@@ -51,25 +52,11 @@ export class WsClient {
       const text = (data as Buffer).toString("utf8");
       this.raw.push(isBinary ? `binary:${text}` : text);
       if (!isBinary) this.events.push(JSON.parse(text) as ServerEvent);
-      this.#wake();
+      this.#changes.notify();
     });
     this.ws.on("close", (code, reason) => {
       this.closed = { code, reason: reason.toString() };
-      this.#wake();
-    });
-  }
-
-  #wake(): void {
-    for (const w of this.#waiters.splice(0)) w();
-  }
-
-  #changed(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
+      this.#changes.notify();
     });
   }
 
@@ -98,7 +85,7 @@ export class WsClient {
         throw new Error(
           `no ${type} event (${this.closed ? `closed ${this.closed.code}` : "timeout"}); got:\n${this.raw.join("\n")}`,
         );
-      await this.#changed(left);
+      await this.#changes.next(left);
     }
   }
 
@@ -108,7 +95,7 @@ export class WsClient {
     while (!this.closed) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`still open; got:\n${this.raw.join("\n")}`);
-      await this.#changed(left);
+      await this.#changes.next(left);
     }
     return this.closed.code;
   }
