@@ -5,8 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import https from "node:https";
 import { after, before, describe, it } from "node:test";
 import type tls from "node:tls";
+import { WebSocket } from "ws";
 import { openSocket, resolveTlsOptions, tlsProblem } from "../src/client/tls.ts";
 import { en } from "../src/i18n/en.ts";
 import {
@@ -33,6 +35,49 @@ describe("item 7: TLS", { skip: OPENSSL ? false : "openssl is not installed" }, 
     assert.ok(tlsPort > 0);
   });
   after(() => s.close());
+
+  it("item 7: with a certificate the web listener serves HTTPS and WSS, sharing the room", async () => {
+    const web = await startFaultServer({}, { tls: { cert: cert.cert, key: cert.key, port: 0 }, httpPort: 0 });
+    const port = web.httpAddress?.port ?? 0;
+    const page = await new Promise<{ status?: number; body: string; tls: boolean }>((resolve, reject) => {
+      const req = https.get(
+        { host: "127.0.0.1", port, path: "/", ca: cert.cert, servername: "localhost" },
+        (res) => {
+          let body = "";
+          // Read now: the socket is detached from the response once it ends.
+          const encrypted = (res.socket as tls.TLSSocket).encrypted === true;
+          res.setEncoding("utf8").on("data", (d) => {
+            body += d;
+          });
+          res.on("end", () => resolve({ status: res.statusCode, body, tls: encrypted }));
+        },
+      );
+      req.on("error", reject);
+    });
+    assert.equal(page.tls, true);
+    assert.ok(page.status === 200 || page.status === 503, `status ${page.status}`); // 503: web app not built
+    // Plain HTTP on the same port is not served.
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/`));
+    const ws = new WebSocket(`wss://localhost:${port}/ws`, {
+      ca: cert.cert,
+      origin: `https://localhost:${port}`,
+    });
+    const events: Array<{ type: string; [k: string]: unknown }> = [];
+    ws.on("message", (d) => events.push(JSON.parse(String(d))));
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    ws.send(JSON.stringify({ type: "hello", protocol: 1 }));
+    ws.send(JSON.stringify({ type: "name", name: "wss_user" }));
+    const plain = await Peer.joinJson(web.port, "plain_wss");
+    ws.send(JSON.stringify({ type: "line", text: "hello over WSS" }));
+    await plain.waitEvent("message", (e) => e.from === "wss_user" && e.text === "hello over WSS");
+    assert.ok(events.some((e) => e.type === "welcome"));
+    ws.close();
+    plain.close();
+    await web.close();
+  });
 
   it("item 7: the same protocol over TLS; TLS and plain clients share the room", async () => {
     const secure = await Peer.joinText(tlsPort, "tls_nc", { tls: { ca: cert.cert } });
