@@ -61,6 +61,7 @@ console.log(
     online: after.online,
     rssPerConn: per("rss"),
     heapUsedPerConn: per("heapUsed"),
+    heapTotalPerConn: per("heapTotal"),
     externalPerConn: per("external"),
     arrayBuffersPerConn: per("arrayBuffers"),
     before,

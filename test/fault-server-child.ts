@@ -25,6 +25,7 @@ process.on("message", async (m: { cmd?: string }) => {
   process.send?.({
     stats: {
       heapUsed: mem.heapUsed,
+      heapTotal: mem.heapTotal,
       external: mem.external,
       arrayBuffers: mem.arrayBuffers,
       rss: mem.rss,
