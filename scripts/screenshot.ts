@@ -10,9 +10,10 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { DEFAULT_LIMITS } from "../src/server/limits.ts";
 import { startServer } from "../src/server/server.ts";
+import { launchChromium } from "../test/chromium.ts";
 import { buildWeb } from "./build-web.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -37,19 +38,7 @@ const server = await startServer(
   () => {},
 );
 const url = `http://127.0.0.1:${server.httpAddress?.port}/`;
-const browser = await chromium.launch({
-  executablePath: process.env.PAPO_CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium();
 
 async function user(name: string, locale: string): Promise<Page> {
   const context = await browser.newContext({

@@ -14,6 +14,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContextOptions, Page } from "playwright-core";
 import { buildWeb } from "../scripts/build-web.ts";
+import { CHROMIUM, launchChromium } from "./chromium.ts";
 import { sleep, TextClient } from "./helpers.ts";
 import { startWebTestServer, type WebTestServer } from "./web-helpers.ts";
 
@@ -33,17 +34,6 @@ declare const document: {
 declare const window: { __pwned?: number };
 declare function getComputedStyle(element: object): { backgroundColor: string };
 
-const CHROMIUM = process.env.PAPO_CHROMIUM ?? "/usr/bin/chromium";
-/** How Chromium runs on these machines (closed network, root, no GPU); Playwright adds --headless. */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const UI_MS = 5000;
 
 const haveChromium = existsSync(CHROMIUM);
@@ -121,11 +111,7 @@ describe("browser client end to end (Chromium)", {
 
   before(async () => {
     webRoot = await mkdtemp(path.join(os.tmpdir(), "papo-web-e2e-"));
-    const { chromium } = await import("playwright-core");
-    [browser] = await Promise.all([
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
-      buildWeb(webRoot),
-    ]);
+    [browser] = await Promise.all([launchChromium(), buildWeb(webRoot)]);
     server = await startWebTestServer({ webRoot });
   });
 
