@@ -2,6 +2,7 @@
  * A papo server in its own process for the heap checks of the fault suite (ROBUSTNESS A2, D24,
  * E25): started by `startChildServer` with `--expose-gc`; answers `{cmd:"stats"}` over IPC.
  */
+import v8 from "node:v8";
 import type { Limits } from "../src/server/limits.ts";
 import { startServer } from "../src/server/server.ts";
 import { testConfig } from "./config.ts";
@@ -14,13 +15,20 @@ const server = await startServer(testConfig({}, overrides), (level, event, field
   if (level === "warn" || level === "error") process.send?.({ log: { level, event, fields: fields ?? {} } });
 });
 
-process.on("message", async (m: { cmd?: string }) => {
+process.on("message", async (m: { cmd?: string; path?: string; gc?: boolean }) => {
+  if (m.cmd === "snapshot" && m.path) {
+    gc?.();
+    process.send?.({ snapshot: v8.writeHeapSnapshot(m.path) });
+    return;
+  }
   if (m.cmd !== "stats") return;
   // Let closing sockets finish, then collect twice (weak caches and finalisers need a second pass).
   await new Promise((r) => setTimeout(r, 50));
-  gc?.();
-  await new Promise((r) => setImmediate(r));
-  gc?.();
+  if (m.gc !== false) {
+    gc?.();
+    await new Promise((r) => setImmediate(r));
+    gc?.();
+  }
   const mem = process.memoryUsage();
   process.send?.({
     stats: {
@@ -32,6 +40,11 @@ process.on("message", async (m: { cmd?: string }) => {
       connections: server.chat.connections,
       online: server.chat.online,
       trackedAddresses: server.chat.trackedAddresses,
+      spaces: Object.fromEntries(
+        v8
+          .getHeapSpaceStatistics()
+          .map((x) => [x.space_name, { size: x.space_size, used: x.space_used_size }]),
+      ),
     },
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, it, mock } from "node:test";
-import { FlushScheduler } from "../src/transports/outbox.ts";
+import { FlushScheduler, WriteJoiner } from "../src/transports/outbox.ts";
 
 describe("batched writes (issue 5: low latency when idle, batching when busy)", () => {
   let clock = 0;
@@ -103,5 +104,88 @@ describe("batched writes (issue 5: low latency when idle, batching when busy)", 
     s.mark(room[0] as never);
     advance(0);
     assert.equal(flushed.length, 1001);
+  });
+});
+
+describe("WriteJoiner: one write per flush without a new buffer each time (issue 5: idle memory)", () => {
+  /**
+   * A real Writable. It reads a chunk when it is written (`text`), as a socket copies it into the
+   * kernel, and keeps the chunk (`got`); `hold` leaves writes unfinished until `release`, as a
+   * socket the kernel cannot take more from does, and reads them only then (`sent`).
+   */
+  function sink(hold = false) {
+    const got: Buffer[] = [];
+    const text: string[] = [];
+    const sent: string[] = [];
+    const pending: Array<() => void> = [];
+    const stream = new Writable({
+      highWaterMark: 1 << 20,
+      write(chunk: Buffer, _enc, cb) {
+        got.push(chunk);
+        text.push(chunk.toString());
+        if (!hold) return cb();
+        pending.push(() => {
+          sent.push(chunk.toString());
+          cb();
+        });
+      },
+    });
+    return { stream, got, text, sent, release: () => pending.shift()?.() };
+  }
+  const parts = (...s: string[]) => s.map((x) => Buffer.from(x));
+
+  it("joins the chunks into one write and reuses the same memory once the stream is done with it", () => {
+    const j = new WriteJoiner(64);
+    const a = sink();
+    const b = sink();
+    j.write(a.stream, parts("one\n", "two\n"), 8);
+    j.write(b.stream, parts("three\n", "four\n"), 11);
+    assert.deepEqual(a.text, ["one\ntwo\n"]);
+    assert.deepEqual(b.text, ["three\nfour\n"]);
+    assert.equal(a.got[0]?.buffer, b.got[0]?.buffer, "the second write used the first one's memory");
+  });
+
+  it("leaves the buffer to a stream still holding it: what it waits to send is never overwritten", () => {
+    const j = new WriteJoiner(64);
+    const slow = sink(true);
+    const fast = sink();
+    j.write(slow.stream, parts("slow-1\n", "slow-2\n"), 14);
+    j.write(fast.stream, parts("fast-1\n", "fast-2\n"), 14);
+    assert.notEqual(slow.got[0]?.buffer, fast.got[0]?.buffer);
+    // A stream with bytes already waiting gets a buffer of its own, so it pins nothing shared.
+    j.write(slow.stream, parts("slow-3\n", "slow-4\n"), 14);
+    j.write(fast.stream, parts("fast-3\n", "fast-4\n"), 14);
+    slow.release();
+    slow.release();
+    assert.deepEqual(slow.sent, ["slow-1\nslow-2\n", "slow-3\nslow-4\n"]);
+    assert.deepEqual(fast.text, ["fast-1\nfast-2\n", "fast-3\nfast-4\n"]);
+    assert.equal(fast.got[0]?.buffer, fast.got[1]?.buffer, "the fast stream reuses its scratch");
+  });
+
+  it("writes a lone chunk as it is, and a flush larger than the scratch buffer in its own buffer", () => {
+    const j = new WriteJoiner(8);
+    const a = sink();
+    const lone = Buffer.from("only one\n");
+    j.write(a.stream, [lone], lone.length);
+    assert.equal(a.got[0], lone);
+    j.write(a.stream, parts("0123456", "789\n"), 11);
+    assert.equal(a.text[1], "0123456789\n");
+  });
+
+  it("a stream whose write throws leaves the scratch buffer behind", () => {
+    const j = new WriteJoiner(64);
+    const thrower = {
+      writableLength: 0,
+      kept: undefined as Buffer | undefined,
+      write(chunk: Buffer) {
+        this.kept = chunk;
+        throw new Error("EPIPE (test)");
+      },
+    };
+    assert.throws(() => j.write(thrower, parts("a\n", "b\n"), 4), /EPIPE/);
+    const next = sink();
+    j.write(next.stream, parts("c\n", "d\n"), 4);
+    assert.equal(thrower.kept?.toString(), "a\nb\n");
+    assert.notEqual(thrower.kept?.buffer, next.got[0]?.buffer);
   });
 });

@@ -94,7 +94,7 @@ export class Chat {
   }
 
   users(): UserInfo[] {
-    return [...this.#members.values()].map((s) => s.info());
+    return Array.from(this.#members.values(), (s) => s.info());
   }
 
   find(canonical: string): Session | undefined {

@@ -83,7 +83,8 @@ export class FloodGate {
   readonly #limits: FloodLimits;
   readonly #now: Clock;
   readonly #lines: TokenBucket | undefined;
-  readonly #renames: TokenBucket | undefined;
+  /** Made at the first rename: most connections never rename (issue 5: idle memory). */
+  #renames: TokenBucket | undefined;
   /** Refused lines not yet forgiven (one forgiven per floodIntervalMs). */
   #excess = 0;
   #excessStamp = 0;
@@ -95,8 +96,6 @@ export class FloodGate {
     this.#now = now;
     if (limits.floodBurst > 0 && limits.floodIntervalMs > 0)
       this.#lines = new TokenBucket(limits.floodBurst, limits.floodIntervalMs, now);
-    if (limits.renameBurst > 0 && limits.renameIntervalMs > 0)
-      this.#renames = new TokenBucket(limits.renameBurst, limits.renameIntervalMs, now);
   }
 
   /** One line from the client. */
@@ -126,6 +125,9 @@ export class FloodGate {
 
   /** A rename happened: takes its token. */
   renamed(): void {
-    this.#renames?.take();
+    const { renameBurst, renameIntervalMs } = this.#limits;
+    if (renameBurst <= 0 || renameIntervalMs <= 0) return;
+    this.#renames ??= new TokenBucket(renameBurst, renameIntervalMs, this.#now);
+    this.#renames.take();
   }
 }

@@ -41,6 +41,7 @@ export class Session {
   #state: State;
   #name = "";
   #canonical = "";
+  #info: UserInfo | undefined;
   #deadline: NodeJS.Timeout | undefined;
   #passwordTimer: NodeJS.Timeout | undefined;
   readonly #flood: FloodGate | undefined;
@@ -73,8 +74,15 @@ export class Session {
     return this.chat.options.hideAddresses ? null : this.port.remote;
   }
 
+  /**
+   * Who this user is, as the user lists show it: one frozen object per name, so a welcome in a
+   * room of N users copies N references rather than making N objects (issue 5: a join storm).
+   */
   info(): UserInfo {
-    return { name: this.#name, address: this.shownAddress };
+    const cached = this.#info;
+    if (cached && cached.name === this.#name) return cached;
+    this.#info = Object.freeze({ name: this.#name, address: this.shownAddress });
+    return this.#info;
   }
 
   send(event: ServerEvent): void {
@@ -97,12 +105,16 @@ export class Session {
     if (greet) this.greet();
     const ms = this.chat.options.registrationTimeoutMs;
     if (ms > 0) {
-      this.#deadline = setTimeout(() => {
-        if (this.#state === "naming" || this.#state === "password") this.disconnect("registration_timeout");
-      }, ms);
-      this.#deadline.unref();
+      this.#deadline = setTimeout(Session.#deadlinePassed, ms, this).unref();
     }
     return true;
+  }
+
+  // Static, with the session as argument: no closure per session (issue 5: idle memory).
+  static #deadlinePassed(session: Session): void {
+    session.#deadline = undefined;
+    if (session.#state === "naming" || session.#state === "password")
+      session.disconnect("registration_timeout");
   }
 
   /** Sends `hello` and, while unregistered, the password or name prompt (again after a json `hello`). */
@@ -196,6 +208,7 @@ export class Session {
     this.#name = check.name;
     this.#canonical = check.canonical;
     clearTimeout(this.#deadline);
+    this.#deadline = undefined;
     this.chat.admitted(this);
     const at = Date.now();
     this.chat.log("info", "join", { name: this.#name, remote: this.port.remote });

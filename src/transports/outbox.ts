@@ -59,3 +59,54 @@ export class FlushScheduler {
     this.#dirty.delete(f);
   }
 }
+
+/** What WriteJoiner writes to: a Node writable stream (a socket). */
+export interface ChunkWritable {
+  write(chunk: Buffer): unknown;
+  readonly writableLength: number;
+}
+
+/**
+ * Writes the chunks queued for one socket as one write, copying them into a scratch buffer that
+ * is used again by the next write when the stream has let go of it (issue 5: idle memory).
+ *
+ * A fresh buffer per write (Buffer.concat) is freed only when the collector runs, so a join storm
+ * (every join announced to everyone) used to leave megabytes of freed memory in malloc, which it
+ * keeps. A writable stream is done with a chunk once its write callback has run; a socket whose
+ * write the kernel took at once calls it before `write` returns, so `writableLength` is 0 after
+ * it. Otherwise (a slow reader) the stream still holds the scratch buffer: it is left to the
+ * stream and a new one is made. A socket that already has bytes waiting gets a buffer of its own.
+ */
+export class WriteJoiner {
+  readonly size: number;
+  #scratch: Buffer;
+
+  constructor(size = 16 * 1024) {
+    this.size = size;
+    this.#scratch = Buffer.allocUnsafeSlow(size);
+  }
+
+  write(stream: ChunkWritable, chunks: readonly Buffer[], total: number): void {
+    if (chunks.length === 1) {
+      stream.write(chunks[0] as Buffer);
+      return;
+    }
+    if (total > this.size || stream.writableLength > 0) {
+      stream.write(Buffer.concat(chunks, total));
+      return;
+    }
+    const scratch = this.#scratch;
+    let offset = 0;
+    for (const chunk of chunks) {
+      scratch.set(chunk, offset);
+      offset += chunk.length;
+    }
+    let released = false;
+    try {
+      stream.write(scratch.subarray(0, offset));
+      released = stream.writableLength === 0;
+    } finally {
+      if (!released) this.#scratch = Buffer.allocUnsafeSlow(this.size);
+    }
+  }
+}

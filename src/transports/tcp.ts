@@ -16,7 +16,7 @@ import { renderEvent } from "../protocol/text-render.ts";
 import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
-import { FlushScheduler } from "./outbox.ts";
+import { FlushScheduler, WriteJoiner } from "./outbox.ts";
 
 export type Mode = "sniff" | "text" | "json" | "legacy";
 
@@ -44,6 +44,8 @@ const EMPTY = Buffer.alloc(0);
  * kernel refusing our bytes makes a reader slow).
  */
 const FLUSH_AT_BYTES = 64 * 1024;
+/** Every connection's flush joins its queued chunks through this one scratch buffer (outbox.ts). */
+const joiner = new WriteJoiner();
 /** One ping object for every connection, so its json line is encoded once. */
 const PING: ServerEvent = { type: "ping" };
 
@@ -100,7 +102,7 @@ export class TcpConnection implements SessionPort {
     ) {
       // ROBUSTNESS E25: this client alone is dropped; what was queued for it is discarded.
       this.#overflowed = true;
-      this.#out = [];
+      this.#out.length = 0;
       this.#outBytes = 0;
       this.#opts.chat.log("warn", "send_queue_exceeded", {
         remote: this.remote,
@@ -118,16 +120,17 @@ export class TcpConnection implements SessionPort {
   flush(): void {
     if (this.#outBytes === 0 || this.#gone) return;
     const out = this.#out;
-    const data = out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out, this.#outBytes);
-    this.#out = [];
+    const total = this.#outBytes;
     this.#outBytes = 0;
     try {
-      this.socket.write(data);
+      joiner.write(this.socket, out, total);
     } catch (err) {
       // E27: a socket that throws on write is dropped; the caller's loop (a broadcast's flush)
       // goes on with the next connection.
       this.#opts.chat.log("warn", "write_failed", { remote: this.remote, error: String(err) });
       this.socket.destroy();
+    } finally {
+      out.length = 0;
     }
   }
 
@@ -138,7 +141,7 @@ export class TcpConnection implements SessionPort {
     this.flush();
     this.socket.end();
     // A peer that never reads could hold the socket open: cut it after the grace period.
-    this.#graceTimer = setTimeout(() => this.socket.destroy(), this.#opts.limits.shutdownGraceMs).unref();
+    this.#graceTimer = setTimeout(destroySocket, this.#opts.limits.shutdownGraceMs, this.socket).unref();
   }
 
   /** Wires the socket's events; called once by the listener. */
@@ -147,35 +150,48 @@ export class TcpConnection implements SessionPort {
     socket.setNoDelay(true);
     // E28: the kernel probes a silent peer; a half-open connection ends in an error and a close.
     socket.setKeepAlive(true, this.#opts.limits.keepAliveMs);
-    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
-    socket.on("error", (err: NodeJS.ErrnoException) => {
-      this.#opts.chat.log("debug", "socket_error", { remote: this.remote, code: err.code });
-    });
-    socket.on("close", () => {
-      this.#gone = true;
-      // D24: no timer may keep a closed connection (and its buffers) alive.
-      clearTimeout(this.#lineTimer);
-      clearTimeout(this.#pingTimer);
-      clearTimeout(this.#graceTimer);
-      clearTimeout(this.#greetTimer);
-      this.#flusher.forget(this);
-      this.#opts.chat.log("info", "disconnect", { remote: this.remote });
-      this.session.lost("disconnected");
-    });
+    // One set of listener functions for every socket, which finds its connection through
+    // kConnection: a connection at rest holds no closures of its own (issue 5: idle memory).
+    (socket as ConnSocket)[kConnection] = this;
+    socket.on("data", socketOnData);
+    socket.on("error", socketOnError);
+    socket.on("close", socketOnClose);
     // A10: wait a moment for the client to speak first. A browser or a TLS client does so at once
     // and must get one explanatory line, not a chat greeting; `nc` users wait for the prompt.
     const delay = this.#opts.limits.greetDelayMs;
     if (!this.session.start({ greet: delay <= 0 })) return;
-    if (delay > 0) this.#greetTimer = setTimeout(this.#greetNow, delay).unref();
+    if (delay > 0) this.#greetTimer = setTimeout(TcpConnection.#greetNow, delay, this).unref();
     else this.#greeted = true;
   }
 
-  readonly #greetNow = (): void => {
+  /** The socket closed, whatever the cause. */
+  closed(): void {
+    this.#gone = true;
+    // D24: no timer may keep a closed connection (and its buffers) alive.
+    clearTimeout(this.#lineTimer);
+    clearTimeout(this.#pingTimer);
+    clearTimeout(this.#graceTimer);
     clearTimeout(this.#greetTimer);
-    if (this.#greeted || this.#closing || this.#gone) return;
-    this.#greeted = true;
-    this.session.greet();
-  };
+    this.#flusher.forget(this);
+    this.#opts.chat.log("info", "disconnect", { remote: this.remote });
+    this.session.lost("disconnected");
+  }
+
+  /** A socket error (a close follows). */
+  failed(err: NodeJS.ErrnoException): void {
+    this.#opts.chat.log("debug", "socket_error", { remote: this.remote, code: err.code });
+  }
+
+  // Timer callbacks are static and get the connection as their argument: a per-connection arrow
+  // function would cost each connection a closure (and V8 gives a function named by a private
+  // field a 256-byte property dictionary). A fired timer's reference is dropped.
+  static #greetNow(conn: TcpConnection): void {
+    clearTimeout(conn.#greetTimer);
+    conn.#greetTimer = undefined;
+    if (conn.#greeted || conn.#closing || conn.#gone) return;
+    conn.#greeted = true;
+    conn.session.greet();
+  }
 
   #encode(event: ServerEvent): Buffer {
     if (this.#mode === "json") return jsonLineBytes(event);
@@ -202,7 +218,8 @@ export class TcpConnection implements SessionPort {
     return lines.length ? Buffer.from(`${lines.join("\n")}\n`) : EMPTY;
   }
 
-  #onData(chunk: Buffer): void {
+  /** Bytes from the socket. */
+  data(chunk: Buffer): void {
     if (this.#closing || this.#gone) return;
     this.#lastInput = Date.now();
     if (this.#mode === "sniff") {
@@ -233,16 +250,16 @@ export class TcpConnection implements SessionPort {
         this.session.lost("disconnected");
         return;
       }
-      const { maxLineBytes, maxPendingBytes } = this.#opts.limits;
+      // The decoders keep the limits object they are given: one shared object, not one each.
       if (kind === "legacy") {
         this.#mode = "legacy";
-        this.#decoder = new FrameDecoder({ maxLineBytes });
+        this.#decoder = new FrameDecoder(this.#opts.limits);
       } else {
         this.#mode = "text";
-        this.#decoder = new LineDecoder({ maxLineBytes, maxPendingBytes });
+        this.#decoder = new LineDecoder(this.#opts.limits);
       }
       chunk = first;
-      this.#greetNow();
+      TcpConnection.#greetNow(this);
     }
     const items = (this.#decoder as LineDecoder | FrameDecoder).push(chunk);
     for (const item of items) {
@@ -275,56 +292,56 @@ export class TcpConnection implements SessionPort {
       return;
     }
     if (finishedOne || this.#lineSince === 0) this.#lineSince = Date.now();
-    this.#lineTimer ??= setTimeout(this.#onLineTimer, this.#opts.limits.lineTimeoutMs).unref();
+    this.#lineTimer ??= setTimeout(TcpConnection.#onLineTimer, this.#opts.limits.lineTimeoutMs, this).unref();
   }
 
-  readonly #onLineTimer = (): void => {
-    this.#lineTimer = undefined;
-    if (this.#closing || this.#gone || this.#lineSince === 0) return;
-    const limit = this.#opts.limits.lineTimeoutMs;
-    const age = Date.now() - this.#lineSince;
+  static #onLineTimer(conn: TcpConnection): void {
+    conn.#lineTimer = undefined;
+    if (conn.#closing || conn.#gone || conn.#lineSince === 0) return;
+    const limit = conn.#opts.limits.lineTimeoutMs;
+    const age = Date.now() - conn.#lineSince;
     if (age < limit) {
-      this.#lineTimer = setTimeout(this.#onLineTimer, limit - age).unref();
+      conn.#lineTimer = setTimeout(TcpConnection.#onLineTimer, limit - age, conn).unref();
       return;
     }
     // The fragment stays in the decoder and goes with it: it is never relayed.
-    this.#opts.chat.log("info", "idle_line_timeout", {
-      remote: this.remote,
-      name: this.session.name || undefined,
+    conn.#opts.chat.log("info", "idle_line_timeout", {
+      remote: conn.remote,
+      name: conn.session.name || undefined,
     });
-    this.session.disconnect("idle_line_timeout");
-  };
+    conn.session.disconnect("idle_line_timeout");
+  }
 
   /**
    * ROBUSTNESS E28: json mode is pinged after `pingIntervalMs` without input; no input within
    * `pingTimeoutMs` of the ping means a dead peer (the kernel's keepalive takes minutes).
    */
   #armPing(ms: number): void {
-    this.#pingTimer = setTimeout(this.#onPingTimer, ms).unref();
+    this.#pingTimer = setTimeout(TcpConnection.#onPingTimer, ms, this).unref();
   }
 
-  readonly #onPingTimer = (): void => {
-    this.#pingTimer = undefined;
-    if (this.#closing || this.#gone) return;
-    const { pingIntervalMs, pingTimeoutMs } = this.#opts.limits;
+  static #onPingTimer(conn: TcpConnection): void {
+    conn.#pingTimer = undefined;
+    if (conn.#closing || conn.#gone) return;
+    const { pingIntervalMs, pingTimeoutMs } = conn.#opts.limits;
     const now = Date.now();
-    if (this.#pingSentAt > 0 && this.#lastInput < this.#pingSentAt) {
-      const waited = now - this.#pingSentAt;
-      if (waited < pingTimeoutMs) return this.#armPing(pingTimeoutMs - waited);
-      this.#opts.chat.log("info", "ping_timeout", {
-        remote: this.remote,
-        name: this.session.name || undefined,
+    if (conn.#pingSentAt > 0 && conn.#lastInput < conn.#pingSentAt) {
+      const waited = now - conn.#pingSentAt;
+      if (waited < pingTimeoutMs) return conn.#armPing(pingTimeoutMs - waited);
+      conn.#opts.chat.log("info", "ping_timeout", {
+        remote: conn.remote,
+        name: conn.session.name || undefined,
       });
-      this.session.disconnect("ping_timeout");
+      conn.session.disconnect("ping_timeout");
       return;
     }
-    this.#pingSentAt = 0;
-    const idle = now - this.#lastInput;
-    if (idle < pingIntervalMs) return this.#armPing(pingIntervalMs - idle);
-    this.#pingSentAt = now;
-    this.send(PING);
-    this.#armPing(pingTimeoutMs);
-  };
+    conn.#pingSentAt = 0;
+    const idle = now - conn.#lastInput;
+    if (idle < pingIntervalMs) return conn.#armPing(pingIntervalMs - idle);
+    conn.#pingSentAt = now;
+    conn.send(PING);
+    conn.#armPing(pingTimeoutMs);
+  }
 
   #handle(item: FrameDecoded): void {
     const session = this.session;
@@ -360,6 +377,25 @@ export class TcpConnection implements SessionPort {
     // One dispatcher for TCP json lines and WebSocket messages: one schema (docs/protocol.md §5).
     handleJsonRequest(session, text);
   }
+}
+
+const kConnection = Symbol("papo.connection");
+type ConnSocket = net.Socket & { [kConnection]: TcpConnection };
+
+function socketOnData(this: ConnSocket, chunk: Buffer): void {
+  this[kConnection].data(chunk);
+}
+
+function socketOnError(this: ConnSocket, err: NodeJS.ErrnoException): void {
+  this[kConnection].failed(err);
+}
+
+function socketOnClose(this: ConnSocket): void {
+  this[kConnection].closed();
+}
+
+function destroySocket(socket: net.Socket): void {
+  socket.destroy();
 }
 
 function firstNonSpace(b: Buffer): number {
