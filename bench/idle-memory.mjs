@@ -26,8 +26,8 @@ const msg = (pred) =>
     };
     child.on("message", f);
   });
-const stats = async () => {
-  child.send({ cmd: "stats" });
+const stats = async (gc = true) => {
+  child.send({ cmd: "stats", gc });
   return (await msg((m) => m.stats)).stats;
 };
 const port = (await msg((m) => m.ready)).ready;
@@ -52,8 +52,10 @@ const join = (i) =>
   });
 for (let i = 0; i < n; i += 100)
   await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, k) => join(i + k)));
-await new Promise((r) => setTimeout(r, 3000));
-const after = await stats();
+// WAIT=S: hold S seconds first and read memory as it is (no forced collection), as bench/run.ts does.
+const wait = Number(process.env.WAIT ?? 0);
+await new Promise((r) => setTimeout(r, wait > 0 ? wait * 1000 : 3000));
+const after = await stats(!(wait > 0));
 const per = (k) => ((after[k] - before[k]) / n).toFixed(0);
 console.log(
   JSON.stringify({
@@ -64,9 +66,20 @@ console.log(
     heapTotalPerConn: per("heapTotal"),
     externalPerConn: per("external"),
     arrayBuffersPerConn: per("arrayBuffers"),
-    before,
-    after,
   }),
 );
+for (const k of Object.keys(after.spaces))
+  if (after.spaces[k].size || before.spaces[k].size)
+    console.log(
+      `${k}: size ${(before.spaces[k].size / 2 ** 20).toFixed(1)} -> ${(after.spaces[k].size / 2 ** 20).toFixed(1)} MiB, used ${(before.spaces[k].used / 2 ** 20).toFixed(1)} -> ${(after.spaces[k].used / 2 ** 20).toFixed(1)} MiB`,
+    );
+if (process.env.SNAPSHOT) {
+  child.send({ cmd: "snapshot", path: process.env.SNAPSHOT });
+  console.log("snapshot", await msg((m) => m.snapshot));
+}
+if (process.env.HOLD) {
+  console.log(`holding ${process.env.HOLD} s; server pid ${child.pid}`);
+  await new Promise((r) => setTimeout(r, Number(process.env.HOLD) * 1000));
+}
 for (const s of socks) s.destroy();
 child.disconnect();

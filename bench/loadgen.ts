@@ -141,6 +141,9 @@ export interface LoadResult {
     rssAfterRegisterBytes: number | null;
     /** (RSS after registration - RSS before the first connection) / N */
     bytesPerConnection: number | null;
+    /** Idle runs: RSS right after the ramp, before the hold (memory a collector has not yet returned) */
+    rssAfterRampBytes: number | null;
+    bytesPerConnectionAfterRamp: number | null;
     /** max RSS sampled every 250 ms from before the ramp to the end */
     peakRssBytes: number | null;
     /** VmHWM at the end (peak over the process's whole life) */
@@ -324,6 +327,8 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
   let receivedAtEnd = 0;
   let drainSeconds = 0;
   let rssAfterRegister: number | null = null;
+  /** Idle runs: RSS right after the ramp (and settleS), before the hold. */
+  let rssAfterRamp: number | null = null;
   const stats: WorkerStats[] = [];
   const latency = createHistogram();
   const sendLag = createHistogram();
@@ -333,6 +338,7 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
     if (o.rate === 0) {
       // ---- idle hold: measure what N registered connections cost the server ------------------
       const a: Snapshot = snapshot(o.serverPid);
+      rssAfterRamp = rss?.sample()?.rss ?? null;
       await sleep(o.durationS * 1000);
       const b: Snapshot = snapshot(o.serverPid);
       cpu = cpuWindow(a, b);
@@ -447,6 +453,11 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
       rssBeforeConnectBytes: before?.rss ?? null,
       rssAfterRegisterBytes: rssAfterRegister,
       bytesPerConnection,
+      rssAfterRampBytes: rssAfterRamp,
+      bytesPerConnectionAfterRamp:
+        before && rssAfterRamp !== null && registered > 0
+          ? Math.round((rssAfterRamp - before.rss) / registered)
+          : null,
       peakRssBytes: rss ? rss.max : null,
       hwmBytes: end?.hwm ?? null,
     },
@@ -489,7 +500,12 @@ export function tableRow(r: LoadResult): string[] {
   if (r.cpu?.generatorBusiestThreadPct && r.cpu.generatorBusiestThreadPct > 90) notes.push("gen saturated");
   if (r.drainSeconds > 1) notes.push(`drain ${r.drainSeconds.toFixed(1)}s`);
   if (r.options.rate === 0 && r.server.bytesPerConnection !== null)
-    notes.push(`${r.server.bytesPerConnection} B/conn`);
+    notes.push(
+      `${r.server.bytesPerConnection} B/conn` +
+        (r.server.bytesPerConnectionAfterRamp != null
+          ? ` (${r.server.bytesPerConnectionAfterRamp} right after the ramp)`
+          : ""),
+    );
   return [
     r.label || r.options.protocol,
     String(r.options.clients),

@@ -30,9 +30,11 @@ for (const f of files) {
       rows.push(
         `| ${r.label} | ${o.clients} idle | - | - | - | - | - | - | - | ${pct(r.cpu?.serverCpuPct)} | ${mb(
           r.server.rssAfterRegisterBytes,
-        )} (${r.server.bytesPerConnection ?? "-"} B/conn) | ${pct(r.cpu?.generatorCpuPct)} | ${pct(r.cpu?.otherCpuPct)} | ${f
-          .split("/")
-          .pop()} |`,
+        )} (${r.server.bytesPerConnection ?? "-"} B/conn${
+          r.server.bytesPerConnectionAfterRamp != null
+            ? `; ${r.server.bytesPerConnectionAfterRamp} right after the ramp`
+            : ""
+        }) | ${pct(r.cpu?.generatorCpuPct)} | ${pct(r.cpu?.otherCpuPct)} | ${f.split("/").pop()} |`,
       );
       continue;
     }

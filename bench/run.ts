@@ -29,6 +29,10 @@ const HELP = `usage: node --import tsx bench/run.ts [options]
   --duration S          seconds of sending per run (default 10, at most 60 here)
   --idle N              instead: hold N idle registered clients and report server bytes/connection
   --idle-join           IRC idle clients also JOIN #bench (default: registered only)
+  --idle-settle S       idle runs: seconds the fresh server rests before the first connection, so
+                        its own start-up garbage is collected before "RSS before" (default 20)
+  --idle-hold S         idle runs: seconds the N clients are held after the ramp; bytes/connection
+                        is read at the end (default 60), and also right after the ramp
   --workers W           load generator threads (default 2)
   --batch B             connections registering at once per worker (default 50; per server above 2000)
   --papo-args "ARGS"    extra arguments for papo serve, e.g. "--limit maxSendQueueBytes=4194304"
@@ -101,6 +105,8 @@ async function main(): Promise<void> {
       duration: { type: "string" },
       idle: { type: "string" },
       "idle-join": { type: "boolean" },
+      "idle-settle": { type: "string" },
+      "idle-hold": { type: "string" },
       workers: { type: "string" },
       batch: { type: "string" },
       "papo-args": { type: "string" },
@@ -129,6 +135,10 @@ async function main(): Promise<void> {
   if (!(duration > 0 && duration <= 60)) throw new Error("--duration must be in (0, 60] seconds");
   const workers = Number(values.workers ?? 2);
   const idle = values.idle ? Number(values.idle) : 0;
+  const idleSettle = Number(values["idle-settle"] ?? 20);
+  const idleHold = Number(values["idle-hold"] ?? 60);
+  if (!(idleSettle >= 0 && idleSettle <= 120)) throw new Error("--idle-settle must be in [0, 120] seconds");
+  if (!(idleHold > 0 && idleHold <= 300)) throw new Error("--idle-hold must be in (0, 300] seconds");
 
   // The plan: (server, N, r) triples, each run against a freshly started server.
   const plan: { server: string; clients: number; rate: number }[] = [];
@@ -179,14 +189,16 @@ async function main(): Promise<void> {
       server = await startServer(def);
       if (verbose)
         process.stderr.write(`bench: ${label} pid ${server.pid} on ${server.host}:${server.port}\n`);
-      await new Promise((r) => setTimeout(r, 500));
+      // Idle runs measure memory: a garbage-collected server (papo's V8 heap) is let rest first, as
+      // it will be after the ramp, so both readings are taken at rest (docs/performance.md).
+      await new Promise((r) => setTimeout(r, step.rate === 0 ? idleSettle * 1000 : 500));
       const opts: Partial<LoadOptions> = {
         host: server.host,
         port: server.port,
         protocol: def.protocol,
         clients: step.clients,
         rate: step.rate,
-        durationS: step.rate === 0 ? 5 : duration,
+        durationS: step.rate === 0 ? idleHold : duration,
         workers,
         serverPid: server.pid,
         label,
