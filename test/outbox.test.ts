@@ -138,7 +138,9 @@ describe("WriteJoiner: one write per flush without a new buffer each time (issue
     const j = new WriteJoiner(64);
     const a = sink();
     const b = sink();
-    j.write(a.stream, parts("one\n", "two\n"), 8);
+    const queue = parts("one\n", "two\n");
+    j.write(a.stream, queue, 8);
+    assert.equal(queue.length, 0, "the queue is emptied: what comes during the write is the next flush's");
     j.write(b.stream, parts("three\n", "four\n"), 11);
     assert.deepEqual(a.text, ["one\ntwo\n"]);
     assert.deepEqual(b.text, ["three\nfour\n"]);

@@ -86,13 +86,15 @@ export class WriteJoiner {
     this.#scratch = Buffer.allocUnsafeSlow(size);
   }
 
-  write(stream: ChunkWritable, chunks: readonly Buffer[], total: number): void {
-    if (chunks.length === 1) {
-      stream.write(chunks[0] as Buffer);
-      return;
-    }
-    if (total > this.size || stream.writableLength > 0) {
-      stream.write(Buffer.concat(chunks, total));
+  /**
+   * Writes `chunks` (`total` bytes in all) to `stream` as one write, and empties `chunks` before
+   * writing: whatever is queued while the write runs belongs to the next flush.
+   */
+  write(stream: ChunkWritable, chunks: Buffer[], total: number): void {
+    if (chunks.length === 1 || total > this.size || stream.writableLength > 0) {
+      const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
+      chunks.length = 0;
+      stream.write(data);
       return;
     }
     const scratch = this.#scratch;
@@ -101,6 +103,7 @@ export class WriteJoiner {
       scratch.set(chunk, offset);
       offset += chunk.length;
     }
+    chunks.length = 0;
     let released = false;
     try {
       stream.write(scratch.subarray(0, offset));

@@ -123,14 +123,12 @@ export class TcpConnection implements SessionPort {
     const total = this.#outBytes;
     this.#outBytes = 0;
     try {
-      joiner.write(this.socket, out, total);
+      joiner.write(this.socket, out, total); // empties `out`
     } catch (err) {
       // E27: a socket that throws on write is dropped; the caller's loop (a broadcast's flush)
       // goes on with the next connection.
       this.#opts.chat.log("warn", "write_failed", { remote: this.remote, error: String(err) });
       this.socket.destroy();
-    } finally {
-      out.length = 0;
     }
   }
 
@@ -165,7 +163,7 @@ export class TcpConnection implements SessionPort {
   }
 
   /** The socket closed, whatever the cause. */
-  closed(): void {
+  onSocketClose(): void {
     this.#gone = true;
     // D24: no timer may keep a closed connection (and its buffers) alive.
     clearTimeout(this.#lineTimer);
@@ -178,7 +176,7 @@ export class TcpConnection implements SessionPort {
   }
 
   /** A socket error (a close follows). */
-  failed(err: NodeJS.ErrnoException): void {
+  onSocketError(err: NodeJS.ErrnoException): void {
     this.#opts.chat.log("debug", "socket_error", { remote: this.remote, code: err.code });
   }
 
@@ -219,7 +217,7 @@ export class TcpConnection implements SessionPort {
   }
 
   /** Bytes from the socket. */
-  data(chunk: Buffer): void {
+  onSocketData(chunk: Buffer): void {
     if (this.#closing || this.#gone) return;
     this.#lastInput = Date.now();
     if (this.#mode === "sniff") {
@@ -383,15 +381,15 @@ const kConnection = Symbol("papo.connection");
 type ConnSocket = net.Socket & { [kConnection]: TcpConnection };
 
 function socketOnData(this: ConnSocket, chunk: Buffer): void {
-  this[kConnection].data(chunk);
+  this[kConnection].onSocketData(chunk);
 }
 
 function socketOnError(this: ConnSocket, err: NodeJS.ErrnoException): void {
-  this[kConnection].failed(err);
+  this[kConnection].onSocketError(err);
 }
 
 function socketOnClose(this: ConnSocket): void {
-  this[kConnection].closed();
+  this[kConnection].onSocketClose();
 }
 
 function destroySocket(socket: net.Socket): void {
