@@ -2,7 +2,9 @@
 // started in a child process with --expose-gc (test/fault-server-child.ts), then prints its memory
 // per connection after two forced collections. Loopback only; N is the bound.
 //   node bench/idle-memory.mjs 5000      (SEMI=2 adds --max-semi-space-size=2 to the server)
-// Registers N clients with a child papo server (--expose-gc), then reads its memory after GC.
+// Environment: WAIT=S holds S seconds and reads memory without forcing a collection; HOLD=S keeps
+// the clients S seconds more after printing (to inspect the server, e.g. with gdb);
+// SNAPSHOT=FILE writes a heap snapshot of the server at the end.
 import { fork } from "node:child_process";
 import net from "node:net";
 
