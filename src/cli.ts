@@ -4,8 +4,11 @@
  * non-zero exit, never a stack trace (S2).
  */
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { RoomStore } from "./core/ports.ts";
 import { catalogue, LANGS, parseLang, pickLang } from "./i18n/index.ts";
+import type { Lang } from "./i18n/types.ts";
 import { webCatalogue } from "./i18n/web.ts";
 import { lanAddresses } from "./server/addresses.ts";
 import { startConsole } from "./server/console.ts";
@@ -14,6 +17,8 @@ import { DEFAULT_LIMITS, type Limits, parseLimitOverrides } from "./server/limit
 import { createLogger, LOG_LEVELS, type LogSetting } from "./server/log.ts";
 import { type RunningServer, type ServeConfig, startServer } from "./server/server.ts";
 import { VERSION } from "./server/version.ts";
+import { MemoryStore } from "./store/memory.ts";
+import { loadSqlite, SqliteStore, StoreOpenError } from "./store/sqlite.ts";
 import { normalizeOrigin } from "./transports/websocket.ts";
 
 export const DEFAULT_PORT = 7777;
@@ -27,6 +32,7 @@ Usage:
                [--log-level debug|info|warn|error|silent] [--log-messages] [--limit NAME=VALUE ...]
                [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--password PASSWORD]
                [--http-port PORT | --no-http] [--allow-origin ORIGIN ...]
+               [--data DIR | --no-store]
   papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
                [--tls [--ca FILE | --insecure]]   (papo connect --help for details)
 
@@ -47,6 +53,9 @@ serve options:
   --no-http           do not serve the web app
   --allow-origin ORIGIN  also accept WebSocket connections from pages on ORIGIN
                       (e.g. https://chat.example.org; repeatable; default: same origin only)
+  --data DIR          keep rooms' history in DIR/papo.db, an SQLite database (default:
+                      ./papo-data, or PAPO_DATA; created on first start)
+  --no-store          keep history in memory only (lost when papo stops)
   --limit NAME=VALUE  change a limit (see the README's operations section):
                       ${Object.keys(DEFAULT_LIMITS).join(", ")}
 `;
@@ -92,6 +101,8 @@ const SERVE_OPTIONS = {
   "http-port": { type: "string" },
   "no-http": { type: "boolean", default: false },
   "allow-origin": { type: "string", multiple: true, default: [] as string[] },
+  data: { type: "string" },
+  "no-store": { type: "boolean", default: false },
   help: { type: "boolean", short: "h" },
 } satisfies ParseArgsConfig["options"];
 
@@ -162,6 +173,14 @@ async function serve(args: string[]): Promise<number> {
   // Item 8: the option wins over the environment; an empty value means no password.
   const password = values.password ?? process.env.PAPO_PASSWORD ?? "";
   const log = createLogger(level);
+  if (values["no-store"] && values.data !== undefined)
+    throw new UsageError("--data and --no-store contradict each other");
+  const store = openStore(
+    values["no-store"] ? undefined : (values.data ?? process.env.PAPO_DATA),
+    values["no-store"] ?? false,
+    lang,
+  );
+  if (typeof store === "number") return store;
   let server: RunningServer;
   const config: ServeConfig = {
     host: values.host,
@@ -173,6 +192,7 @@ async function serve(args: string[]): Promise<number> {
     ...(password ? { password } : {}),
     ...(tlsConfig ? { tls: tlsConfig } : {}),
     ...(values["no-http"] ? {} : { httpPort, allowOrigins }),
+    store,
   };
   try {
     server = await startServer(config, log).catch((err: NodeJS.ErrnoException & { listener?: string }) => {
@@ -200,6 +220,7 @@ async function serve(args: string[]): Promise<number> {
           ? t.permissionDenied({ address: where })
           : `${e.code ?? ""} ${e.message}`.trim();
     process.stderr.write(`${t.startFailed({ reason })}\n`);
+    store.close();
     return 1;
   }
   // S11: SIGINT and SIGTERM shut down the same way as the console command. Installed before the
@@ -260,6 +281,37 @@ async function serve(args: string[]): Promise<number> {
   });
   server.tcp.once("close", () => operatorConsole.close());
   return done;
+}
+
+/**
+ * The room log (issue 14): SQLite in `dir` (default ./papo-data), or memory with --no-store. When
+ * better-sqlite3 cannot load here, history is kept in memory (one line says so), unless the
+ * operator asked for a data directory explicitly: then the start fails. An unusable directory or
+ * database stops the start with one line; returns the exit code then.
+ */
+function openStore(dir: string | undefined, noStore: boolean, lang: Lang): RoomStore | number {
+  const t = catalogue(lang).server;
+  if (noStore) return new MemoryStore();
+  const sqlite = loadSqlite();
+  if (!sqlite.ok) {
+    if (dir !== undefined) {
+      process.stderr.write(`${t.startFailed({ reason: t.storeMissing({ reason: sqlite.error }) })}\n`);
+      return 1;
+    }
+    process.stderr.write(`${t.storeFallback({ reason: sqlite.error })}\n`);
+    return new MemoryStore();
+  }
+  const where = path.resolve(dir ?? "papo-data");
+  try {
+    const store = new SqliteStore(sqlite.Database, where);
+    process.stdout.write(`${t.historyIn({ file: store.file })}\n`);
+    return store;
+  } catch (err) {
+    process.stderr.write(
+      `${t.startFailed({ reason: err instanceof StoreOpenError ? err.message : String(err) })}\n`,
+    );
+    return 1;
+  }
 }
 
 main(process.argv.slice(2)).then(

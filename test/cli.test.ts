@@ -19,7 +19,10 @@ interface Proc {
 }
 
 function papo(args: string[], stdin: "pipe" | "ignore" = "pipe", env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+  // Servers here keep history in memory unless a test says otherwise: no shared ./papo-data.
+  const store =
+    args[0] === "serve" && !args.includes("--data") && !args.includes("--no-store") ? ["--no-store"] : [];
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args, ...store], {
     cwd: ROOT,
     stdio: [stdin, "pipe", "pipe"],
     env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "", ...env },

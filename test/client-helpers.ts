@@ -24,7 +24,7 @@ export async function startChatServer(
 
 /** Kicks a user by display name through the core, as the operator console does. */
 export function kick(server: RunningServer, name: string, reason?: string): boolean {
-  return server.chat.kick(canonicalName(name), reason);
+  return server.chat.kick(canonicalName(name), reason) !== undefined;
 }
 
 /** Resolves when `check()` is true; rejects with `what` and `dump()` after WAIT_MS. */

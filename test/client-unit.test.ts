@@ -15,8 +15,8 @@ import { ClientSession, type Effect, isEchoed, isQuit } from "../src/client/sess
 import { INITIAL_STATE, reduce } from "../src/client/state.ts";
 import { displayWidth, maskEcho } from "../src/client/terminal.ts";
 import { clientTexts } from "../src/client/texts.ts";
-import type { ServerEvent } from "../src/core/events.ts";
 import { catalogue } from "../src/i18n/index.ts";
+import type { ServerEvent } from "../src/protocol/events.ts";
 
 const ESC = "\x1b";
 const AT = new Date(2026, 0, 2, 9, 5).getTime(); // 09:05 local time
@@ -172,7 +172,7 @@ describe("client server-line parsing", () => {
         at: 5,
       }),
     );
-    assert.deepEqual(e, { type: "message", from: "ana", text: "hi there", at: 5 });
+    assert.deepEqual(e, { type: "message", room: "#lobby", seq: 0, from: "ana", text: "hi there", at: 5 });
     const w = parseServerLine(
       JSON.stringify({
         type: "welcome",
@@ -206,21 +206,21 @@ describe("client state reducer", () => {
   test("tracks self and the user list through joins, leaves and renames", () => {
     let s = reduce(INITIAL_STATE, welcome);
     assert.deepEqual(s, { self: "ana", users: ["bob", "ana"] });
-    s = reduce(s, { type: "joined", name: "carla", address: null, at: 2 });
+    s = reduce(s, { type: "joined", room: "#lobby", seq: 1, name: "carla", address: null, at: 2 });
     assert.deepEqual(s.users, ["bob", "ana", "carla"]);
-    s = reduce(s, { type: "left", name: "bob", reason: "quit", at: 3 });
+    s = reduce(s, { type: "left", room: "#lobby", seq: 1, name: "bob", reason: "quit", at: 3 });
     assert.deepEqual(s.users, ["ana", "carla"]);
-    s = reduce(s, { type: "renamed", from: "carla", to: "Carla_2", at: 4 });
+    s = reduce(s, { type: "renamed", room: "#lobby", seq: 1, from: "carla", to: "Carla_2", at: 4 });
     assert.deepEqual(s, { self: "ana", users: ["ana", "Carla_2"] });
-    s = reduce(s, { type: "renamed", from: "ana", to: "Ana_M", at: 5 });
+    s = reduce(s, { type: "renamed", room: "#lobby", seq: 1, from: "ana", to: "Ana_M", at: 5 });
     assert.deepEqual(s, { self: "Ana_M", users: ["Ana_M", "Carla_2"] });
     s = reduce(s, { type: "users", users: [{ name: "z", address: null }] });
     assert.deepEqual(s.users, ["z"]);
   });
   test("events that change nothing return the same state", () => {
     const s = reduce(INITIAL_STATE, welcome);
-    assert.equal(reduce(s, { type: "message", from: "bob", text: "x", at: 1 }), s);
-    assert.equal(reduce(s, { type: "joined", name: "bob", address: null, at: 1 }), s);
+    assert.equal(reduce(s, { type: "message", room: "#lobby", seq: 1, from: "bob", text: "x", at: 1 }), s);
+    assert.equal(reduce(s, { type: "joined", room: "#lobby", seq: 1, name: "bob", address: null, at: 1 }), s);
   });
 });
 
@@ -230,16 +230,20 @@ describe("client formatting", () => {
   });
   test("without colour: the text-mode wording with a timestamp, no escapes", () => {
     const f = formatter(false);
-    assert.deepEqual(f.event({ type: "message", from: "bob", text: "oi", at: AT }, "ana"), ["09:05 bob: oi"]);
+    assert.deepEqual(
+      f.event({ type: "message", room: "#lobby", seq: 1, from: "bob", text: "oi", at: AT }, "ana"),
+      ["09:05 bob: oi"],
+    );
     assert.deepEqual(f.event({ type: "private", from: "bob", to: "ana", text: "psst", at: AT }, "ana"), [
       `09:05 ${PRIVATE_MARKER} bob (private): psst`,
     ]);
     assert.deepEqual(f.event({ type: "private", from: "ana", to: "bob", text: "psst", at: AT }, "ana"), [
       `09:05 ${PRIVATE_MARKER} -> bob (private): psst`,
     ]);
-    assert.deepEqual(f.event({ type: "joined", name: "bob", address: "1.2.3.4:5", at: AT }, "ana"), [
-      "09:05 * bob joined from 1.2.3.4:5",
-    ]);
+    assert.deepEqual(
+      f.event({ type: "joined", room: "#lobby", seq: 1, name: "bob", address: "1.2.3.4:5", at: AT }, "ana"),
+      ["09:05 * bob joined from 1.2.3.4:5"],
+    );
     assert.deepEqual(f.event({ type: "bye", reason: "shutdown", text: "maintenance", at: AT }, "ana"), [
       "09:05 *** The server is shutting down: maintenance",
     ]);
@@ -257,14 +261,23 @@ describe("client formatting", () => {
   test("with colour: names coloured, private messages magenta, notices dimmed, errors red", () => {
     const f = formatter(true);
     const c = makeColors(true);
-    const [msg] = f.event({ type: "message", from: "bob", text: "oi", at: AT }, "ana");
+    const [msg] = f.event(
+      { type: "message", room: "#lobby", seq: 1, from: "bob", text: "oi", at: AT },
+      "ana",
+    );
     assert.ok(msg?.includes(paintName(c, "bob")), JSON.stringify(msg));
     assert.ok(msg?.includes(c.gray("09:05")));
-    const [own] = f.event({ type: "message", from: "ana", text: "oi", at: AT }, "ana");
+    const [own] = f.event(
+      { type: "message", room: "#lobby", seq: 1, from: "ana", text: "oi", at: AT },
+      "ana",
+    );
     assert.ok(own?.includes(c.bold(paintName(c, "ana"))), "own name in bold");
     const [priv] = f.event({ type: "private", from: "bob", to: "ana", text: "psst", at: AT }, "ana");
     assert.ok(priv?.includes(`${ESC}[35m${PRIVATE_MARKER}`), JSON.stringify(priv));
-    const [joined] = f.event({ type: "joined", name: "bob", address: null, at: AT }, "ana");
+    const [joined] = f.event(
+      { type: "joined", room: "#lobby", seq: 1, name: "bob", address: null, at: AT },
+      "ana",
+    );
     assert.ok(joined?.includes(`${ESC}[2m`), "dimmed");
     const [err] = f.event({ type: "error", code: "private_self", params: {}, at: AT }, "ana");
     assert.ok(err?.includes(`${ESC}[31m`), "red");
@@ -321,7 +334,7 @@ describe("client completion", () => {
   });
   test("completes commands at the start of the line only", () => {
     assert.deepEqual(complete("/qu", users), [["/quit "], "/qu"]);
-    assert.deepEqual(complete("/s", users), [["/sair "], "/s"]);
+    assert.deepEqual(complete("/sai", users), [["/sair "], "/sai"]);
     const [all] = complete("/", users);
     assert.ok(all.includes("/quit") && all.includes("/help") && all.includes("/sair"));
     assert.deepEqual(complete("say /qu", users), [[], "/qu"]);
@@ -429,7 +442,7 @@ describe("client session logic", () => {
     s.connected();
     ev(s, { type: "prompt", need: "name" });
     ev(s, { type: "welcome", name: "x", address: null, users: [], at: AT });
-    assert.deepEqual(ev(s, { type: "renamed", from: "x", to: "z", at: AT }).at(-1), {
+    assert.deepEqual(ev(s, { type: "renamed", room: "#lobby", seq: 1, from: "x", to: "z", at: AT }).at(-1), {
       kind: "prompt",
       mode: "chat",
       self: "z",

@@ -151,7 +151,7 @@ describe("issue 2 items over real sockets", () => {
     for (const cmd of ["/users", "/who"]) {
       const from = a.lines.length;
       a.line(cmd);
-      await a.waitFor(/^\* Online \(\d+\):/, { from });
+      await a.waitFor(/^\* In #lobby \(\d+\):/, { from });
       await a.waitFor(`*   u_b (127.0.0.1:${b.socket.localPort})`, { from });
     }
     a.close();
@@ -182,7 +182,7 @@ describe("issue 2 items over real sockets", () => {
     a.line("/help");
     await a.waitFor("* Commands:");
     await a.waitFor(/\/quit \[reason\] \(\/sair, \/exit\)/);
-    await a.waitFor(/\/users \(\/who/);
+    await a.waitFor(/\/users \[#room\] \(\/who/);
     a.line("/dance");
     await a.waitFor("! Unknown command /dance. Type /help for the list.");
     const before = b.lines.length;

@@ -9,7 +9,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
-import type { ServerEvent } from "../src/core/events.ts";
+import type { ServerEvent } from "../src/protocol/events.ts";
 import type { Limits } from "../src/server/limits.ts";
 import { type RunningServer, type ServeConfig, startServer } from "../src/server/server.ts";
 import { Changes } from "./changes.ts";

@@ -3,7 +3,7 @@
  * way `nc` (text mode) or a program (json mode) would.
  */
 import net from "node:net";
-import type { ServerEvent } from "../src/core/events.ts";
+import type { ServerEvent } from "../src/protocol/events.ts";
 import type { Limits } from "../src/server/limits.ts";
 import { type RunningServer, type ServeConfig, startServer } from "../src/server/server.ts";
 import { Changes } from "./changes.ts";

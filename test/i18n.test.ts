@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { ServerEvent } from "../src/core/events.ts";
 import { catalogue, pickLang } from "../src/i18n/index.ts";
+import type { ServerEvent } from "../src/protocol/events.ts";
 import { renderEvent } from "../src/protocol/text-render.ts";
 
 const at = 0;
@@ -9,16 +9,16 @@ const samples: ServerEvent[] = [
   { type: "hello", protocol: 1, server: "papo/0", online: 2 },
   { type: "prompt", need: "name" },
   { type: "welcome", name: "ana", address: "1.2.3.4:5", users: [{ name: "ana", address: "1.2.3.4:5" }], at },
-  { type: "joined", name: "bob", address: "1.2.3.4:6", at },
-  { type: "joined", name: "bob", address: null, at },
-  { type: "left", name: "bob", reason: "quit", text: "tchau", at },
-  { type: "left", name: "bob", reason: "disconnected", at },
-  { type: "left", name: "bob", reason: "kicked", at },
-  { type: "left", name: "bob", reason: "error", at },
-  { type: "message", from: "bob", text: "oi", at },
-  { type: "action", from: "bob", text: "acena", at },
+  { type: "joined", room: "#lobby", seq: 1, name: "bob", address: "1.2.3.4:6", at },
+  { type: "joined", room: "#lobby", seq: 1, name: "bob", address: null, at },
+  { type: "left", room: "#lobby", seq: 1, name: "bob", reason: "quit", text: "tchau", at },
+  { type: "left", room: "#lobby", seq: 1, name: "bob", reason: "disconnected", at },
+  { type: "left", room: "#lobby", seq: 1, name: "bob", reason: "kicked", at },
+  { type: "left", room: "#lobby", seq: 1, name: "bob", reason: "error", at },
+  { type: "message", room: "#lobby", seq: 1, from: "bob", text: "oi", at },
+  { type: "action", room: "#lobby", seq: 1, from: "bob", text: "acena", at },
   { type: "private", from: "bob", to: "ana", text: "psst", at },
-  { type: "renamed", from: "bob", to: "roberto", at },
+  { type: "renamed", room: "#lobby", seq: 1, from: "bob", to: "roberto", at },
   { type: "users", users: [{ name: "ana", address: null }] },
   { type: "notice", code: "announce", params: { text: "manutenção" }, at },
   { type: "error", code: "name_invalid", params: { reason: "space" }, at },
@@ -49,7 +49,7 @@ describe("text rendering and the catalogues (every text from en and pt-BR)", () 
   it("uses the seeds' Portuguese wording", () => {
     const t = catalogue("pt-BR").chat;
     assert.equal(
-      renderEvent({ type: "joined", name: "Notebook_Mãe", address: null, at }, t)[0],
+      renderEvent({ type: "joined", room: "#lobby", seq: 1, name: "Notebook_Mãe", address: null, at }, t)[0],
       "* Notebook_Mãe entrou no chat",
     );
     assert.match(t.nameProblem.space, /não pode conter espaços/);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { COMMAND_WORDS, findCommand } from "../src/core/commands.ts";
+import { COMMAND_WORDS, findCommand } from "../src/protocol/commands.ts";
 import { parseInput } from "../src/protocol/input.ts";
 
 describe("parsing a user's line (docs/protocol.md §3)", () => {

@@ -10,7 +10,7 @@ import {
   UCD_VERSION,
 } from "../src/core/data/scripts.ts";
 import { canonicalName, checkName, type NameProblem, RESERVED_NAMES } from "../src/core/nickname.ts";
-import { isSafeText } from "../src/core/sanitize.ts";
+import { isSafeText } from "../src/protocol/sanitize.ts";
 
 const rules = { maxNameLength: 32 };
 

@@ -11,10 +11,11 @@ import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import { Chat } from "../src/core/chat.ts";
 import { canonicalName } from "../src/core/nickname.ts";
-import { sanitizeText } from "../src/core/sanitize.ts";
 import type { Session, SessionPort } from "../src/core/session.ts";
 import { type FrameDecoded, FrameDecoder, LEGACY_HEADER_BYTES } from "../src/protocol/frame-decoder.ts";
 import { type Decoded, LineDecoder } from "../src/protocol/line-decoder.ts";
+import { sanitizeText } from "../src/protocol/sanitize.ts";
+import { MemoryStore } from "../src/store/memory.ts";
 import { type FaultServer, Peer, startFaultServer } from "./fault-helpers.ts";
 
 /** Bytes with line ends, CRs and UTF-8 lead/continuation bytes over-represented. */
@@ -293,6 +294,7 @@ describe("property: two live users never share a canonical name (C15, C16, C18)"
           maxNameLength: 32,
           registrationTimeoutMs: 0,
           logMessages: false,
+          store: new MemoryStore(),
         });
         const sessions: Array<Session | undefined> = [];
         const port = (): SessionPort => ({ remote: "127.0.0.1:1", echo: false, send() {}, close() {} });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
-import { isSafeText, sanitizeText } from "../src/core/sanitize.ts";
+import { isSafeText, sanitizeText } from "../src/protocol/sanitize.ts";
 
 const ESC = "\u001b";
 const ST = `${ESC}\\`;

@@ -13,7 +13,7 @@ import {
   MAX_ITEMS,
   socketUrl,
 } from "../src/client/web/client.ts";
-import type { ServerEvent } from "../src/core/events.ts";
+import type { ServerEvent } from "../src/protocol/events.ts";
 
 class FakeLink implements Link {
   readonly sent: Array<Record<string, unknown>> = [];
@@ -103,11 +103,11 @@ describe("web client logic", () => {
     client.join("ana");
     last().recv(welcome("ana", ["ana"]));
     last().recv(
-      { type: "joined", name: "bob", address: "10.0.0.2:4000", at },
-      { type: "message", from: "bob", text: "oi", at },
-      { type: "message", from: "ana", text: "olá", at },
+      { type: "joined", room: "#lobby", seq: 1, name: "bob", address: "10.0.0.2:4000", at },
+      { type: "message", room: "#lobby", seq: 1, from: "bob", text: "oi", at },
+      { type: "message", room: "#lobby", seq: 1, from: "ana", text: "olá", at },
       { type: "private", from: "bob", to: "ana", text: "psst", at },
-      { type: "renamed", from: "bob", to: "roberto", at },
+      { type: "renamed", room: "#lobby", seq: 1, from: "bob", to: "roberto", at },
     );
     assert.deepEqual(client.state.users, [
       { name: "ana", address: "127.0.0.1:5000" },
@@ -117,7 +117,7 @@ describe("web client logic", () => {
       client.state.items.map((i) => i.kind),
       ["system", "join", "message", "own", "private", "system"],
     );
-    last().recv({ type: "left", name: "roberto", reason: "quit", at });
+    last().recv({ type: "left", room: "#lobby", seq: 1, name: "roberto", reason: "quit", at });
     assert.deepEqual(
       client.state.users.map((u) => u.name),
       ["ana"],
@@ -126,7 +126,8 @@ describe("web client logic", () => {
     assert.deepEqual(last().sent.at(-1), { type: "line", text: "@roberto tchau" });
     client.say("   ");
     assert.deepEqual(last().sent.at(-1), { type: "line", text: "@roberto tchau" });
-    for (let i = 0; i < MAX_ITEMS + 50; i++) last().recv({ type: "message", from: "x", text: `${i}`, at });
+    for (let i = 0; i < MAX_ITEMS + 50; i++)
+      last().recv({ type: "message", room: "#lobby", seq: 1, from: "x", text: `${i}`, at });
     assert.equal(client.state.items.length, MAX_ITEMS);
   });
 
@@ -261,14 +262,14 @@ describe("web client logic", () => {
     last().greet();
     client.join("ana");
     last().recv(welcome("ana"));
-    last().recv({ type: "message", from: "bob", text: "1", at });
+    last().recv({ type: "message", room: "#lobby", seq: 1, from: "bob", text: "1", at });
     assert.equal(client.state.unread, 0);
     hidden.value = true;
     last().recv(
-      { type: "message", from: "bob", text: "2", at },
+      { type: "message", room: "#lobby", seq: 1, from: "bob", text: "2", at },
       { type: "private", from: "bob", to: "ana", text: "3", at },
-      { type: "message", from: "ana", text: "mine", at },
-      { type: "joined", name: "carla", address: null, at },
+      { type: "message", room: "#lobby", seq: 1, from: "ana", text: "mine", at },
+      { type: "joined", room: "#lobby", seq: 1, name: "carla", address: null, at },
     );
     assert.equal(client.state.unread, 2);
     hidden.value = false;

@@ -3,7 +3,7 @@
  * (the `ws` package) that records events the way the browser receives them.
  */
 import { WebSocket } from "ws";
-import type { ServerEvent } from "../src/core/events.ts";
+import type { ServerEvent } from "../src/protocol/events.ts";
 import type { Limits } from "../src/server/limits.ts";
 import type { ServeConfig } from "../src/server/server.ts";
 import { Changes } from "./changes.ts";

@@ -3,7 +3,7 @@
  * starting with `/` at the start of the line). Pure: readline passes the text before the cursor
  * and gets `[candidates, the word they replace]`.
  */
-import { COMMAND_WORDS } from "../core/commands.ts";
+import { COMMAND_WORDS } from "../protocol/commands.ts";
 
 export type Completion = [candidates: string[], word: string];
 

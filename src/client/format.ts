@@ -5,9 +5,10 @@
  * (a `»` marker, magenta), notices dimmed and errors in red. Pure: colours on or off is a
  * parameter, the clock is injectable.
  */
-import type { ErrorEvent, ServerEvent } from "../core/events.ts";
+
 import type { ClientTexts } from "../i18n/client-types.ts";
 import type { ChatTexts } from "../i18n/index.ts";
+import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
 import { renderError, renderEvent } from "../protocol/text-render.ts";
 import { type Colors, paintName } from "./colors.ts";
 

@@ -11,9 +11,10 @@
  * `--no-reconnect` turns this off. PAPO_RECONNECT_DELAY_MS sets the first delay (tests use a
  * few milliseconds to stay fast and deterministic).
  */
-import { sanitizeText } from "../core/sanitize.ts";
+
 import { catalogue } from "../i18n/index.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
 import { formatTarget } from "./address.ts";
 import { makeColors, shouldUseColor } from "./colors.ts";
 import { complete } from "./complete.ts";

@@ -4,8 +4,8 @@
  * uses is dropped; every string is passed through `sanitizeText` (protocol §6) again, so even a
  * hostile or buggy server cannot move the cursor or recolour the terminal.
  */
-import type { LeaveReason, ServerEvent, UserInfo } from "../core/events.ts";
-import { sanitizeText } from "../core/sanitize.ts";
+import type { LeaveReason, ServerEvent, UserInfo } from "../protocol/events.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
 
 const LEAVE_REASONS: ReadonlySet<string> = new Set<LeaveReason>(["quit", "disconnected", "kicked", "error"]);
 
@@ -25,6 +25,9 @@ export function parseServerLine(line: string): ServerEvent | undefined {
   if (!isObject(raw) || typeof raw.type !== "string") return undefined;
   const v = sanitizeDeep(raw) as Record<string, unknown>;
   const at = typeof v.at === "number" && Number.isFinite(v.at) ? v.at : Date.now();
+  // Room events (issue 14): a server without rooms sends none of these; that is the lobby.
+  const room = str(v.room) ?? "#lobby";
+  const seq = num(v.seq) ?? 0;
   switch (v.type) {
     case "hello":
       return { type: "hello", protocol: 1, server: str(v.server) ?? "", online: num(v.online) ?? 0 };
@@ -39,7 +42,9 @@ export function parseServerLine(line: string): ServerEvent | undefined {
     }
     case "joined": {
       const name = str(v.name);
-      return name !== undefined ? { type: "joined", name, address: addr(v.address), at } : undefined;
+      return name !== undefined
+        ? { type: "joined", name, address: addr(v.address), at, room, seq }
+        : undefined;
     }
     case "left": {
       const name = str(v.name);
@@ -48,13 +53,16 @@ export function parseServerLine(line: string): ServerEvent | undefined {
         typeof v.reason === "string" && LEAVE_REASONS.has(v.reason) ? v.reason : "disconnected"
       ) as LeaveReason;
       const text = str(v.text);
-      return { type: "left", name, reason, ...(text ? { text } : {}), at };
+      return { type: "left", name, reason, ...(text ? { text } : {}), at, room, seq };
     }
     case "message":
     case "action": {
       const from = str(v.from);
       const text = str(v.text);
-      return from !== undefined && text !== undefined ? { type: v.type, from, text, at } : undefined;
+      const cid = str(v.cid);
+      return from !== undefined && text !== undefined
+        ? { type: v.type, from, text, at, room, seq, ...(cid !== undefined ? { cid } : {}) }
+        : undefined;
     }
     case "private": {
       const from = str(v.from);
@@ -67,7 +75,9 @@ export function parseServerLine(line: string): ServerEvent | undefined {
     case "renamed": {
       const from = str(v.from);
       const to = str(v.to);
-      return from !== undefined && to !== undefined ? { type: "renamed", from, to, at } : undefined;
+      return from !== undefined && to !== undefined
+        ? { type: "renamed", from, to, at, room, seq }
+        : undefined;
     }
     case "users": {
       const users = userList(v.users);

@@ -9,8 +9,8 @@
  * Input typed before we can use it (a pipe delivers everything at once) is queued in order: the
  * first queued line answers a name prompt, the rest are sent once registered.
  */
-import { findCommand } from "../core/commands.ts";
-import type { ServerEvent } from "../core/events.ts";
+import { findCommand } from "../protocol/commands.ts";
+import type { ServerEvent } from "../protocol/events.ts";
 import type { ClientRequest } from "../protocol/json.ts";
 import type { Formatter } from "./format.ts";
 import { parseServerLine } from "./server-events.ts";

@@ -2,7 +2,7 @@
  * What the client knows about the room, as a pure reducer of server events: who we are and who
  * is online (kept current for Tab completion by welcome/joined/left/renamed/users).
  */
-import type { ServerEvent } from "../core/events.ts";
+import type { ServerEvent } from "../protocol/events.ts";
 
 export interface ClientState {
   /** Our registered name; kept across a reconnect so we can claim it again. */

@@ -1,12 +1,64 @@
 /**
- * The room: who is connected, who is registered under which name, and fan-out. No I/O here
- * ("This package should not know anything about sockets" — ssh-chat); transports hand the core a
- * SessionPort per connection.
+ * The chat: who is connected, who holds which name, the rooms and the order of each room's log.
+ * No I/O here ("This package should not know anything about sockets" — ssh-chat): transports hand
+ * the core a SessionPort per connection, and the server composes the store and, in a cluster, the
+ * fan-out (core/ports.ts).
+ *
+ * Order: without a fan-out, a room's events get their seq here, synchronously, on the one event
+ * loop, so every member sees one order and a joiner's history ends exactly where live delivery
+ * begins (no lock needed, unlike ergo#543). With a fan-out, the seq comes from it and `apply` is
+ * called in seq order per room.
  */
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  errorEvent,
+  type GapReason,
+  type LeaveReason,
+  type RoomEvent,
+  type RoomInfo,
+  type ServerEvent,
+  type UnsequencedRoomEvent,
+  type UserInfo,
+} from "../protocol/events.ts";
 import { Admission, type AdmissionLimits, type Refusal, type Ticket } from "./admission.ts";
-import type { ServerEvent, UserInfo } from "./events.ts";
 import type { FloodLimits } from "./flood.ts";
-import { Session, type SessionPort } from "./session.ts";
+import { canonicalName } from "./nickname.ts";
+import type { FanOut, MaybePromise, RoomStore } from "./ports.ts";
+import { checkRoomName, LOBBY, Room } from "./room.ts";
+import { Session, type SessionHost, type SessionPort } from "./session.ts";
+
+export interface RoomLimits {
+  /** Rooms one user may be in at once, the lobby included. */
+  maxRoomsPerUser: number;
+  /** Rooms with people in them, in all. */
+  maxRooms: number;
+  /** Longest room name, in code points, without the `#`. */
+  maxRoomNameLength: number;
+  /** Logged events shown on joining a room. */
+  historyOnJoin: number;
+  /** Most events one `/history` or json `history` request returns. */
+  historyMaxPerRequest: number;
+  /** Most events one resume replays per room; a longer absence is a gap. */
+  resumeMaxEvents: number;
+  /** Latest events per room kept in memory (history on join and short resumes without the store). */
+  roomRingSize: number;
+  /** How long a resume token stays valid, in milliseconds. */
+  resumeTtlMs: number;
+  /** Milliseconds between attempts to write history again after the store failed. */
+  storeRetryMs: number;
+}
+
+export const DEFAULT_ROOM_LIMITS: RoomLimits = {
+  maxRoomsPerUser: 20,
+  maxRooms: 1000,
+  maxRoomNameLength: 32,
+  historyOnJoin: 50,
+  historyMaxPerRequest: 500,
+  resumeMaxEvents: 5000,
+  roomRingSize: 200,
+  resumeTtlMs: 24 * 60 * 60 * 1000,
+  storeRetryMs: 5000,
+};
 
 export interface ChatOptions {
   /** `papo/VERSION`, sent in `hello`. */
@@ -27,15 +79,42 @@ export interface ChatOptions {
   flood?: FloodLimits;
   /** Connection limits shared by every transport (ROBUSTNESS D23); unset: everyone is admitted. */
   admission?: AdmissionLimits;
+  /** Room and history limits; unset fields take DEFAULT_ROOM_LIMITS. */
+  rooms?: Partial<RoomLimits>;
+  /** The room log store (src/store/); the server composes it. */
+  store: RoomStore;
+  /** The cluster's fan-out; unset: this process orders its rooms itself. */
+  fanout?: FanOut;
 }
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 /** Structured log sink: an event name and fields. The server layer formats and sanitises. */
 export type LogFn = (level: LogLevel, event: string, fields?: Record<string, unknown>) => void;
 
-export class Chat {
+/** Where a resuming client was in one room. */
+export interface ResumePoint {
+  epoch: string;
+  seq: number;
+}
+
+/** What a valid resume token says. */
+export interface TokenClaim {
+  name: string;
+  nonce: string;
+  expires: number;
+}
+
+/** Runs `fn` on a value that may still be coming; errors go to `fail`. */
+function when<T>(value: MaybePromise<T>, fn: (v: T) => void, fail: (err: unknown) => void): void {
+  if (value instanceof Promise) value.then(fn, fail);
+  else fn(value);
+}
+
+export class Chat implements SessionHost {
   readonly options: ChatOptions;
+  readonly limits: RoomLimits;
   readonly log: LogFn;
+  readonly store: RoomStore;
   /** Registered sessions by canonical name. */
   readonly #members = new Map<string, Session>();
   /** Every open session, registered or not. */
@@ -43,12 +122,27 @@ export class Chat {
   readonly #admission: Admission | undefined;
   /** Admitted sessions and what they count against. */
   readonly #tickets = new Map<Session, Ticket>();
+  /** Rooms held in memory, by canonical key. */
+  readonly #rooms = new Map<string, Room<Session>>();
+  readonly lobby: Room<Session>;
+  #commitScheduled = false;
+  #historyPaused = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  readonly #commitNow = () => {
+    this.#commitScheduled = false;
+    this.commit();
+  };
 
   constructor(options: ChatOptions, log: LogFn = () => {}) {
     this.options = options;
+    this.limits = { ...DEFAULT_ROOM_LIMITS, ...options.rooms };
     this.log = log;
+    this.store = options.store;
     if (options.admission) this.#admission = new Admission(options.admission);
+    this.lobby = this.#room(LOBBY, LOBBY);
   }
+
+  // ---- connections and names -------------------------------------------------------------
 
   /**
    * Counts a new session against the connection limits (ROBUSTNESS D23); `Session.start` calls it.
@@ -93,6 +187,7 @@ export class Chat {
     return this.#members.values();
   }
 
+  /** Everyone registered (the operator's `/users`). */
   users(): UserInfo[] {
     return Array.from(this.#members.values(), (s) => s.info());
   }
@@ -145,8 +240,8 @@ export class Chat {
   }
 
   /**
-   * Sends one event object to every registered member (but `except`). The same object goes to
-   * everyone, so a transport can encode it once and reuse the bytes (DESIGN: encode once).
+   * Sends one event object to every registered user (but `except`), whatever their rooms: server
+   * notices. The same object goes to everyone, so a transport encodes it once.
    */
   broadcast(event: ServerEvent, except?: Session): void {
     for (const s of this.#members.values()) if (s !== except) this.deliver(s, event);
@@ -157,16 +252,454 @@ export class Chat {
     this.broadcast({ type: "notice", code: "announce", params: { text }, at: Date.now() });
   }
 
-  /** Operator: removes a user; false when nobody has that name. */
-  kick(canonical: string, reason?: string): boolean {
+  /** Operator: removes a user; their name as displayed, or undefined when nobody has that name. */
+  kick(canonical: string, reason?: string): string | undefined {
     const s = this.#members.get(canonical);
-    if (!s) return false;
+    if (!s) return undefined;
+    const name = s.name;
     s.disconnect("kicked", reason);
-    return true;
+    return name;
   }
 
   /** Tells every connection the server is going away, and closes them. */
   shutdown(reason?: string): void {
     for (const s of [...this.#sessions]) s.disconnect("shutdown", reason);
+    this.commit();
+  }
+
+  // ---- resume tokens ----------------------------------------------------------------------
+
+  /** A token proving `session` is who it is, for a later `resume` (json and WebSocket). */
+  tokenFor(name: string, nonce: string): string {
+    const body = Buffer.from(
+      JSON.stringify({ n: name, r: nonce, x: Date.now() + this.limits.resumeTtlMs }),
+    ).toString("base64url");
+    return `${body}.${this.#mac(body)}`;
+  }
+
+  /** The claim a token makes, or why it makes none. */
+  readToken(token: string): TokenClaim | "invalid" | "expired" {
+    const dot = token.indexOf(".");
+    if (dot <= 0 || token.length > 1024) return "invalid";
+    const body = token.slice(0, dot);
+    const mac = Buffer.from(token.slice(dot + 1));
+    const expected = Buffer.from(this.#mac(body));
+    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return "invalid";
+    try {
+      const v = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as Record<string, unknown>;
+      if (typeof v.n !== "string" || typeof v.r !== "string" || typeof v.x !== "number") return "invalid";
+      if (v.x < Date.now()) return "expired";
+      return { name: v.n, nonce: v.r, expires: v.x };
+    } catch {
+      return "invalid";
+    }
+  }
+
+  newNonce(): string {
+    return randomBytes(9).toString("base64url");
+  }
+
+  #mac(body: string): string {
+    return createHmac("sha256", this.store.secret).update(body).digest("base64url").slice(0, 22);
+  }
+
+  // ---- rooms ------------------------------------------------------------------------------
+
+  /** The room with this canonical key, when it is in memory. */
+  room(key: string): Room<Session> | undefined {
+    return this.#rooms.get(key);
+  }
+
+  /** Rooms people are in (the lobby always), for `/rooms`. */
+  roomList(): RoomInfo[] {
+    const out: RoomInfo[] = [];
+    for (const r of this.#rooms.values()) {
+      if (r !== this.lobby && r.names.size === 0) continue;
+      out.push({ room: r.name, users: r.names.size, ...(r.topic ? { topic: r.topic } : {}) });
+    }
+    return out;
+  }
+
+  /** The room, made and loaded from the store if it is not in memory yet. */
+  #room(key: string, name: string): Room<Session> {
+    let room = this.#rooms.get(key);
+    if (room) return room;
+    room = new Room<Session>(key, name, Math.max(this.limits.roomRingSize, this.limits.historyOnJoin));
+    this.#rooms.set(key, room);
+    const r = room;
+    when(
+      this.store.head(key),
+      (head) => {
+        if (head) {
+          r.head = head.seq;
+          r.name = head.room;
+          r.topic = head.topic;
+        } else {
+          this.store.saveRoom(key, { room: name });
+        }
+        when(
+          this.store.recent(key, this.limits.roomRingSize),
+          (recent) => this.#loaded(r, recent),
+          (err) => this.#loadFailed(r, err),
+        );
+      },
+      (err) => this.#loadFailed(r, err),
+    );
+    return room;
+  }
+
+  #loaded(room: Room<Session>, recent: RoomEvent[]): void {
+    for (const e of recent) if (e.seq > room.head - recent.length) room.ring.push(e);
+    const last = room.ring.at(-1);
+    if (last && last.seq > room.head) room.head = last.seq;
+    room.loaded = true;
+    for (const e of room.buffered.splice(0)) this.#applyTo(room, e);
+    for (const run of room.waiting.splice(0)) run();
+  }
+
+  #loadFailed(room: Room<Session>, err: unknown): void {
+    // The room works without its past: history is lost for it, never the live chat.
+    this.log("error", "store_read_failed", {
+      room: room.name,
+      error: String((err as Error)?.message ?? err),
+    });
+    this.#loaded(room, []);
+  }
+
+  /** Runs `fn` once the room is loaded (at once when it is). */
+  #whenLoaded(room: Room<Session>, fn: () => void): void {
+    if (room.loaded) fn();
+    else room.waiting.push(fn);
+  }
+
+  /** Drops a room nobody is in from memory (its log stays in the store). */
+  #maybeDrop(room: Room<Session>): void {
+    if (room === this.lobby || room.names.size > 0 || room.locals.size > 0 || !room.loaded) return;
+    this.#rooms.delete(room.key);
+  }
+
+  /**
+   * `session` joins the room `raw` names (creating it), which becomes its current room. With
+   * `resume`, the history replayed is what came after the client's seq (or a `gap` when that
+   * cannot be told), else the last `historyOnJoin` events. `announce: false` joins without a
+   * `joined` event (a resumed session that never left).
+   */
+  join(session: Session, raw: string, resume?: ResumePoint): void {
+    const check = checkRoomName(raw, this.limits.maxRoomNameLength);
+    if (!check.ok) return session.send(errorEvent("room_invalid", { reason: check.reason }));
+    const existing = this.#rooms.get(check.key);
+    if (existing && session.rooms.has(existing)) {
+      session.current = existing;
+      return session.send({ type: "current", room: existing.name });
+    }
+    if (session.rooms.size >= this.limits.maxRoomsPerUser)
+      return session.send(errorEvent("too_many_rooms", { limit: this.limits.maxRoomsPerUser }));
+    if (!existing && this.#rooms.size >= this.limits.maxRooms)
+      return session.send(errorEvent("rooms_full", { limit: this.limits.maxRooms }));
+    const room = existing ?? this.#room(check.key, check.name);
+    this.enter(session, room, { current: true, announce: true, ...(resume ? { resume } : {}) });
+  }
+
+  /**
+   * Puts `session` in `room` and shows it the room: a `room` event (who is there, the topic, the
+   * epoch and the head), then its history, then everything live. In one synchronous step when the
+   * room is loaded and the history is in memory, so nothing falls between history and live.
+   */
+  enter(
+    session: Session,
+    room: Room<Session>,
+    opts: { current: boolean; announce: boolean; resume?: ResumePoint; initial?: boolean },
+  ): void {
+    if (session.closed) return;
+    // Reserve the place at once, so a second join before the load completes is not a new join.
+    session.rooms.add(room);
+    if (opts.current) session.current = room;
+    this.#whenLoaded(room, () => {
+      if (session.closed || !session.rooms.has(room)) return;
+      room.locals.add(session);
+      session.send({
+        type: "room",
+        room: room.name,
+        users: room.users(),
+        ...(room.topic ? { topic: room.topic } : {}),
+        epoch: this.store.epoch,
+        seq: room.head,
+        current: session.current === room,
+        ...(opts.initial ? { initial: true } : {}),
+      });
+      this.#showHistory(session, room, opts.resume);
+      if (opts.announce)
+        this.publish(room, {
+          type: "joined",
+          room: room.name,
+          name: session.name,
+          address: session.shownAddress,
+          at: Date.now(),
+        });
+      else room.names.set(session.canonical, session.info());
+    });
+  }
+
+  /** The history a member sees on entering: after its resume point, or the last N. */
+  #showHistory(session: Session, room: Room<Session>, resume: ResumePoint | undefined): void {
+    const head = room.head;
+    if (resume && resume.epoch === this.store.epoch && resume.seq <= head) {
+      if (resume.seq === head) {
+        session.send({ type: "history", room: room.name, events: [], more: false, kind: "resume" });
+        return;
+      }
+      if (head - resume.seq > this.limits.resumeMaxEvents) return this.#gap(session, room, "pruned");
+      const inRing = room.after(resume.seq);
+      if (inRing) {
+        session.send({ type: "history", room: room.name, events: inRing, more: false, kind: "resume" });
+        return;
+      }
+      // Older than the ring: read the store, holding live events for this member meanwhile.
+      const hold = session.hold(room);
+      when(
+        this.store.first(room.key),
+        (first) => {
+          if (resume.seq + 1 < first) {
+            session.release(room, (events) => events);
+            this.#gap(session, room, "pruned");
+            return;
+          }
+          when(
+            this.store.range(room.key, resume.seq, head - resume.seq),
+            (events) => {
+              const upTo = events.filter((e) => e.seq <= head);
+              session.send({ type: "history", room: room.name, events: upTo, more: false, kind: "resume" });
+              session.release(room, (held) => held.filter((e) => e.seq > head));
+            },
+            (err) => {
+              this.log("error", "store_read_failed", { room: room.name, error: String(err) });
+              session.release(room, (held) => held);
+            },
+          );
+        },
+        () => session.release(room, (held) => held),
+      );
+      void hold;
+      return;
+    }
+    if (resume) return this.#gap(session, room, resume.epoch === this.store.epoch ? "pruned" : "epoch");
+    this.#lastN(session, room);
+  }
+
+  #gap(session: Session, room: Room<Session>, reason: GapReason): void {
+    session.send({ type: "gap", room: room.name, reason, epoch: this.store.epoch, seq: room.head });
+    this.#lastN(session, room);
+  }
+
+  #lastN(session: Session, room: Room<Session>): void {
+    const n = this.limits.historyOnJoin;
+    const events = room.last(n);
+    const more = (events[0]?.seq ?? room.head + 1) > 1 && events.length >= n;
+    session.send({ type: "history", room: room.name, events, more, kind: "join" });
+  }
+
+  /** `session` leaves `room` (not the last one it is in); everyone there is told. */
+  part(session: Session, room: Room<Session>, tell = true): void {
+    if (!session.rooms.has(room)) return;
+    session.rooms.delete(room);
+    room.locals.delete(session);
+    session.release(room, () => []);
+    if (session.current === room) session.current = [...session.rooms].at(-1) ?? this.lobby;
+    if (room.names.has(session.canonical) && tell)
+      this.publish(room, {
+        type: "left",
+        room: room.name,
+        name: session.name,
+        reason: "quit",
+        at: Date.now(),
+      });
+    else room.names.delete(session.canonical);
+    this.#maybeDrop(room);
+  }
+
+  /** A session that is going away leaves every room it is in (one `left` per room). */
+  leaveAll(session: Session, event: { reason: LeaveReason; text?: string }, tell: boolean): void {
+    for (const room of [...session.rooms]) {
+      session.rooms.delete(room);
+      room.locals.delete(session);
+      if (tell && room.names.has(session.canonical))
+        this.publish(room, {
+          type: "left",
+          room: room.name,
+          name: session.name,
+          reason: event.reason,
+          ...(event.text ? { text: event.text } : {}),
+          at: Date.now(),
+        });
+      else room.names.delete(session.canonical);
+      this.#maybeDrop(room);
+    }
+  }
+
+  /**
+   * A resuming connection takes over a session whose connection is still half-open: the name,
+   * the rooms and the current room move to `to` without anyone seeing a leave or a join.
+   */
+  transfer(from: Session, to: Session): Room<Session>[] {
+    const rooms = [...from.rooms];
+    this.#members.set(from.canonical, to);
+    for (const room of rooms) {
+      room.locals.delete(from);
+      room.names.set(from.canonical, to.info());
+    }
+    return rooms;
+  }
+
+  // ---- the log ----------------------------------------------------------------------------
+
+  /**
+   * Gives a room event its place in the room's log and delivers it: here when this process orders
+   * its rooms (the store is told to keep it before any byte of it is written: see `commit`), or
+   * through the cluster's fan-out, which calls `apply` on every node.
+   */
+  publish(room: Room<Session>, event: UnsequencedRoomEvent): void {
+    if (this.options.fanout) return this.options.fanout.publish(room.key, event);
+    if (!room.loaded) {
+      room.waiting.push(() => this.publish(room, event));
+      return;
+    }
+    const e = { ...event, seq: room.head + 1 } as RoomEvent;
+    this.store.append(room.key, [e]);
+    this.#scheduleCommit();
+    this.#applyTo(room, e);
+  }
+
+  /** An ordered event from the fan-out (cluster mode). Events of rooms not in memory are skipped. */
+  apply(key: string, event: RoomEvent): void {
+    const room = this.#rooms.get(key);
+    if (!room) return;
+    if (!room.loaded) {
+      room.buffered.push(event);
+      return;
+    }
+    this.#applyTo(room, event);
+  }
+
+  #applyTo(room: Room<Session>, e: RoomEvent): void {
+    // Already applied (a cluster may deliver an event again after a reconnect).
+    if (e.seq <= room.head) return;
+    switch (e.type) {
+      case "joined": {
+        const key = canonicalName(e.name);
+        room.names.set(key, this.#members.get(key)?.info() ?? { name: e.name, address: e.address });
+        break;
+      }
+      case "left":
+        room.names.delete(canonicalName(e.name));
+        break;
+      case "renamed": {
+        const from = canonicalName(e.from);
+        const to = canonicalName(e.to);
+        const info = room.names.get(from);
+        room.names.delete(from);
+        room.names.set(to, this.#members.get(to)?.info() ?? { name: e.to, address: info?.address ?? null });
+        break;
+      }
+      case "topic":
+        room.topic = e.topic || undefined;
+        break;
+      default:
+        break;
+    }
+    room.record(e);
+    // Text users do not get their own messages and joins back; json users do (their ack and seq).
+    const actor = e.type === "message" ? e.from : e.type === "joined" ? e.name : undefined;
+    for (const s of room.locals) {
+      if (actor !== undefined && !s.port.echo && s.name === actor) continue;
+      if (s.holding(room, e)) continue;
+      this.deliver(s, e);
+    }
+  }
+
+  /** True when `room`'s recent log already holds a message from `from` with this client id. */
+  seen(room: Room<Session>, from: string, cid: string): boolean {
+    for (let i = room.ring.length - 1, n = 0; i >= 0 && n < 500; i--, n++) {
+      const e = room.ring[i] as RoomEvent;
+      if ((e.type === "message" || e.type === "action") && e.cid === cid && e.from === from) return true;
+    }
+    return false;
+  }
+
+  /** Older history of a room for `/history` and json `history`: before `before`, at most `limit`. */
+  history(session: Session, room: Room<Session>, before: number, limit: number): void {
+    const n = Math.max(1, Math.min(limit, this.limits.historyMaxPerRequest));
+    const end = Math.min(before, room.head + 1);
+    const fromRing = end >= room.ringStart && end - n >= room.ringStart;
+    const send = (events: RoomEvent[]) => {
+      const first = events[0]?.seq ?? end;
+      when(
+        this.store.first(room.key),
+        (oldest) =>
+          session.send({ type: "history", room: room.name, events, more: first > oldest, kind: "request" }),
+        () => session.send({ type: "history", room: room.name, events, more: false, kind: "request" }),
+      );
+    };
+    if (fromRing) {
+      const i = room.ring.length - (room.head + 1 - end);
+      return send(room.ring.slice(Math.max(0, i - n), i));
+    }
+    when(this.store.before(room.key, end, n), send, (err) => {
+      this.log("error", "store_read_failed", { room: room.name, error: String(err) });
+      send([]);
+    });
+  }
+
+  /**
+   * Makes what was appended durable. The transports call this before writing any bytes (per
+   * flush, not per message), so whatever anyone has seen is stored. When the store fails (disk
+   * full) chat goes on: the operator gets one error line, users are told history is paused, and
+   * it is tried again every `storeRetryMs` until it works.
+   */
+  commit(): void {
+    if (this.options.fanout) return;
+    try {
+      const r = this.store.commit();
+      if (r instanceof Promise)
+        r.then(
+          () => this.#committed(),
+          (err) => this.#commitFailed(err),
+        );
+      else this.#committed();
+    } catch (err) {
+      this.#commitFailed(err);
+    }
+  }
+
+  #scheduleCommit(): void {
+    if (this.#commitScheduled) return;
+    this.#commitScheduled = true;
+    setImmediate(this.#commitNow);
+  }
+
+  #committed(): void {
+    if (!this.#historyPaused) return;
+    this.#historyPaused = false;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.log("warn", "history_resumed", {});
+    this.broadcast({ type: "notice", code: "history_resumed", params: {}, at: Date.now() });
+  }
+
+  #commitFailed(err: unknown): void {
+    if (!this.#historyPaused) {
+      this.#historyPaused = true;
+      this.log("error", "history_paused", { error: String((err as Error)?.message ?? err) });
+      this.broadcast({ type: "notice", code: "history_paused", params: {}, at: Date.now() });
+    }
+    if (!this.#retryTimer) {
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.commit();
+      }, this.limits.storeRetryMs).unref();
+    }
+  }
+
+  get historyPaused(): boolean {
+    return this.#historyPaused;
   }
 }

@@ -1,74 +1,21 @@
 /**
- * The command table (docs/protocol.md §3). Commands are data; /help is generated from this table.
- * Aliases in English and Portuguese (seed 003/004 use /sair).
+ * What each command does (the table of names, aliases and usage is protocol/commands.ts, which
+ * the clients share). Commands are data: adding one is a row there and a handler here.
  */
-import type { CommandInfo } from "./events.ts";
+import type { CommandName } from "../protocol/commands.ts";
 import type { Session } from "./session.ts";
 
-export interface Command {
-  name: string;
-  aliases: string[];
-  usage: string;
-  /** True when the command cannot run without arguments. */
-  needsArgs: boolean;
-  run(session: Session, args: string): void;
-}
+type Handler = (session: Session, args: string, room: string | undefined) => void;
 
-export const COMMANDS: readonly Command[] = [
-  {
-    name: "quit",
-    aliases: ["sair", "exit"],
-    usage: "/quit [reason]",
-    needsArgs: false,
-    run: (s, args) => s.quit(args || undefined),
-  },
-  {
-    name: "users",
-    aliases: ["who", "usuarios"],
-    usage: "/users",
-    needsArgs: false,
-    run: (s) => s.listUsers(),
-  },
-  {
-    name: "nick",
-    aliases: ["nome"],
-    usage: "/nick NAME",
-    needsArgs: true,
-    run: (s, args) => s.rename(args),
-  },
-  {
-    name: "me",
-    aliases: ["eu"],
-    usage: "/me TEXT",
-    needsArgs: true,
-    run: (s, args) => s.action(args),
-  },
-  {
-    name: "help",
-    aliases: ["ajuda"],
-    usage: "/help",
-    needsArgs: false,
-    run: (s) => s.help(),
-  },
-];
-
-/** The usage of a private message, for `private_missing_text`. */
-export const PRIVATE_USAGE = "@NAME TEXT";
-
-const byName = new Map<string, Command>();
-for (const c of COMMANDS) for (const n of [c.name, ...c.aliases]) byName.set(n, c);
-
-export function findCommand(name: string): Command | undefined {
-  return byName.get(name.toLowerCase());
-}
-
-export const COMMAND_INFO: readonly CommandInfo[] = COMMANDS.map(({ name, aliases, usage }) => ({
-  name,
-  aliases,
-  usage,
-}));
-
-/** Every command name and alias with its slash, for completion. */
-export const COMMAND_WORDS: readonly string[] = COMMANDS.flatMap((c) => [c.name, ...c.aliases]).map(
-  (n) => `/${n}`,
-);
+export const COMMAND_HANDLERS: Readonly<Record<CommandName, Handler>> = {
+  quit: (s, args) => s.quit(args || undefined),
+  users: (s, args, room) => s.listUsers(args || room),
+  nick: (s, args) => s.rename(args),
+  me: (s, args, room) => s.action(args, room),
+  join: (s, args) => s.join(args),
+  part: (s, args, room) => s.part(args || room),
+  rooms: (s) => s.listRooms(),
+  history: (s, args, room) => s.showHistory(Number.parseInt(args, 10), room),
+  topic: (s, args, room) => s.topic(args, room),
+  help: (s) => s.help(),
+};

@@ -1,6 +1,12 @@
-export { Chat, type ChatOptions, type LogFn, type LogLevel } from "./chat.ts";
-export * from "./commands.ts";
-export * from "./events.ts";
+export {
+  Chat,
+  type ChatOptions,
+  DEFAULT_ROOM_LIMITS,
+  type LogFn,
+  type LogLevel,
+  type RoomLimits,
+} from "./chat.ts";
 export * from "./nickname.ts";
-export * from "./sanitize.ts";
+export type { FanOut, MaybePromise, RoomHead, RoomStore } from "./ports.ts";
+export { checkRoomName, LOBBY, Room } from "./room.ts";
 export { Session, type SessionPort } from "./session.ts";

@@ -18,19 +18,10 @@
  */
 
 import { createRequire } from "node:module";
+import type { NameProblem } from "../protocol/events.ts";
 import { EXTENSION_RANGES, EXTENSION_SETS, SCRIPT_CODES, SCRIPT_RANGES } from "./data/scripts.ts";
 
-export type NameProblem =
-  | "empty"
-  | "too_long"
-  | "space"
-  | "at_sign"
-  | "control"
-  | "invisible"
-  | "reserved"
-  | "mixed_script"
-  | "brace"
-  | "slash";
+export type { NameProblem };
 
 /** The name to display (NFC) and its canonical key, or why the name is refused. */
 export type NameCheck = { ok: true; name: string; canonical: string } | { ok: false; reason: NameProblem };
@@ -38,6 +29,8 @@ export type NameCheck = { ok: true; name: string; canonical: string } | { ok: fa
 export interface NameRules {
   /** Longest name, in Unicode code points. */
   maxNameLength: number;
+  /** Room names may be words that are reserved for people (`#admin` is no impostor). */
+  allowReserved?: boolean;
 }
 
 /** Names nobody may take, compared by canonical key (so `Аdmin` with Cyrillic А is reserved too). */
@@ -113,7 +106,7 @@ export function checkName(raw: string, rules: NameRules): NameCheck {
   if (codePointLength(name) > rules.maxNameLength) return { ok: false, reason: "too_long" };
   const canonical = canonicalName(name);
   // Reserved before mixed script, so `Аdmin` (Cyrillic А) is told the more telling reason.
-  if (reservedKeys.has(canonical)) return { ok: false, reason: "reserved" };
+  if (!rules.allowReserved && reservedKeys.has(canonical)) return { ok: false, reason: "reserved" };
   if (!PRINTABLE_ASCII.test(name) && !isHighlyRestrictive(name)) return { ok: false, reason: "mixed_script" };
   return { ok: true, name, canonical };
 }

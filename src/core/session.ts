@@ -1,22 +1,27 @@
 /**
- * One connection's life in the room: asking for a name, chatting, leaving exactly once.
+ * One connection's life: asking for a name, chatting in its rooms, leaving exactly once.
  */
 
 import { createHash, timingSafeEqual } from "node:crypto";
-import { type Input, parseInput } from "../protocol/input.ts";
-import type { Chat } from "./chat.ts";
-import { COMMAND_INFO, findCommand, PRIVATE_USAGE } from "./commands.ts";
+import { COMMAND_INFO, findCommand, PRIVATE_USAGE } from "../protocol/commands.ts";
 import {
   type Address,
   type ByeReason,
   errorEvent,
   type LeaveReason,
+  type RoomEvent,
+  type RoomInfo,
   type ServerEvent,
+  type UnsequencedRoomEvent,
   type UserInfo,
-} from "./events.ts";
-import { FloodGate } from "./flood.ts";
+} from "../protocol/events.ts";
+import { type Input, parseInput } from "../protocol/input.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
+import type { AdmissionLimits, Refusal } from "./admission.ts";
+import { COMMAND_HANDLERS } from "./commands.ts";
+import { FloodGate, type FloodLimits } from "./flood.ts";
 import { canonicalName, checkName } from "./nickname.ts";
-import { sanitizeText } from "./sanitize.ts";
+import { checkRoomName, type Room } from "./room.ts";
 
 /** What a transport gives the core for one connection. */
 export interface SessionPort {
@@ -29,26 +34,89 @@ export interface SessionPort {
   close(): void;
 }
 
+/** Where a resuming client was in one room (json `resume`). */
+export interface ResumeRoom {
+  room: string;
+  epoch: string;
+  seq: number;
+}
+
+/**
+ * What a session needs of the chat it belongs to (core/chat.ts implements it). Declared here so
+ * the two modules do not import each other.
+ */
+export interface SessionHost {
+  readonly options: {
+    server: string;
+    hideAddresses: boolean;
+    maxNameLength: number;
+    registrationTimeoutMs: number;
+    logMessages: boolean;
+    password?: string;
+    passwordDelayMs?: number;
+    flood?: FloodLimits;
+    admission?: AdmissionLimits;
+  };
+  readonly limits: { maxRoomNameLength: number; historyOnJoin: number };
+  readonly store: { readonly epoch: string };
+  readonly lobby: Room<Session>;
+  readonly online: number;
+  log(level: "debug" | "info" | "warn" | "error", event: string, fields?: Record<string, unknown>): void;
+  admit(session: Session): Refusal | undefined;
+  admitted(session: Session): void;
+  claim(canonical: string, session: Session): boolean;
+  release(canonical: string, session: Session): void;
+  forget(session: Session): void;
+  find(canonical: string): Session | undefined;
+  deliver(session: Session, event: ServerEvent): void;
+  room(key: string): Room<Session> | undefined;
+  roomList(): RoomInfo[];
+  join(session: Session, raw: string, resume?: { epoch: string; seq: number }): void;
+  enter(
+    session: Session,
+    room: Room<Session>,
+    opts: { current: boolean; announce: boolean; resume?: { epoch: string; seq: number }; initial?: boolean },
+  ): void;
+  part(session: Session, room: Room<Session>): void;
+  leaveAll(session: Session, event: { reason: LeaveReason; text?: string }, tell: boolean): void;
+  transfer(from: Session, to: Session): Room<Session>[];
+  publish(room: Room<Session>, event: UnsequencedRoomEvent): void;
+  seen(room: Room<Session>, from: string, cid: string): boolean;
+  history(session: Session, room: Room<Session>, before: number, limit: number): void;
+  tokenFor(name: string, nonce: string): string;
+  readToken(token: string): { name: string; nonce: string; expires: number } | "invalid" | "expired";
+  newNonce(): string;
+}
+
 /**
  * `password`: waiting for the server password (item 8); `checking`: a wrong one was given, the
- * answer is being delayed; `naming`: waiting for a name; `active`: in the room.
+ * answer is being delayed; `naming`: waiting for a name; `active`: in the chat.
  */
 type State = "password" | "checking" | "naming" | "active" | "closed";
 
 export class Session {
-  readonly chat: Chat;
+  readonly chat: SessionHost;
   readonly port: SessionPort;
   #state: State;
   #name = "";
   #canonical = "";
+  /** Binds resume tokens to this session: a token from another session cannot take its place. */
+  #nonce = "";
   #info: UserInfo | undefined;
   #deadline: NodeJS.Timeout | undefined;
   #passwordTimer: NodeJS.Timeout | undefined;
   readonly #flood: FloodGate | undefined;
+  /** The rooms this session is in, in join order. */
+  readonly rooms = new Set<Room<Session>>();
+  /** Where plain lines go (text users; json lines without a room). */
+  current: Room<Session>;
+  /** Live events held back per room while that room's history is still being read. */
+  #held: Map<Room<Session>, RoomEvent[]> | undefined;
 
-  constructor(chat: Chat, port: SessionPort) {
+  constructor(chat: SessionHost, port: SessionPort) {
     this.chat = chat;
     this.port = port;
+    this.current = chat.lobby;
     this.#state = chat.options.password ? "password" : "naming";
     if (chat.options.flood) this.#flood = new FloodGate(chat.options.flood);
   }
@@ -89,6 +157,33 @@ export class Session {
     if (this.#state !== "closed") this.port.send(event);
   }
 
+  // ---- live events held while a room's history is read (resume from the store) -----------
+
+  /** Starts holding live events of `room` for this session. */
+  hold(room: Room<Session>): void {
+    this.#held ??= new Map();
+    this.#held.set(room, []);
+  }
+
+  /** True (and keeps the event) when live events of `room` are being held for this session. */
+  holding(room: Room<Session>, event: RoomEvent): boolean {
+    const held = this.#held?.get(room);
+    if (!held) return false;
+    held.push(event);
+    return true;
+  }
+
+  /** Stops holding `room` and sends what `pick` keeps of what was held. */
+  release(room: Room<Session>, pick: (held: RoomEvent[]) => RoomEvent[]): void {
+    const held = this.#held?.get(room);
+    if (!held) return;
+    this.#held?.delete(room);
+    if (this.#held?.size === 0) this.#held = undefined;
+    for (const e of pick(held)) this.send(e);
+  }
+
+  // ---- registration -------------------------------------------------------------------------
+
   /**
    * Admits the connection (ROBUSTNESS D23: one `bye` line and close when over a connection
    * limit), greets and asks for the password or a name (S5) unless the transport greets later
@@ -125,7 +220,7 @@ export class Session {
   }
 
   /** A line the user typed (text and legacy modes, json `line`). */
-  line(text: string): void {
+  line(text: string, room?: string, cid?: string): void {
     if (this.#state === "closed" || this.#state === "checking") return;
     const input = parseInput(text);
     if (input.kind === "empty") return;
@@ -134,7 +229,7 @@ export class Session {
     if (!quit && !this.allowLine()) return;
     if (this.#state === "password") return quit ? this.quit() : this.#checkPassword(text);
     if (this.#state === "naming") return quit ? this.quit() : this.register(text.trim());
-    this.#dispatch(input);
+    this.#dispatch(input, room, cid);
   }
 
   /** A json `name`: registration while naming, a rename once registered. */
@@ -191,7 +286,8 @@ export class Session {
     return false;
   }
 
-  register(raw: string): void {
+  /** S5: takes a name, then enters the lobby (or, resuming, the rooms the client was in). */
+  register(raw: string, resume?: { nonce: string; rooms: readonly ResumeRoom[] }): void {
     if (this.#state !== "naming") return;
     const check = checkName(raw, this.chat.options);
     if (!check.ok) {
@@ -204,33 +300,116 @@ export class Session {
       this.send({ type: "prompt", need: "name" });
       return;
     }
+    this.#activate(check.name, check.canonical, resume?.nonce ?? this.chat.newNonce());
+    this.chat.log("info", "join", { name: this.#name, remote: this.port.remote });
+    this.#welcome(false);
+    // S6: the joiner sees their own address and who is online; everyone in the lobby is told.
+    const points = new Map((resume?.rooms ?? []).map((r) => [roomKey(r.room, this.chat), r]));
+    const lobbyPoint = points.get(this.chat.lobby.key);
+    this.chat.enter(this, this.chat.lobby, {
+      current: true,
+      announce: true,
+      initial: true,
+      ...(lobbyPoint ? { resume: lobbyPoint } : {}),
+    });
+    for (const r of resume?.rooms ?? []) {
+      if (roomKey(r.room, this.chat) === this.chat.lobby.key) continue;
+      this.chat.join(this, r.room, r);
+    }
+  }
+
+  #activate(name: string, canonical: string, nonce: string): void {
     this.#state = "active";
-    this.#name = check.name;
-    this.#canonical = check.canonical;
+    this.#name = name;
+    this.#canonical = canonical;
+    this.#nonce = nonce;
     clearTimeout(this.#deadline);
     this.#deadline = undefined;
     this.chat.admitted(this);
-    const at = Date.now();
-    this.chat.log("info", "join", { name: this.#name, remote: this.port.remote });
-    // S6: the joiner sees their own address and who is online; everyone else is told.
+  }
+
+  #welcome(resumed: boolean): void {
+    const lobby = this.chat.lobby;
     this.send({
       type: "welcome",
       name: this.#name,
       address: this.shownAddress,
-      users: this.chat.users(),
-      at,
+      // Who is in the lobby, the newcomer included (S6: "Online (N)" counts them).
+      users: lobby.names.has(this.#canonical) ? lobby.users() : [...lobby.users(), this.info()],
+      at: Date.now(),
+      room: lobby.name,
+      epoch: this.chat.store.epoch,
+      // Only clients that can resume (json, WebSocket) get a token; text users have no use for it.
+      ...(this.port.echo ? { token: this.chat.tokenFor(this.#name, this.#nonce) } : {}),
+      ...(resumed ? { resumed: true } : {}),
     });
-    this.chat.broadcast({ type: "joined", name: this.#name, address: this.shownAddress, at }, this);
   }
 
-  #dispatch(input: Input): void {
+  /**
+   * A json `resume` (docs/protocol.md §6): takes the token's name back and replays what was missed
+   * in each room. If the old connection is still half-open (a ghost), this connection takes its
+   * place without anyone seeing a leave or a join; if the name is free it is registered again.
+   */
+  resumeRequest(token: string, rooms: readonly ResumeRoom[]): void {
+    if (this.#state === "closed" || this.#state === "checking") return;
+    if (!this.allowLine()) return;
+    if (this.#state === "password") return this.send({ type: "prompt", need: "password" });
+    if (this.#state !== "naming") return this.send(errorEvent("bad_request", {}));
+    const claim = this.chat.readToken(token);
+    if (typeof claim === "string") {
+      this.send(errorEvent("resume_failed", { reason: claim }));
+      this.send({ type: "prompt", need: "name" });
+      return;
+    }
+    const check = checkName(claim.name, this.chat.options);
+    const ghost = check.ok ? this.chat.find(check.canonical) : undefined;
+    if (ghost && ghost.#nonce !== claim.nonce) {
+      this.send(errorEvent("resume_failed", { reason: "taken" }));
+      this.send({ type: "prompt", need: "name" });
+      return;
+    }
+    if (!ghost) return this.register(claim.name, { nonce: claim.nonce, rooms });
+    // The ghost's name, rooms and current room become this session's.
+    const points = new Map(rooms.map((r) => [roomKey(r.room, this.chat), r]));
+    const current = ghost.current;
+    const moved = this.chat.transfer(ghost, this);
+    this.#activate(ghost.#name, ghost.#canonical, ghost.#nonce);
+    ghost.#replaced();
+    this.chat.log("info", "resume", { name: this.#name, remote: this.port.remote });
+    this.#welcome(true);
+    for (const room of moved) {
+      const point = points.get(room.key);
+      this.chat.enter(this, room, {
+        current: room === current,
+        announce: false,
+        ...(point ? { resume: point } : {}),
+      });
+    }
+    this.current = current;
+  }
+
+  /** This session's connection was taken over by a resume: it goes quietly. */
+  #replaced(): void {
+    if (this.#state === "closed") return;
+    this.port.send({ type: "bye", reason: "replaced", at: Date.now() });
+    this.#state = "closed";
+    this.rooms.clear();
+    clearTimeout(this.#deadline);
+    clearTimeout(this.#passwordTimer);
+    this.chat.forget(this);
+    this.port.close();
+  }
+
+  // ---- commands -------------------------------------------------------------------------------
+
+  #dispatch(input: Input, room?: string, cid?: string): void {
     switch (input.kind) {
       case "empty":
         return;
       case "say":
-        return this.say(input.text);
+        return this.say(input.text, room, cid);
       case "private":
-        return this.whisper(input.to, input.text);
+        return this.whisper(input.to, input.text, cid);
       case "command": {
         const command = findCommand(input.name);
         // B11: the command is echoed back to its sender, so it is made terminal-safe like the rest.
@@ -238,7 +417,7 @@ export class Session {
           return this.send(errorEvent("unknown_command", { command: sanitizeText(`/${input.name}`) }));
         if (command.needsArgs && input.args.length === 0)
           return this.send(errorEvent("usage", { command: command.name, usage: command.usage }));
-        return command.run(this, input.args);
+        return COMMAND_HANDLERS[command.name](this, input.args, room);
       }
       default: {
         const never: never = input;
@@ -247,17 +426,40 @@ export class Session {
     }
   }
 
-  /** S7: a public message to everyone else, labelled with the sender's name. */
-  say(raw: string): void {
-    const text = sanitizeText(raw).trim();
-    if (!text) return;
-    if (this.chat.options.logMessages) this.chat.log("info", "message", { from: this.#name, text });
-    const event: ServerEvent = { type: "message", from: this.#name, text, at: Date.now() };
-    this.chat.broadcast(event, this.port.echo ? undefined : this);
+  /** The room a request names (a json `room` field), or the current one; undefined after an error. */
+  target(raw: string | undefined): Room<Session> | undefined {
+    if (raw === undefined || raw === "") return this.current;
+    const key = roomKey(raw, this.chat);
+    const room = key === undefined ? undefined : this.chat.room(key);
+    if (!room || !this.rooms.has(room)) {
+      this.send(errorEvent("not_in_room", { room: sanitizeText(raw) }));
+      return undefined;
+    }
+    return room;
   }
 
-  /** S8: `@name text` to that user only (seed 004 RF6-RF7). */
-  whisper(to: string, raw: string): void {
+  /** S7: a public message to the room, labelled with the sender's name. */
+  say(raw: string, roomName?: string, cid?: string): void {
+    const text = sanitizeText(raw).trim();
+    if (!text) return;
+    const room = this.target(roomName);
+    if (!room) return;
+    // A client that resends after a reconnect (same cid) is not posted twice (issue 10 item 3).
+    if (cid !== undefined && this.chat.seen(room, this.#name, cid)) return;
+    if (this.chat.options.logMessages)
+      this.chat.log("info", "message", { room: room.name, from: this.#name, text });
+    this.chat.publish(room, {
+      type: "message",
+      room: room.name,
+      from: this.#name,
+      text,
+      ...(cid !== undefined ? { cid } : {}),
+      at: Date.now(),
+    });
+  }
+
+  /** S8: `@name text` to that user only (seed 004 RF6-RF7); private messages have no room. */
+  whisper(to: string, raw: string, cid?: string): void {
     const text = sanitizeText(raw).trim();
     if (!to || !text) return this.send(errorEvent("private_missing_text", { usage: PRIVATE_USAGE }));
     const target = this.chat.find(canonicalName(to));
@@ -266,15 +468,32 @@ export class Session {
     if (!target) return this.send(errorEvent("unknown_user", { name: sanitizeText(to) }));
     if (this.chat.options.logMessages)
       this.chat.log("info", "private", { from: this.#name, to: target.name, text });
-    const event: ServerEvent = { type: "private", from: this.#name, to: target.name, text, at: Date.now() };
+    const event: ServerEvent = {
+      type: "private",
+      from: this.#name,
+      to: target.name,
+      text,
+      at: Date.now(),
+      ...(cid !== undefined ? { cid } : {}),
+    };
     this.chat.deliver(target, event);
     this.send(event);
   }
 
-  action(raw: string): void {
+  action(raw: string, roomName?: string, cid?: string): void {
     const text = sanitizeText(raw).trim();
     if (!text) return this.send(errorEvent("usage", { command: "me", usage: "/me TEXT" }));
-    this.chat.broadcast({ type: "action", from: this.#name, text, at: Date.now() });
+    const room = this.target(roomName);
+    if (!room) return;
+    if (cid !== undefined && this.chat.seen(room, this.#name, cid)) return;
+    this.chat.publish(room, {
+      type: "action",
+      room: room.name,
+      from: this.#name,
+      text,
+      ...(cid !== undefined ? { cid } : {}),
+      at: Date.now(),
+    });
   }
 
   rename(raw: string): void {
@@ -292,16 +511,69 @@ export class Session {
     this.#name = check.name;
     this.#canonical = check.canonical;
     this.chat.log("info", "rename", { from, to: this.#name, remote: this.port.remote });
-    this.chat.broadcast({ type: "renamed", from, to: this.#name, at: Date.now() });
+    // Each room the user is in logs the rename once; its members see it there.
+    for (const room of this.rooms)
+      this.chat.publish(room, { type: "renamed", room: room.name, from, to: this.#name, at: Date.now() });
   }
 
-  listUsers(): void {
-    this.send({ type: "users", users: this.chat.users() });
+  /** `/users [#room]`: who is in the current room (or the one named). */
+  listUsers(roomName?: string): void {
+    const room = this.target(roomName);
+    if (!room) return;
+    this.send({ type: "users", users: room.users(), room: room.name });
+  }
+
+  /** `/join #room` */
+  join(raw: string): void {
+    this.chat.join(this, raw);
+  }
+
+  /** `/part [#room]`: leaves the room (the current one by default). The lobby is left last. */
+  part(raw?: string): void {
+    const room = this.target(raw);
+    if (!room) return;
+    if (this.rooms.size <= 1) return this.send(errorEvent("lobby_part", {}));
+    this.chat.part(this, room);
+    this.send({ type: "parted", room: room.name, current: this.current.name });
+  }
+
+  listRooms(): void {
+    this.send({ type: "rooms", rooms: this.chat.roomList() });
+  }
+
+  /** `/history [N]`: the last N events of the current room (or older, for json `before`). */
+  showHistory(count: number, roomName?: string, before?: number): void {
+    const room = this.target(roomName);
+    if (!room) return;
+    const n = Number.isFinite(count) && count > 0 ? Math.floor(count) : this.chat.limits.historyOnJoin;
+    this.chat.history(this, room, before ?? Number.MAX_SAFE_INTEGER, n);
+  }
+
+  /** `/topic [text]`: shows the topic, or sets it (any member may). */
+  topic(raw: string, roomName?: string): void {
+    const room = this.target(roomName);
+    if (!room) return;
+    const text = sanitizeText(raw).trim();
+    if (!text) {
+      this.send({
+        type: "room",
+        room: room.name,
+        users: room.users(),
+        ...(room.topic ? { topic: room.topic } : {}),
+        epoch: this.chat.store.epoch,
+        seq: room.head,
+        current: room === this.current,
+      });
+      return;
+    }
+    this.chat.publish(room, { type: "topic", room: room.name, by: this.#name, topic: text, at: Date.now() });
   }
 
   help(): void {
     this.send({ type: "help", commands: [...COMMAND_INFO] });
   }
+
+  // ---- leaving ------------------------------------------------------------------------------
 
   /** S9: the user leaves; everyone is told once, then the connection closes. */
   quit(reason?: string): void {
@@ -309,7 +581,7 @@ export class Session {
     this.disconnect("quit", text);
   }
 
-  /** The server closes this connection: says why (`bye`), leaves the room, closes. */
+  /** The server closes this connection: says why (`bye`), leaves the rooms, closes. */
   disconnect(reason: ByeReason, text?: string): void {
     if (this.#state === "closed") return;
     this.port.send({ type: "bye", reason, ...(text ? { text } : {}), at: Date.now() });
@@ -342,19 +614,20 @@ export class Session {
     this.#state = "closed";
     clearTimeout(this.#deadline);
     clearTimeout(this.#passwordTimer);
+    this.#held = undefined;
     this.chat.forget(this);
     if (!wasActive) return;
     this.chat.release(this.#canonical, this);
     this.chat.log("info", "leave", { name: this.#name, remote: this.port.remote, reason: why ?? reason });
-    if (tell)
-      this.chat.broadcast({
-        type: "left",
-        name: this.#name,
-        reason,
-        ...(text ? { text } : {}),
-        at: Date.now(),
-      });
+    // A disconnect tells each room once.
+    this.chat.leaveAll(this, { reason, ...(text ? { text } : {}) }, tell);
   }
+}
+
+/** The canonical key of a room name, or undefined when it is not a valid room name. */
+function roomKey(raw: string, chat: SessionHost): string | undefined {
+  const check = checkRoomName(raw, chat.limits.maxRoomNameLength);
+  return check.ok ? check.key : undefined;
 }
 
 /** Compares passwords in constant time (digests first, so lengths do not leak either). */

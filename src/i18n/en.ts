@@ -20,6 +20,7 @@ export const en: Catalogue = {
       mixed_script: "! Invalid name: it mixes letters from different alphabets.",
       brace: "! Invalid name: it may not start with {.",
       slash: "! Invalid name: it may not start with /.",
+      comma: "! Invalid name: it may not contain a comma.",
     },
     nameTaken: ({ name }) =>
       `! The name ${name} is already in use (or looks the same as one). Choose another.`,
@@ -51,6 +52,11 @@ export const en: Catalogue = {
       users: "list who is online",
       nick: "change your name",
       me: "describe an action",
+      join: "join a room (creating it) and talk there",
+      part: "leave a room (the current one by default)",
+      rooms: "list the rooms",
+      history: "show the last N messages of the room",
+      topic: "show or set the room's topic",
       help: "show this list",
       private: "send a private message",
     },
@@ -85,7 +91,55 @@ export const en: Catalogue = {
       too_many_connections: () => "*** Too many connections from your address.",
       connect_rate: () => "*** Too many connection attempts from your address; wait a moment.",
       bad_password: () => "*** Wrong password.",
+      replaced: () => "*** This session was resumed from another connection.",
     },
+    roomEntered: ({ room, names }) =>
+      names.length
+        ? `* You are in ${room} (${names.length} here: ${names.join(", ")}).`
+        : `* You are in ${room}.`,
+    topicIs: ({ room, topic }) => `* Topic of ${room}: ${topic}`,
+    noTopic: ({ room }) => `* ${room} has no topic.`,
+    topicSet: ({ by, topic }) => `* ${by} set the topic: ${topic}`,
+    historyHeader: ({ room, count, more }) =>
+      `* History of ${room}, the last ${count} ${count === 1 ? "event" : "events"}${more ? " (/history N shows more)" : ""}:`,
+    historyEnd: "* --- end of history ---",
+    historyLine: ({ time, line }) => `[${time}] ${line}`,
+    gap: ({ room, reason }) =>
+      reason === "epoch"
+        ? `! The server's history of ${room} was reset; what was said while you were away is not known.`
+        : `! Some of what was said in ${room} while you were away is no longer kept.`,
+    current: ({ room }) => `* Now talking in ${room}.`,
+    parted: ({ room, current }) => `* You left ${room}; now talking in ${current}.`,
+    roomsHeader: ({ count }) => `* Rooms (${count}):`,
+    roomsLine: ({ room, users, topic }) =>
+      `*   ${room}: ${users} ${users === 1 ? "person" : "people"}${topic ? ` — ${topic}` : ""}`,
+    roomUsers: ({ room, names }) => `* In ${room} (${names.length}): ${names.join(", ")}`,
+    roomProblem: {
+      empty: "! Invalid room name: it is empty.",
+      too_long: "! Invalid room name: it is too long.",
+      space: "! Invalid room name: it contains a space.",
+      at_sign: "! Invalid room name: it may not contain @.",
+      control: "! Invalid room name: it contains control characters.",
+      invisible: "! Invalid room name: it contains invisible characters.",
+      reserved: "! Invalid room name: that name is reserved.",
+      mixed_script: "! Invalid room name: it mixes letters from different alphabets.",
+      brace: "! Invalid room name: it may not start with {.",
+      slash: "! Invalid room name: it may not start with /.",
+      comma: "! Invalid room name: it may not contain a comma.",
+      prefix: "! Invalid room name: write it with one # (like #geral).",
+    },
+    notInRoom: ({ room }) => `! You are not in ${room}; /join it first.`,
+    tooManyRooms: ({ limit }) => `! You are in ${limit} rooms already; /part one first.`,
+    roomsFull: ({ limit }) => `! The server has ${limit} rooms already; join one of them (/rooms).`,
+    lobbyPart: "! This is the last room you are in; to leave the chat, use /quit.",
+    resumeFailed: ({ reason }) =>
+      reason === "taken"
+        ? "! Your name was taken while you were away; choose a name."
+        : reason === "expired"
+          ? "! Your session expired; choose a name."
+          : "! That session cannot be resumed; choose a name.",
+    historyPaused: "*** History is paused: the server cannot save messages right now. Chat goes on.",
+    historyResumed: "*** History is being saved again.",
     notChat:
       "This is a papo chat server, not a web server on this port. Connect with nc or telnet, or papo connect.",
     tlsOnPlainPort:
@@ -117,6 +171,10 @@ export const en: Catalogue = {
     consoleNoSuchUser: ({ name }) => `No user named ${name} is online.`,
     consoleAnnounced: "Announcement sent.",
     consoleUsage: ({ usage }) => `Use: ${usage}`,
+    historyIn: ({ file }) => `History is kept in ${file}`,
+    storeFallback: ({ reason }) =>
+      `papo: SQLite is not available here (${reason}); history is kept in memory only and lost when papo stops.`,
+    storeMissing: ({ reason }) => `--data needs SQLite, which is not available here (${reason})`,
     shuttingDown: ({ text }) => `Shutting down${text ? `: ${text}` : ""}...`,
     stopped: "papo stopped.",
   },

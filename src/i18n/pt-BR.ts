@@ -20,6 +20,7 @@ export const ptBR: Catalogue = {
       mixed_script: "! Nome inválido: mistura letras de alfabetos diferentes.",
       brace: "! Nome inválido: não pode começar com {.",
       slash: "! Nome inválido: não pode começar com /.",
+      comma: "! Nome inválido: não pode conter vírgula.",
     },
     nameTaken: ({ name }) => `! O nome ${name} já está em uso (ou parece igual a um em uso). Escolha outro.`,
     welcome: ({ name, address }) =>
@@ -50,6 +51,11 @@ export const ptBR: Catalogue = {
       users: "listar quem está online",
       nick: "trocar de nome",
       me: "descrever uma ação",
+      join: "entrar numa sala (criando-a) e conversar nela",
+      part: "sair de uma sala (a atual, se nenhuma for dada)",
+      rooms: "listar as salas",
+      history: "mostrar as últimas N mensagens da sala",
+      topic: "mostrar ou definir o tema da sala",
       help: "mostrar esta lista",
       private: "enviar uma mensagem privada",
     },
@@ -83,8 +89,56 @@ export const ptBR: Catalogue = {
       server_full: () => "*** O servidor está cheio; tente mais tarde.",
       too_many_connections: () => "*** Conexões demais a partir do seu endereço.",
       connect_rate: () => "*** Tentativas de conexão demais a partir do seu endereço; espere um pouco.",
+      replaced: () => "*** Esta sessão foi retomada a partir de outra conexão.",
       bad_password: () => "*** Senha errada.",
     },
+    roomEntered: ({ room, names }) =>
+      names.length
+        ? `* Você está em ${room} (${names.length} aqui: ${names.join(", ")}).`
+        : `* Você está em ${room}.`,
+    topicIs: ({ room, topic }) => `* Tema de ${room}: ${topic}`,
+    noTopic: ({ room }) => `* ${room} não tem tema.`,
+    topicSet: ({ by, topic }) => `* ${by} definiu o tema: ${topic}`,
+    historyHeader: ({ room, count, more }) =>
+      `* Histórico de ${room}, ${count === 1 ? "o último evento" : `os últimos ${count} eventos`}${more ? " (/historico N mostra mais)" : ""}:`,
+    historyEnd: "* --- fim do histórico ---",
+    historyLine: ({ time, line }) => `[${time}] ${line}`,
+    gap: ({ room, reason }) =>
+      reason === "epoch"
+        ? `! O histórico de ${room} no servidor foi reiniciado; não se sabe o que foi dito enquanto você estava fora.`
+        : `! Parte do que foi dito em ${room} enquanto você estava fora não está mais guardada.`,
+    current: ({ room }) => `* Agora conversando em ${room}.`,
+    parted: ({ room, current }) => `* Você saiu de ${room}; agora conversando em ${current}.`,
+    roomsHeader: ({ count }) => `* Salas (${count}):`,
+    roomsLine: ({ room, users, topic }) =>
+      `*   ${room}: ${users} ${users === 1 ? "pessoa" : "pessoas"}${topic ? ` — ${topic}` : ""}`,
+    roomUsers: ({ room, names }) => `* Em ${room} (${names.length}): ${names.join(", ")}`,
+    roomProblem: {
+      empty: "! Nome de sala inválido: está vazio.",
+      too_long: "! Nome de sala inválido: é longo demais.",
+      space: "! Nome de sala inválido: contém espaço.",
+      at_sign: "! Nome de sala inválido: não pode conter @.",
+      control: "! Nome de sala inválido: contém caracteres de controle.",
+      invisible: "! Nome de sala inválido: contém caracteres invisíveis.",
+      reserved: "! Nome de sala inválido: esse nome é reservado.",
+      mixed_script: "! Nome de sala inválido: mistura letras de alfabetos diferentes.",
+      brace: "! Nome de sala inválido: não pode começar com {.",
+      slash: "! Nome de sala inválido: não pode começar com /.",
+      comma: "! Nome de sala inválido: não pode conter vírgula.",
+      prefix: "! Nome de sala inválido: escreva com um só # (como #geral).",
+    },
+    notInRoom: ({ room }) => `! Você não está em ${room}; entre antes com /entrar.`,
+    tooManyRooms: ({ limit }) => `! Você já está em ${limit} salas; saia de uma antes (/part).`,
+    roomsFull: ({ limit }) => `! O servidor já tem ${limit} salas; entre em uma delas (/salas).`,
+    lobbyPart: "! Esta é a última sala em que você está; para sair do chat, use /sair.",
+    resumeFailed: ({ reason }) =>
+      reason === "taken"
+        ? "! Seu nome foi ocupado enquanto você estava fora; escolha um nome."
+        : reason === "expired"
+          ? "! Sua sessão expirou; escolha um nome."
+          : "! Essa sessão não pode ser retomada; escolha um nome.",
+    historyPaused: "*** Histórico pausado: o servidor não consegue salvar mensagens agora. O chat continua.",
+    historyResumed: "*** O histórico voltou a ser salvo.",
     notChat:
       "Este é um servidor de chat papo, não um servidor web nesta porta. Conecte com nc, telnet ou papo connect.",
     tlsOnPlainPort:
@@ -116,6 +170,10 @@ export const ptBR: Catalogue = {
     consoleNoSuchUser: ({ name }) => `Usuário ${name} não encontrado.`,
     consoleAnnounced: "Aviso enviado.",
     consoleUsage: ({ usage }) => `Use: ${usage}`,
+    historyIn: ({ file }) => `O histórico é guardado em ${file}`,
+    storeFallback: ({ reason }) =>
+      `papo: o SQLite não está disponível aqui (${reason}); o histórico fica só na memória e se perde quando o papo parar.`,
+    storeMissing: ({ reason }) => `--data precisa do SQLite, que não está disponível aqui (${reason})`,
     shuttingDown: ({ text }) => `Encerrando${text ? `: ${text}` : ""}...`,
     stopped: "papo encerrado.",
   },

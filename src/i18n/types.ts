@@ -1,5 +1,4 @@
-import type { ByeReason, LeaveReason } from "../core/events.ts";
-import type { NameProblem } from "../core/nickname.ts";
+import type { ByeReason, GapReason, LeaveReason, NameProblem, RoomInfo } from "../protocol/events.ts";
 
 export type Lang = "en" | "pt-BR";
 export const LANGS: readonly Lang[] = ["en", "pt-BR"];
@@ -38,6 +37,29 @@ export interface ChatTexts {
   badPassword: string;
   internal: string;
   bye: Record<ByeReason, (p: { text?: string }) => string>;
+  /** Rooms (issue 14). */
+  roomEntered(p: { room: string; names: string[] }): string;
+  topicIs(p: { room: string; topic: string }): string;
+  noTopic(p: { room: string }): string;
+  topicSet(p: { by: string; topic: string }): string;
+  historyHeader(p: { room: string; count: number; more: boolean }): string;
+  historyEnd: string;
+  /** A history line: its time (HH:MM, server time) and the event as it reads live. */
+  historyLine(p: { time: string; line: string }): string;
+  gap(p: { room: string; reason: GapReason }): string;
+  current(p: { room: string }): string;
+  parted(p: { room: string; current: string }): string;
+  roomsHeader(p: { count: number }): string;
+  roomsLine(p: RoomInfo): string;
+  roomUsers(p: { room: string; names: string[] }): string;
+  roomProblem: Record<NameProblem | "prefix", string>;
+  notInRoom(p: { room: string }): string;
+  tooManyRooms(p: { limit: number }): string;
+  roomsFull(p: { limit: number }): string;
+  lobbyPart: string;
+  resumeFailed(p: { reason: "invalid" | "expired" | "taken" }): string;
+  historyPaused: string;
+  historyResumed: string;
   notChat: string;
   tlsOnPlainPort: string;
 }
@@ -63,6 +85,10 @@ export interface ServerTexts {
   consoleAnnounced: string;
   consoleUsage(p: { usage: string }): string;
   shuttingDown(p: { text?: string }): string;
+  /** Issue 14: where history is kept, and why it cannot be. */
+  historyIn(p: { file: string }): string;
+  storeFallback(p: { reason: string }): string;
+  storeMissing(p: { reason: string }): string;
   stopped: string;
 }
 

@@ -1,13 +1,18 @@
 /**
  * Json mode (docs/protocol.md §5): what a client may send, validated; events out as JSON lines.
  */
-import type { ServerEvent } from "../core/events.ts";
+import type { ServerEvent } from "./events.ts";
 
 export type ClientRequest =
   | { type: "hello"; protocol: number }
   | { type: "name"; name: string }
   | { type: "password"; password: string }
-  | { type: "line"; text: string }
+  | { type: "line"; text: string; room?: string; cid?: string }
+  | { type: "join"; room: string }
+  | { type: "part"; room: string }
+  | { type: "rooms" }
+  | { type: "history"; room?: string; before?: number; limit?: number }
+  | { type: "resume"; token: string; rooms: { room: string; epoch: string; seq: number }[] }
   | { type: "ping"; id?: unknown }
   | { type: "pong"; id?: unknown };
 
@@ -33,8 +38,52 @@ export function parseRequest(line: string): ParsedRequest {
       };
     case "name":
       return typeof v.name === "string" ? { ok: true, request: { type: "name", name: v.name } } : bad();
-    case "line":
-      return typeof v.text === "string" ? { ok: true, request: { type: "line", text: v.text } } : bad();
+    case "line": {
+      if (typeof v.text !== "string") return bad();
+      if (v.room !== undefined && typeof v.room !== "string") return bad();
+      if (v.cid !== undefined && (typeof v.cid !== "string" || v.cid.length > 64)) return bad();
+      return {
+        ok: true,
+        request: {
+          type: "line",
+          text: v.text,
+          ...(typeof v.room === "string" ? { room: v.room } : {}),
+          ...(typeof v.cid === "string" ? { cid: v.cid } : {}),
+        },
+      };
+    }
+    case "join":
+    case "part":
+      return typeof v.room === "string" ? { ok: true, request: { type: v.type, room: v.room } } : bad();
+    case "rooms":
+      return { ok: true, request: { type: "rooms" } };
+    case "history": {
+      if (v.room !== undefined && typeof v.room !== "string") return bad();
+      if (v.before !== undefined && !isSeq(v.before)) return bad();
+      if (v.limit !== undefined && !isSeq(v.limit)) return bad();
+      return {
+        ok: true,
+        request: {
+          type: "history",
+          ...(typeof v.room === "string" ? { room: v.room } : {}),
+          ...(typeof v.before === "number" ? { before: v.before } : {}),
+          ...(typeof v.limit === "number" ? { limit: v.limit } : {}),
+        },
+      };
+    }
+    case "resume": {
+      if (typeof v.token !== "string") return bad();
+      const rooms = v.rooms ?? [];
+      if (!Array.isArray(rooms) || rooms.length > 100) return bad();
+      const points: { room: string; epoch: string; seq: number }[] = [];
+      for (const r of rooms) {
+        if (typeof r !== "object" || r === null) return bad();
+        const { room, epoch, seq } = r as Record<string, unknown>;
+        if (typeof room !== "string" || typeof epoch !== "string" || !isSeq(seq)) return bad();
+        points.push({ room, epoch, seq });
+      }
+      return { ok: true, request: { type: "resume", token: v.token, rooms: points } };
+    }
     case "password":
       return typeof v.password === "string"
         ? { ok: true, request: { type: "password", password: v.password } }
@@ -45,6 +94,10 @@ export function parseRequest(line: string): ParsedRequest {
     default:
       return bad();
   }
+}
+
+function isSeq(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
 
 function bad(): ParsedRequest {

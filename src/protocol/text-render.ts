@@ -2,12 +2,41 @@
  * Renders events as the human-readable lines of text mode (docs/protocol.md §2). The terminal
  * client reuses this for the json events it receives, so both read the same.
  */
-import type { ErrorEvent, ServerEvent } from "../core/events.ts";
 import type { ChatTexts } from "../i18n/types.ts";
+import type { ErrorEvent, RoomEvent, ServerEvent } from "./events.ts";
+
+/** HH:MM of a time stamp, in the local time of whoever renders it. */
+export function clockTime(at: number): string {
+  const d = new Date(at);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
+/** The line a logged room event reads as (live, or in history after its time). */
+export function renderRoomEvent(event: RoomEvent, t: ChatTexts): string {
+  switch (event.type) {
+    case "joined":
+      return t.joined(event);
+    case "left":
+      return t.left(event);
+    case "message":
+      return `${event.from}: ${event.text}`;
+    case "action":
+      return t.action(event);
+    case "renamed":
+      return t.renamed(event);
+    case "topic":
+      return t.topicSet(event);
+    default: {
+      const never: never = event;
+      return never;
+    }
+  }
+}
 
 /**
  * The lines (without line ends) one event shows as. `self` is the viewer's name, which decides
- * whether a private message is incoming or the sender's own copy.
+ * whether a private message is incoming or the sender's own copy. Room events read the same in
+ * every room; a text transport prefixes those of rooms other than the viewer's current one.
  */
 export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): string[] {
   switch (event.type) {
@@ -22,23 +51,52 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
         t.tips,
       ];
     case "joined":
-      return [t.joined(event)];
     case "left":
-      return [t.left(event)];
     case "message":
-      return [`${event.from}: ${event.text}`];
     case "action":
-      return [t.action(event)];
+    case "renamed":
+    case "topic":
+      return [renderRoomEvent(event, t)];
+    case "room":
+      if (event.initial) return [];
+      return [
+        t.roomEntered({ room: event.room, names: event.users.map((u) => u.name) }),
+        ...(event.topic ? [t.topicIs({ room: event.room, topic: event.topic })] : []),
+      ];
+    case "history": {
+      // What people said; comings and goings are in the log (json clients get them) but a
+      // late arriver reading the text wants the conversation.
+      const said = event.events.filter(
+        (e) => e.type === "message" || e.type === "action" || e.type === "topic",
+      );
+      if (said.length === 0) return [];
+      return [
+        t.historyHeader({ room: event.room, count: said.length, more: event.more }),
+        ...said.map((e) => t.historyLine({ time: clockTime(e.at), line: renderRoomEvent(e, t) })),
+        t.historyEnd,
+      ];
+    }
+    case "gap":
+      return [t.gap(event)];
+    case "current":
+      return [t.current(event)];
+    case "parted":
+      return [t.parted(event)];
+    case "rooms":
+      return [t.roomsHeader({ count: event.rooms.length }), ...event.rooms.map((r) => t.roomsLine(r))];
     case "private":
       return [
         self !== undefined && event.from === self && event.to !== self
           ? t.privateOut({ to: event.to, text: event.text })
           : t.privateIn({ from: event.from, text: event.text }),
       ];
-    case "renamed":
-      return [t.renamed(event)];
-    case "users":
-      return [t.online({ names: event.users.map((u) => u.name) }), ...event.users.map((u) => t.usersLine(u))];
+    case "users": {
+      const names = event.users.map((u) => u.name);
+      return [
+        event.room ? t.roomUsers({ room: event.room, names }) : t.online({ names }),
+        ...event.users.map((u) => t.usersLine(u)),
+      ];
+    }
     case "help":
       return [
         t.helpHeader,
@@ -49,7 +107,15 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
         `*   @NAME TEXT — ${t.commandHelp.private ?? ""}`,
       ];
     case "notice":
-      return [t.announce(event.params)];
+      switch (event.code) {
+        case "announce":
+          return [t.announce({ text: event.params.text ?? "" })];
+        case "history_paused":
+          return [t.historyPaused];
+        case "history_resumed":
+          return [t.historyResumed];
+      }
+      return [];
     case "error":
       return [renderError(event, t)];
     case "bye":
@@ -96,6 +162,18 @@ export function renderError(e: ErrorEvent, t: ChatTexts): string {
       return t.badPassword;
     case "internal":
       return t.internal;
+    case "room_invalid":
+      return t.roomProblem[e.params.reason];
+    case "not_in_room":
+      return t.notInRoom(e.params);
+    case "too_many_rooms":
+      return t.tooManyRooms(e.params);
+    case "rooms_full":
+      return t.roomsFull(e.params);
+    case "lobby_part":
+      return t.lobbyPart;
+    case "resume_failed":
+      return t.resumeFailed(e.params);
     default: {
       const never: never = e;
       return never;

@@ -4,9 +4,9 @@
  */
 import type { Readable, Writable } from "node:stream";
 import { canonicalName } from "../core/nickname.ts";
-import { sanitizeText } from "../core/sanitize.ts";
 import type { ServerTexts } from "../i18n/types.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
 import type { RunningServer } from "./server.ts";
 
 export interface ConsoleOptions {

@@ -1,4 +1,5 @@
 import type { AdmissionLimits } from "../core/admission.ts";
+import type { RoomLimits } from "../core/chat.ts";
 import type { FloodLimits } from "../core/flood.ts";
 
 /**
@@ -82,6 +83,30 @@ export interface Limits {
   passwordDelayMs: number;
   /** Milliseconds a TLS client may take to finish its handshake. */
   tlsHandshakeTimeoutMs: number;
+  /** Rooms one user may be in at once, the lobby included. Over it: `error too_many_rooms`. */
+  maxRoomsPerUser: number;
+  /** Rooms with people in them, in all. A new room over it: `error rooms_full`. */
+  maxRooms: number;
+  /** Longest room name, in Unicode code points, without the `#`. */
+  maxRoomNameLength: number;
+  /** Logged events shown when joining a room (history on join). */
+  historyOnJoin: number;
+  /** Most events one `/history N` (or json `history`) returns. */
+  historyMaxPerRequest: number;
+  /** Most events a resume replays per room; a longer absence gets a `gap` and the last events. */
+  resumeMaxEvents: number;
+  /** Latest events per room kept in memory, so joins and short resumes never read the store. */
+  roomRingSize: number;
+  /** Milliseconds a resume token stays valid. */
+  resumeTtlMs: number;
+  /** Milliseconds between attempts to save history again after the store failed (disk full). */
+  storeRetryMs: number;
+  /** Events kept per room; older ones are pruned. */
+  retentionMessages: number;
+  /** Milliseconds an event is kept; older ones are pruned. 0: kept whatever their age. */
+  retentionMaxAgeMs: number;
+  /** Milliseconds between pruning rounds (each deletes in batches of 500, yielding in between). */
+  pruneIntervalMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -115,6 +140,19 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   exemptLoopback: 1,
   passwordDelayMs: 2000,
   tlsHandshakeTimeoutMs: 10_000,
+  maxRoomsPerUser: 20,
+  maxRooms: 1000,
+  maxRoomNameLength: 32,
+  // ssh-chat shows 20 lines; a class that arrives late wants a little more.
+  historyOnJoin: 50,
+  historyMaxPerRequest: 500,
+  resumeMaxEvents: 5000,
+  roomRingSize: 200,
+  resumeTtlMs: 24 * 60 * 60 * 1000,
+  storeRetryMs: 5000,
+  retentionMessages: 100_000,
+  retentionMaxAgeMs: 90 * 24 * 60 * 60 * 1000,
+  pruneIntervalMs: 60_000,
 };
 
 /** The limits the transport-agnostic core enforces, as `ChatOptions` fields (flood, admission, password). */
@@ -122,8 +160,20 @@ export function coreLimits(l: Readonly<Limits>): {
   flood: FloodLimits;
   admission: AdmissionLimits;
   passwordDelayMs: number;
+  rooms: RoomLimits;
 } {
   return {
+    rooms: {
+      maxRoomsPerUser: l.maxRoomsPerUser,
+      maxRooms: l.maxRooms,
+      maxRoomNameLength: l.maxRoomNameLength,
+      historyOnJoin: l.historyOnJoin,
+      historyMaxPerRequest: l.historyMaxPerRequest,
+      resumeMaxEvents: l.resumeMaxEvents,
+      roomRingSize: l.roomRingSize,
+      resumeTtlMs: l.resumeTtlMs,
+      storeRetryMs: l.storeRetryMs,
+    },
     flood: {
       floodBurst: l.floodBurst,
       floodIntervalMs: l.floodIntervalMs,

@@ -3,7 +3,7 @@
  * are made terminal-safe (ROBUSTNESS B13): a name or reason cannot inject escapes into a log.
  */
 import type { LogFn, LogLevel } from "../core/chat.ts";
-import { sanitizeText } from "../core/sanitize.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
 
 export type LogSetting = LogLevel | "silent";
 const RANK: Record<LogSetting, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };

@@ -5,7 +5,9 @@ import type http from "node:http";
 import type net from "node:net";
 import type tls from "node:tls";
 import { Chat, type LogFn } from "../core/chat.ts";
+import type { RoomStore } from "../core/ports.ts";
 import { catalogue, type Lang } from "../i18n/index.ts";
+import { MemoryStore } from "../store/memory.ts";
 import { createTcpServer, createTlsServer } from "../transports/tcp.ts";
 import { startWebServer, type WebServer } from "./http.ts";
 import { coreLimits, type Limits } from "./limits.ts";
@@ -38,6 +40,8 @@ export interface ServeConfig {
   webRoot?: string;
   /** Milliseconds between WebSocket heartbeat pings (default: `limits.pingTimeoutMs`, 30 000). */
   heartbeatMs?: number;
+  /** The room log (default: in memory). The server closes it when it stops. */
+  store?: RoomStore;
 }
 
 /** A certificate chain and key (PEM), and the port of the TLS chat listener. */
@@ -65,8 +69,10 @@ export interface RunningServer {
 
 /** Starts listening; rejects with the listen error (EADDRINUSE, EACCES, ...) if it cannot. */
 export async function startServer(config: ServeConfig, log: LogFn): Promise<RunningServer> {
+  const store = config.store ?? new MemoryStore();
   const chat = new Chat(
     {
+      store,
       server: `papo/${VERSION}`,
       hideAddresses: config.hideAddresses,
       maxNameLength: config.limits.maxNameLength,
@@ -78,6 +84,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     log,
   );
   const texts = catalogue(config.lang).chat;
+  const pruner = startPruning(store, config.limits, log);
   const tcp = createTcpServer({ chat, limits: config.limits, texts });
   await listen(tcp, config.port, config.host);
   let secure: tls.Server | undefined;
@@ -128,13 +135,56 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
         web?.close(config.limits.shutdownGraceMs, closed);
         secure?.close();
         chat.shutdown(reason);
+        clearInterval(pruner);
         // Sockets that do not finish closing within the grace period are cut by their connection;
         // this is the backstop so close() always settles.
         setTimeout(resolve, config.limits.shutdownGraceMs + 500).unref();
+      }).then(() => {
+        try {
+          store.close();
+        } catch (err) {
+          log("error", "store_close_failed", { error: String((err as Error)?.message ?? err) });
+        }
       });
       return closing;
     },
   };
+}
+
+/**
+ * Retention (issue 14): every `pruneIntervalMs`, deletes what is past `retentionMessages` per room
+ * or older than `retentionMaxAgeMs`, 500 events at a time with a turn of the event loop between
+ * batches, so pruning a large backlog never stalls the chat.
+ */
+function startPruning(store: RoomStore, limits: Limits, log: LogFn): NodeJS.Timeout {
+  const BATCH = 500;
+  let running = false;
+  const round = () => {
+    if (running) return;
+    running = true;
+    const olderThan = limits.retentionMaxAgeMs > 0 ? Date.now() - limits.retentionMaxAgeMs : 0;
+    let total = 0;
+    const step = () => {
+      Promise.resolve()
+        .then(() => store.prune(limits.retentionMessages, olderThan, BATCH))
+        .then(
+          (n) => {
+            total += n;
+            if (n >= BATCH) return void setImmediate(step);
+            running = false;
+            if (total > 0) log("info", "pruned", { events: total });
+          },
+          (err: unknown) => {
+            running = false;
+            log("error", "prune_failed", { error: String((err as Error)?.message ?? err) });
+          },
+        );
+    };
+    step();
+  };
+  const timer = setInterval(round, Math.max(1000, limits.pruneIntervalMs));
+  timer.unref();
+  return timer;
 }
 
 function listen(server: net.Server, port: number, host: string | undefined): Promise<void> {

@@ -2,8 +2,9 @@
  * What TCP json mode and the WebSocket transport share: one cached encoding per event object and
  * one dispatcher for client requests, so the two speak exactly the same schema (docs/protocol.md §5).
  */
-import { errorEvent, type ServerEvent } from "../core/events.ts";
+
 import type { Session } from "../core/session.ts";
+import { errorEvent, type ServerEvent } from "../protocol/events.ts";
 import { encodeJsonLine, parseRequest } from "../protocol/json.ts";
 
 /**
@@ -51,7 +52,19 @@ export function handleJsonRequest(session: Session, text: string): void {
       return session.passwordRequest(req.password);
     case "line":
       if (!session.registered) return session.send(errorEvent("not_registered", {}));
-      return session.line(req.text);
+      return session.line(req.text, req.room, req.cid);
+    case "join":
+    case "part":
+    case "rooms":
+    case "history":
+      if (!session.allowLine()) return;
+      if (!session.registered) return session.send(errorEvent("not_registered", {}));
+      if (req.type === "join") return session.join(req.room);
+      if (req.type === "part") return session.part(req.room);
+      if (req.type === "rooms") return session.listRooms();
+      return session.showHistory(req.limit ?? 0, req.room, req.before);
+    case "resume":
+      return session.resumeRequest(req.token, req.rooms);
     case "ping":
       return session.send({ type: "pong", ...("id" in req ? { id: req.id } : {}) });
     case "pong":

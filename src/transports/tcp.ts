@@ -5,9 +5,9 @@
 import net from "node:net";
 import tls from "node:tls";
 import type { Chat } from "../core/chat.ts";
-import { errorEvent, type ServerEvent } from "../core/events.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import type { ChatTexts } from "../i18n/types.ts";
+import { errorEvent, isRoomEvent, type ServerEvent } from "../protocol/events.ts";
 import { type FrameDecoded, FrameDecoder } from "../protocol/frame-decoder.ts";
 import { LEGACY_DISCONNECT } from "../protocol/input.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
@@ -36,6 +36,8 @@ const WELCOME_NAMES = 50;
  * encoding is shared with the WebSocket transport (json-shared.ts).
  */
 const textCache = new WeakMap<ServerEvent, Buffer>();
+/** The same, for recipients whose current room is another one: the line starts with `[#room] `. */
+const prefixedCache = new WeakMap<ServerEvent, Buffer>();
 const EMPTY = Buffer.alloc(0);
 /**
  * Bytes queued in one turn for one connection before they are written at once rather than at the
@@ -119,6 +121,9 @@ export class TcpConnection implements SessionPort {
 
   flush(): void {
     if (this.#outBytes === 0 || this.#gone) return;
+    // Issue 14: what anyone is shown is stored first (one commit per flush, cheap when done).
+    this.#opts.chat.commit();
+    if (this.#outBytes === 0 || this.#gone) return;
     const out = this.#out;
     const total = this.#outBytes;
     this.#outBytes = 0;
@@ -195,15 +200,18 @@ export class TcpConnection implements SessionPort {
     if (this.#mode === "json") return jsonLineBytes(event);
     // A private message reads differently for its sender and its target: not cached.
     if (event.type === "private") return this.#renderText(event);
-    let b = textCache.get(event);
+    // Issue 14: lines from a room that is not the user's current one carry the room's name.
+    const other = isRoomEvent(event) && event.room !== this.session.current.name;
+    const cache = other ? prefixedCache : textCache;
+    let b = cache.get(event);
     if (!b) {
-      b = this.#renderText(event);
-      textCache.set(event, b);
+      b = this.#renderText(event, other ? (event as { room: string }).room : undefined);
+      cache.set(event, b);
     }
     return b;
   }
 
-  #renderText(event: ServerEvent): Buffer {
+  #renderText(event: ServerEvent, room?: string): Buffer {
     let shown = event;
     if (event.type === "welcome" && event.users.length > WELCOME_NAMES) {
       const more = event.users.length - WELCOME_NAMES;
@@ -213,7 +221,9 @@ export class TcpConnection implements SessionPort {
       };
     }
     const lines = renderEvent(shown, this.#opts.texts, this.session.name);
-    return lines.length ? Buffer.from(`${lines.join("\n")}\n`) : EMPTY;
+    if (lines.length === 0) return EMPTY;
+    const text = room === undefined ? lines.join("\n") : lines.map((l) => `[${room}] ${l}`).join("\n");
+    return Buffer.from(`${text}\n`);
   }
 
   /** Bytes from the socket. */

@@ -9,8 +9,8 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { Chat } from "../core/chat.ts";
-import { type ByeReason, errorEvent, type ServerEvent } from "../core/events.ts";
 import type { Session, SessionPort } from "../core/session.ts";
+import { type ByeReason, errorEvent, type ServerEvent } from "../protocol/events.ts";
 import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
 import { handleJsonRequest, jsonMessageBytes } from "./json-shared.ts";
@@ -188,6 +188,8 @@ export class WsConnection implements SessionPort {
       this.session.disconnect("send_queue_exceeded");
       return;
     }
+    // Issue 14: what anyone is shown is stored first (a no-op when nothing is waiting).
+    this.#opts.chat.commit();
     this.ws.send(data, { binary: false });
   }
 

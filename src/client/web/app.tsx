@@ -5,9 +5,9 @@
  */
 import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import type { ServerEvent } from "../../core/events.ts";
 import type { ChatTexts, Lang } from "../../i18n/types.ts";
 import type { WebTexts } from "../../i18n/web.ts";
+import type { ServerEvent } from "../../protocol/events.ts";
 import { renderError, renderEvent } from "../../protocol/text-render.ts";
 import type { ChatClient, ClientState, Dialog, Item } from "./client.ts";
 import { LANGS, plain, texts } from "./lang.ts";

@@ -3,7 +3,7 @@
  * schema (docs/protocol.md §5, §7), the state the page shows, reconnection with back-off (S12).
  * The socket and the clock are injected, so this runs under node:test with a fake socket.
  */
-import type { ByeReason, ErrorEvent, ServerEvent, UserInfo } from "../../core/events.ts";
+import type { ByeReason, ErrorEvent, ServerEvent, UserInfo } from "../../protocol/events.ts";
 
 /** What the client needs of a socket; `connect` must call the callbacks asynchronously. */
 export interface Link {
@@ -453,6 +453,15 @@ export class ChatClient {
         });
       case "pong":
         clearTimeout(this.#pongTimer);
+        return;
+      case "room":
+      case "history":
+      case "gap":
+      case "current":
+      case "parted":
+      case "rooms":
+      case "topic":
+        // Rooms (issue 14): shown by the room list (not yet in this client).
         return;
       case "ping":
         return this.#send({ type: "pong", ...("id" in event ? { id: event.id } : {}) });

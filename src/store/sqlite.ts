@@ -1,0 +1,246 @@
+/**
+ * The SQLite room log (the default: `papo serve --data DIR`), on better-sqlite3, an optional
+ * dependency: `loadSqlite()` says whether it can be used here.
+ *
+ * One table of events keyed by (room, seq), WITHOUT ROWID, so every read the chat makes (the last
+ * N, after a seq, before a seq) is a range on the primary key, and start-up reads no event at all
+ * (TheLounge#5103: a missing index made a big database block start-up for minutes). WAL with
+ * synchronous=NORMAL: a commit is one write to the WAL, safe from a crash of the process (kill -9)
+ * though not from a power cut; locking_mode=EXCLUSIVE, so a second papo on the same data fails to
+ * start instead of sharing it.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import type BetterSqlite3 from "better-sqlite3";
+import type { RoomHead, RoomStore } from "../core/ports.ts";
+import type { RoomEvent } from "../protocol/events.ts";
+
+type DatabaseCtor = typeof BetterSqlite3;
+
+/** The better-sqlite3 constructor, or why it cannot be had (not installed, or not built here). */
+export function loadSqlite(): { ok: true; Database: DatabaseCtor } | { ok: false; error: string } {
+  try {
+    const require = createRequire(import.meta.url);
+    const Database = require("better-sqlite3") as DatabaseCtor;
+    // The native addon loads at the first `new Database()`, not at require: try it here.
+    new Database(":memory:").close();
+    return { ok: true, Database };
+  } catch (err) {
+    return { ok: false, error: String((err as Error)?.message ?? err).split("\n")[0] ?? "" };
+  }
+}
+
+/** An unusable data directory or database, with a one-line reason for the operator. */
+export class StoreOpenError extends Error {}
+
+const SCHEMA_VERSION = "1";
+
+export class SqliteStore implements RoomStore {
+  readonly epoch: string;
+  readonly secret: string;
+  readonly file: string;
+  readonly #db: BetterSqlite3.Database;
+  #pending: { key: string; e: RoomEvent }[] = [];
+  readonly #rooms = new Map<string, { room: string; topic?: string }>();
+  readonly #stmt: {
+    insert: BetterSqlite3.Statement;
+    upsertRoom: BetterSqlite3.Statement;
+    head: BetterSqlite3.Statement;
+    recent: BetterSqlite3.Statement;
+    range: BetterSqlite3.Statement;
+    before: BetterSqlite3.Statement;
+    first: BetterSqlite3.Statement;
+    roomKeys: BetterSqlite3.Statement;
+    tooOld: BetterSqlite3.Statement;
+    deleteUpTo: BetterSqlite3.Statement;
+  };
+  readonly #commitTx: (rows: { key: string; e: RoomEvent }[]) => void;
+
+  /** Opens (creating when missing) `dir/papo.db`; throws StoreOpenError with a reason. */
+  constructor(Database: DatabaseCtor, dir: string) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new StoreOpenError(`cannot create the data directory ${dir}: ${errText(err)}`);
+    }
+    try {
+      if (!statSync(dir).isDirectory()) throw new Error("not a directory");
+    } catch (err) {
+      throw new StoreOpenError(`the data directory ${dir} is unusable: ${errText(err)}`);
+    }
+    this.file = path.join(dir, "papo.db");
+    let db: BetterSqlite3.Database;
+    try {
+      db = new Database(this.file, { timeout: 1000 });
+    } catch (err) {
+      throw new StoreOpenError(`cannot open ${this.file}: ${errText(err)}`);
+    }
+    this.#db = db;
+    try {
+      db.pragma("locking_mode = EXCLUSIVE");
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS rooms(
+          key TEXT PRIMARY KEY, room TEXT NOT NULL, head INTEGER NOT NULL DEFAULT 0, topic TEXT);
+        CREATE TABLE IF NOT EXISTS events(
+          key TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL,
+          PRIMARY KEY(key, seq)) WITHOUT ROWID;
+      `);
+      const meta = (k: string, make: () => string): string => {
+        const row = db.prepare("SELECT value FROM meta WHERE key = ?").get(k) as
+          | { value: string }
+          | undefined;
+        if (row) return row.value;
+        const v = make();
+        db.prepare("INSERT INTO meta(key, value) VALUES (?, ?)").run(k, v);
+        return v;
+      };
+      const version = meta("schema", () => SCHEMA_VERSION);
+      if (version !== SCHEMA_VERSION)
+        throw new Error(`schema version ${version}, this papo knows ${SCHEMA_VERSION}`);
+      this.epoch = meta("epoch", () => randomBytes(6).toString("base64url"));
+      this.secret = meta("secret", () => randomBytes(32).toString("base64url"));
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: string }).code;
+      const why =
+        code === "SQLITE_BUSY"
+          ? "the database is locked (is another papo using this data directory?)"
+          : code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT"
+            ? "the file is not a papo database or is damaged"
+            : errText(err);
+      throw new StoreOpenError(`cannot use ${this.file}: ${why}`);
+    }
+    this.#stmt = {
+      insert: db.prepare("INSERT INTO events(key, seq, at, body) VALUES (?, ?, ?, ?)"),
+      upsertRoom: db.prepare(
+        `INSERT INTO rooms(key, room, head, topic) VALUES (@key, @room, @head, @topic)
+         ON CONFLICT(key) DO UPDATE SET head = max(head, @head), topic = coalesce(@topic, topic)`,
+      ),
+      head: db.prepare("SELECT room, head, topic FROM rooms WHERE key = ?"),
+      recent: db.prepare("SELECT body FROM events WHERE key = ? ORDER BY seq DESC LIMIT ?"),
+      range: db.prepare("SELECT body FROM events WHERE key = ? AND seq > ? ORDER BY seq LIMIT ?"),
+      before: db.prepare("SELECT body FROM events WHERE key = ? AND seq < ? ORDER BY seq DESC LIMIT ?"),
+      first: db.prepare("SELECT min(seq) AS s FROM events WHERE key = ?"),
+      roomKeys: db.prepare("SELECT key, head FROM rooms"),
+      tooOld: db.prepare("SELECT seq, at FROM events WHERE key = ? ORDER BY seq LIMIT ?"),
+      deleteUpTo: db.prepare("DELETE FROM events WHERE key = ? AND seq <= ?"),
+    };
+    this.#commitTx = db.transaction((rows: { key: string; e: RoomEvent }[]) => {
+      const heads = new Map<string, { room: string; head: number; topic: string | null }>();
+      for (const { key, e } of rows) {
+        this.#stmt.insert.run(key, e.seq, e.at, JSON.stringify(e));
+        const h = heads.get(key) ?? { room: e.room, head: 0, topic: null };
+        h.head = e.seq;
+        if (e.type === "topic") h.topic = e.topic;
+        heads.set(key, h);
+      }
+      for (const [key, info] of this.#rooms) {
+        if (!heads.has(key)) heads.set(key, { room: info.room, head: 0, topic: info.topic ?? null });
+      }
+      for (const [key, h] of heads) this.#stmt.upsertRoom.run({ key, ...h });
+    });
+  }
+
+  /** Heads as appended (committed or pending), so an out-of-order append fails at once. */
+  readonly #heads = new Map<string, number>();
+
+  append(key: string, events: readonly RoomEvent[]): void {
+    let head = this.#heads.get(key) ?? this.head(key)?.seq ?? 0;
+    for (const e of events) {
+      if (e.seq <= head) throw new Error(`store: seq ${e.seq} is not after ${head} in ${key}`);
+      head = e.seq;
+    }
+    this.#heads.set(key, head);
+    for (const e of events) this.#pending.push({ key, e });
+  }
+
+  get pending(): number {
+    return this.#pending.length;
+  }
+
+  commit(): void {
+    if (this.#pending.length === 0 && this.#rooms.size === 0) return;
+    const rows = this.#pending;
+    // On failure (disk full) the rows stay pending and the next commit tries them again.
+    this.#commitTx(rows);
+    this.#rooms.clear();
+    if (this.#pending === rows) this.#pending = [];
+    else this.#pending = this.#pending.slice(rows.length);
+  }
+
+  head(key: string): RoomHead | undefined {
+    const row = this.#stmt.head.get(key) as { room: string; head: number; topic: string | null } | undefined;
+    if (!row) return undefined;
+    return { room: row.room, seq: row.head, ...(row.topic !== null ? { topic: row.topic } : {}) };
+  }
+
+  saveRoom(key: string, info: { room: string; topic?: string }): void {
+    this.#rooms.set(key, info);
+  }
+
+  recent(key: string, limit: number): RoomEvent[] {
+    if (limit <= 0) return [];
+    return parseRows(this.#stmt.recent.all(key, limit)).reverse();
+  }
+
+  range(key: string, after: number, limit: number): RoomEvent[] {
+    if (limit <= 0) return [];
+    return parseRows(this.#stmt.range.all(key, after, limit));
+  }
+
+  before(key: string, before: number, limit: number): RoomEvent[] {
+    if (limit <= 0) return [];
+    return parseRows(this.#stmt.before.all(key, before, limit)).reverse();
+  }
+
+  first(key: string): number {
+    const row = this.#stmt.first.get(key) as { s: number | null };
+    if (row.s !== null) return row.s;
+    return (this.head(key)?.seq ?? 0) + 1;
+  }
+
+  /**
+   * Deletes, room by room, what retention no longer keeps, at most `batch` rows per call; each
+   * delete is a range on the primary key, so a call stays short however large the database.
+   */
+  prune(keep: number, olderThan: number, batch: number): number {
+    let removed = 0;
+    for (const { key, head } of this.#stmt.roomKeys.all() as { key: string; head: number }[]) {
+      if (removed >= batch) break;
+      const room = batch - removed;
+      // Stored seqs are contiguous up to the head (only the oldest are ever removed).
+      const upTo = head - keep;
+      const oldest = this.#stmt.tooOld.all(key, room) as { seq: number; at: number }[];
+      // At most `room` rows: the cut is the last of the oldest `room` rows that must go.
+      let cut = 0;
+      for (const r of oldest) {
+        if (r.seq <= upTo || r.at < olderThan) cut = r.seq;
+        else break;
+      }
+      if (cut === 0) continue;
+      removed += this.#stmt.deleteUpTo.run(key, cut).changes;
+    }
+    return removed;
+  }
+
+  close(): void {
+    try {
+      this.commit();
+    } finally {
+      this.#db.close();
+    }
+  }
+}
+
+function parseRows(rows: unknown[]): RoomEvent[] {
+  return (rows as { body: string }[]).map((r) => JSON.parse(r.body) as RoomEvent);
+}
+
+function errText(err: unknown): string {
+  return String((err as Error)?.message ?? err).split("\n")[0] ?? "";
+}
