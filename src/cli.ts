@@ -179,6 +179,7 @@ async function serve(args: string[]): Promise<number> {
     values["no-store"] ? undefined : (values.data ?? process.env.PAPO_DATA),
     values["no-store"] ?? false,
     lang,
+    limits.retentionMessages,
   );
   if (typeof store === "number") return store;
   let server: RunningServer;
@@ -289,9 +290,9 @@ async function serve(args: string[]): Promise<number> {
  * operator asked for a data directory explicitly: then the start fails. An unusable directory or
  * database stops the start with one line; returns the exit code then.
  */
-function openStore(dir: string | undefined, noStore: boolean, lang: Lang): RoomStore | number {
+function openStore(dir: string | undefined, noStore: boolean, lang: Lang, keep: number): RoomStore | number {
   const t = catalogue(lang).server;
-  if (noStore) return new MemoryStore();
+  if (noStore) return new MemoryStore({ keep });
   const sqlite = loadSqlite();
   if (!sqlite.ok) {
     if (dir !== undefined) {
@@ -299,7 +300,7 @@ function openStore(dir: string | undefined, noStore: boolean, lang: Lang): RoomS
       return 1;
     }
     process.stderr.write(`${t.storeFallback({ reason: sqlite.error })}\n`);
-    return new MemoryStore();
+    return new MemoryStore({ keep });
   }
   const where = path.resolve(dir ?? "papo-data");
   try {

@@ -10,10 +10,16 @@ import { testConfig } from "./config.ts";
 const overrides = JSON.parse(process.argv[2] ?? "{}") as Partial<Limits>;
 const gc = (globalThis as { gc?: () => void }).gc;
 
-const server = await startServer(testConfig({}, overrides), (level, event, fields) => {
-  // Only what a test asserts on; info lines would flood the IPC channel under churn.
-  if (level === "warn" || level === "error") process.send?.({ log: { level, event, fields: fields ?? {} } });
-});
+// The room log is bounded by retention, not by connections: a small one here, so the heap checks
+// measure what a connection costs, not how much history the memory store keeps.
+const server = await startServer(
+  testConfig({}, { retentionMessages: 100, ...overrides }),
+  (level, event, fields) => {
+    // Only what a test asserts on; info lines would flood the IPC channel under churn.
+    if (level === "warn" || level === "error")
+      process.send?.({ log: { level, event, fields: fields ?? {} } });
+  },
+);
 
 process.on("message", async (m: { cmd?: string; path?: string; gc?: boolean }) => {
   if (m.cmd === "snapshot" && m.path) {

@@ -69,7 +69,7 @@ export interface RunningServer {
 
 /** Starts listening; rejects with the listen error (EADDRINUSE, EACCES, ...) if it cannot. */
 export async function startServer(config: ServeConfig, log: LogFn): Promise<RunningServer> {
-  const store = config.store ?? new MemoryStore();
+  const store = config.store ?? new MemoryStore({ keep: config.limits.retentionMessages });
   const chat = new Chat(
     {
       store,

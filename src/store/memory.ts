@@ -15,9 +15,18 @@ interface Log {
 }
 
 export class MemoryStore implements RoomStore {
+  /**
+   * Events kept per room: the oldest go as new ones come (in batches of a tenth, so a trim is not
+   * paid on every append). Memory is all this store has, so it applies retention itself.
+   */
+  readonly #keep: number;
   readonly epoch = randomBytes(6).toString("base64url");
   readonly secret = randomBytes(32).toString("base64url");
   readonly #logs = new Map<string, Log>();
+
+  constructor({ keep = Number.POSITIVE_INFINITY }: { keep?: number } = {}) {
+    this.#keep = Math.max(0, keep);
+  }
 
   #log(key: string, room: string): Log {
     let log = this.#logs.get(key);
@@ -35,6 +44,8 @@ export class MemoryStore implements RoomStore {
       log.head = e.seq;
       log.events.push(e);
       if (e.type === "topic") log.topic = e.topic;
+      if (log.events.length > this.#keep + Math.ceil(this.#keep / 10))
+        log.events.splice(0, log.events.length - this.#keep);
     }
   }
 
