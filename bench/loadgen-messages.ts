@@ -8,6 +8,8 @@ export interface WorkerInit {
   port: number;
   protocol: ProtocolName;
   ircJoin: boolean;
+  /** rooms run: client i talks in `#r<i mod rooms>`; 0: one room for everyone */
+  rooms: number;
   /** global id of this worker's first client; ids are contiguous */
   firstId: number;
   count: number;
@@ -38,6 +40,8 @@ export interface WorkerStats {
   duplicates: number;
   reordered: number;
   corrupt: number;
+  /** deliveries from a sender in another room (rooms runs): must be 0 */
+  crossRoom: number;
   echoes: number;
   otherLines: number;
   closedEarly: number;

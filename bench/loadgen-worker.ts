@@ -38,6 +38,11 @@ const EPOCH = BigInt(init.epochNs);
 const counters = new Float64Array(init.counters, init.workerIndex * COUNTER_SLOTS * 8, COUNTER_SLOTS);
 const N = init.totalClients;
 const MAX_PENDING = 65536;
+const ROOMS = init.rooms ?? 0;
+/** The client's room in a rooms run. */
+function roomOf(id: number): string | undefined {
+  return ROOMS > 0 ? `#r${id % ROOMS}` : undefined;
+}
 
 function nowUs(): number {
   return Number(process.hrtime.bigint() - EPOCH) / 1000;
@@ -68,6 +73,7 @@ const stats: WorkerStats = {
   duplicates: 0,
   reordered: 0,
   corrupt: 0,
+  crossRoom: 0,
   echoes: 0,
   otherLines: 0,
   closedEarly: 0,
@@ -99,6 +105,10 @@ function deliver(c: Client, buf: Buffer, p: number, now: number): void {
   }
   if (sender === c.id) {
     stats.echoes++;
+    return;
+  }
+  if (ROOMS > 0 && sender % ROOMS !== c.id % ROOMS) {
+    stats.crossRoom++;
     return;
   }
   if (init.trackOrder) {
@@ -133,7 +143,7 @@ function deliver(c: Client, buf: Buffer, p: number, now: number): void {
 }
 
 function onControl(c: Client, line: string): void {
-  const r = adapter.onLine(line, c.nick, c.registered);
+  const r = adapter.onLine(line, c.nick, c.registered, roomOf(c.id));
   if (r.reply && c.sock && !c.sock.destroyed) c.sock.write(r.reply);
   if (r.error) {
     fail(c, r.error);
@@ -285,7 +295,7 @@ function startSending(startUs: number, endUs: number, rate: number, jitter: numb
       while (c.nextSendUs <= now) {
         const t = nowUs();
         sendLag.record(Math.max(1, Math.round(t - c.nextSendUs)));
-        c.sock.write(adapter.encodeMessage(encodePayload(c.id, c.seq++, t)));
+        c.sock.write(adapter.encodeMessage(encodePayload(c.id, c.seq++, t), roomOf(c.id)));
         stats.sent++;
         // uniform jitter of +-jitter around the mean interval
         c.nextSendUs += interval * (1 + jitter * (2 * Math.random() - 1));

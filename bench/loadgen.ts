@@ -68,6 +68,8 @@ export interface LoadOptions {
   serverPid: number | null;
   /** IRC: JOIN #bench as part of registration (an idle run may skip it) */
   ircJoin: boolean;
+  /** rooms run: client i talks in `#r<i mod rooms>` (clients must be a multiple); 0: one room */
+  rooms: number;
   label: string;
   /** progress lines on stderr */
   verbose: boolean;
@@ -91,6 +93,7 @@ export const DEFAULTS: LoadOptions = {
   registerTimeoutS: 30,
   serverPid: null,
   ircJoin: true,
+  rooms: 0,
   label: "",
   verbose: false,
 };
@@ -122,6 +125,8 @@ export interface LoadResult {
   duplicates: number;
   reordered: number;
   corrupt: number;
+  /** rooms runs: deliveries from a sender in another room (must be 0) */
+  crossRoom: number;
   echoes: number;
   closedEarly: number;
   /** N·(N-1)·r as actually sent: deliveries/s the server was asked for */
@@ -155,6 +160,11 @@ const MAX_CLIENTS = 20_000;
 const MAX_DURATION_S = 120;
 const MAX_RATE = 100;
 
+/** Clients per room: everyone in a one-room run. */
+function perRoom(o: LoadOptions): number {
+  return o.rooms > 0 ? o.clients / o.rooms : o.clients;
+}
+
 export function validate(o: LoadOptions): LoadOptions {
   const host = loopbackOnly(o.host);
   const check = (ok: boolean, what: string) => {
@@ -167,6 +177,12 @@ export function validate(o: LoadOptions): LoadOptions {
     `clients 2..${MAX_CLIENTS}`,
   );
   check(o.rate >= 0 && o.rate <= MAX_RATE, `rate 0..${MAX_RATE}`);
+  check(
+    Number.isInteger(o.rooms) &&
+      o.rooms >= 0 &&
+      (o.rooms === 0 || (o.clients % o.rooms === 0 && o.clients / o.rooms >= 2)),
+    "rooms: 0, or a divisor of clients with at least 2 clients per room",
+  );
   check(o.durationS > 0 && o.durationS <= MAX_DURATION_S, `duration (0, ${MAX_DURATION_S}] s`);
   check(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 16, "workers 1..16");
   check(Number.isInteger(o.batch) && o.batch >= 1, "batch >= 1");
@@ -246,6 +262,7 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
       port: o.port,
       protocol: o.protocol,
       ircJoin: o.ircJoin,
+      rooms: o.rooms,
       firstId: first,
       count,
       totalClients: o.clients,
@@ -360,7 +377,7 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
       for (const s of sentMsgs) sent += s?.sent ?? 0;
       receivedAtEnd = sumCounter(C_RECEIVED);
       // ---- drain ---------------------------------------------------------------------------
-      const expected = sent * (o.clients - 1);
+      const expected = sent * (perRoom(o) - 1);
       const drainStart = performance.now();
       let lastCount = -1;
       let lastChange = drainStart;
@@ -412,7 +429,7 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
 
   const sum = (k: keyof WorkerStats) => stats.reduce((s, x) => s + (x[k] as number), 0);
   const received = sum("received");
-  const expected = o.rate > 0 && allRegistered ? sent * (o.clients - 1) : 0;
+  const expected = o.rate > 0 && allRegistered ? sent * (perRoom(o) - 1) : 0;
   const lost = Math.max(0, expected - received);
   const closedEarly = sum("closedEarly");
   const duplicates = sum("duplicates");
@@ -427,7 +444,13 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
     label: o.label,
     startedAt,
     options,
-    ok: allRegistered && errors.length === 0 && lost === 0 && duplicates === 0 && closedEarly === 0,
+    ok:
+      allRegistered &&
+      errors.length === 0 &&
+      lost === 0 &&
+      duplicates === 0 &&
+      closedEarly === 0 &&
+      sum("crossRoom") === 0,
     errors,
     registered,
     registerFailed,
@@ -440,9 +463,10 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
     duplicates,
     reordered: sum("reordered"),
     corrupt: sum("corrupt"),
+    crossRoom: sum("crossRoom"),
     echoes: sum("echoes"),
     closedEarly,
-    offeredPerSec: (sent * (o.clients - 1)) / o.durationS,
+    offeredPerSec: (sent * (perRoom(o) - 1)) / o.durationS,
     deliveredPerSec,
     drainSeconds,
     latencyMs: summarize(latency),
@@ -496,6 +520,7 @@ export function tableRow(r: LoadResult): string[] {
   const notes: string[] = [];
   if (r.registerFailed) notes.push(`${r.registerFailed} not registered`);
   if (r.closedEarly) notes.push(`${r.closedEarly} dropped`);
+  if (r.options.rooms > 0) notes.push(`${r.options.rooms} rooms, ${r.crossRoom ?? 0} cross-room`);
   if (r.sendLagMs.p99 > 50) notes.push(`gen lag p99 ${fmtMs(r.sendLagMs.p99)}ms`);
   if (r.cpu?.generatorBusiestThreadPct && r.cpu.generatorBusiestThreadPct > 90) notes.push("gen saturated");
   if (r.drainSeconds > 1) notes.push(`drain ${r.drainSeconds.toFixed(1)}s`);
@@ -553,6 +578,7 @@ export const LOAD_FLAGS = {
   settle: { type: "string" },
   "drain-timeout": { type: "string" },
   "no-join": { type: "boolean" },
+  rooms: { type: "string" },
   pid: { type: "string" },
   label: { type: "string" },
   json: { type: "boolean" },
@@ -577,6 +603,7 @@ export function loadOptionsFromFlags(v: Record<string, string | boolean | undefi
   set("warmupS", num("warmup"));
   set("settleS", num("settle"));
   set("drainTimeoutS", num("drain-timeout"));
+  set("rooms", num("rooms"));
   set("serverPid", num("pid"));
   set("label", v.label as string | undefined);
   if (v["no-join"]) o.ircJoin = false;

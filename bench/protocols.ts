@@ -7,6 +7,8 @@
  *   The server greets; we answer with `NAME`; registration is complete on the first line that
  *   contains our own name as a whole word (papo: `* Hello, NAME! ...`). A message is `PAYLOAD\n`;
  *   the others receive `NAME: PAYLOAD\n`; the sender gets no echo.
+ * - Rooms runs (`--rooms K`): client i is in `#r<i mod K>` (text: `/join` after the welcome,
+ *   registered at `* You are in #r…`; IRC: JOIN that channel) and talks only there.
  * - `irc`: NICK/USER, wait for 001, JOIN #bench, registered at 366 (end of NAMES) for #bench.
  *   A message is `PRIVMSG #bench :PAYLOAD`; the others receive
  *   `:nick!user@host PRIVMSG #bench :PAYLOAD`. PING is answered with PONG at any time.
@@ -27,10 +29,13 @@ export interface ProtocolAdapter {
   readonly name: ProtocolName;
   /** what to send as soon as the TCP connection is up ("" to wait for the server) */
   onConnect(nick: string): string;
-  /** a line that is not a benchmark delivery (greeting, notices, numerics, PING...) */
-  onLine(line: string, nick: string, registered: boolean): LineResult;
-  /** one public message carrying `payload` */
-  encodeMessage(payload: string): string;
+  /**
+   * a line that is not a benchmark delivery (greeting, notices, numerics, PING...); `room` is the
+   * client's room in a rooms run (`--rooms K`), undefined otherwise
+   */
+  onLine(line: string, nick: string, registered: boolean, room?: string): LineResult;
+  /** one public message carrying `payload` (to `room` in a rooms run) */
+  encodeMessage(payload: string, room?: string): string;
   /** the polite goodbye, written before closing */
   quit(): string;
 }
@@ -53,13 +58,16 @@ export function containsWord(line: string, name: string): boolean {
 export const textAdapter: ProtocolAdapter = {
   name: "text",
   onConnect: () => "",
-  onLine(line, nick, registered) {
+  onLine(line, nick, registered, room) {
     if (registered) return {};
     // A refusal while choosing a name ("! Invalid name", "! That name is taken") is fatal here:
     // our names are valid and unique, so it means the server is not the one we think.
     if (line.startsWith("! ")) return { error: `refused: ${line}` };
     if (line.startsWith("***")) return { error: `disconnected: ${line}` };
-    if (containsWord(line, nick)) return { registered: true };
+    if (room === undefined) return containsWord(line, nick) ? { registered: true } : {};
+    // A rooms run (papo only): registered once the client is in its room, where it then talks.
+    if (line.startsWith(`* You are in ${room}`)) return { registered: true };
+    if (line.startsWith("* Hello,") && containsWord(line, nick)) return { reply: `/join ${room}\n` };
     return {};
   },
   encodeMessage: (payload) => `${payload}\n`,
@@ -72,21 +80,21 @@ export function ircAdapter(join: boolean): ProtocolAdapter {
   return {
     name: "irc",
     onConnect: (nick) => `NICK ${nick}\r\nUSER ${nick} 0 * :papo bench\r\n`,
-    onLine(line, _nick, registered) {
+    onLine(line, _nick, registered, room = CHANNEL) {
       if (line.startsWith("PING")) return { reply: `PONG${line.slice(4)}\r\n` };
       if (line.startsWith("ERROR")) return { error: line };
       if (registered) return {};
       const parts = line.split(" ");
       const numeric = parts[1];
       if (numeric === "001") {
-        return join ? { reply: `JOIN ${CHANNEL}\r\n` } : { registered: true };
+        return join ? { reply: `JOIN ${room}\r\n` } : { registered: true };
       }
-      if (numeric === "366" && parts[3] === CHANNEL) return { registered: true };
+      if (numeric === "366" && parts[3]?.toLowerCase() === room.toLowerCase()) return { registered: true };
       // 4xx/5xx numerics during registration: nick in use, too many connections, banned...
       if (numeric && /^[45]\d\d$/.test(numeric)) return { error: line };
       return {};
     },
-    encodeMessage: (payload) => `PRIVMSG ${CHANNEL} :${payload}\r\n`,
+    encodeMessage: (payload, room = CHANNEL) => `PRIVMSG ${room} :${payload}\r\n`,
     quit: () => "QUIT :bench done\r\n",
   };
 }

@@ -29,6 +29,8 @@ const HELP = `usage: node --import tsx bench/run.ts [options]
   --duration S          seconds of sending per run (default 10, at most 60 here)
   --idle N              instead: hold N idle registered clients and report server bytes/connection
   --idle-join           IRC idle clients also JOIN #bench (default: registered only)
+  --rooms K             client i talks in room #r<i mod K> (K must divide N); reports cross-room
+                        deliveries (must be 0). Default: everyone in one room
   --idle-settle S       idle runs: seconds the fresh server rests before the first connection, so
                         its own start-up garbage is collected before "RSS before" (default 20)
   --idle-hold S         idle runs: seconds the N clients are held after the ramp; bytes/connection
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
       duration: { type: "string" },
       idle: { type: "string" },
       "idle-join": { type: "boolean" },
+      rooms: { type: "string" },
       "idle-settle": { type: "string" },
       "idle-hold": { type: "string" },
       workers: { type: "string" },
@@ -204,6 +207,7 @@ async function main(): Promise<void> {
         label,
         verbose,
         ircJoin: step.rate > 0 || values["idle-join"] === true,
+        rooms: values.rooms ? Number(values.rooms) : 0,
         // Connections registering at once, per worker (see ServerDef.largeRampBatch).
         batch: values.batch ? Number(values.batch) : step.clients > 2000 ? (def.largeRampBatch ?? 100) : 50,
         registerTimeoutS: step.clients > 2000 ? 90 : 30,

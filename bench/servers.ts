@@ -4,8 +4,9 @@
  * connections, and stopped with SIGTERM (SIGKILL after 3 s).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProtocolName } from "./protocols.ts";
@@ -18,6 +19,8 @@ export interface ServerDef {
   description: string;
   /** argv; run with cwd = repo root */
   command: string[];
+  /** arguments made anew for each start (papo: a fresh data directory) */
+  freshArgs?: () => string[];
   /** "stdout": parse `... listening on HOST:PORT` from stdout; a number: fixed port from its config */
   port: "stdout" | number;
   /**
@@ -57,6 +60,12 @@ export function serverDefs(papoArgs: string[] = [], papoDir?: string): Record<st
         "0",
         ...papoArgs,
       ],
+      // A fresh SQLite history per run (the default store, as in production), unless the
+      // arguments choose another (--no-store, --data DIR).
+      freshArgs: () =>
+        papoArgs.includes("--no-store") || papoArgs.includes("--data")
+          ? []
+          : ["--data", mkdtempSync(join(tmpdir(), "papo-bench-"))],
       port: "stdout",
     },
     ngircd: {
@@ -145,12 +154,16 @@ export async function startServer(def: ServerDef, timeoutMs = 30_000): Promise<R
   if (typeof def.port === "number" && (await canConnect(host, def.port))) {
     throw new Error(`${def.name}: port ${def.port} is already in use (is another instance running?)`);
   }
-  const child: ChildProcess = spawn(def.command[0]!, def.command.slice(1), {
-    cwd: REPO_ROOT,
-    // stdin stays an open pipe: papo reads operator commands from it and must not see EOF
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, NO_COLOR: "1" },
-  });
+  const child: ChildProcess = spawn(
+    def.command[0]!,
+    [...def.command.slice(1), ...(def.freshArgs?.() ?? [])],
+    {
+      cwd: REPO_ROOT,
+      // stdin stays an open pipe: papo reads operator commands from it and must not see EOF
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    },
+  );
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) tail.push(line);
