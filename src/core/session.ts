@@ -372,8 +372,9 @@ export class Session {
     // The ghost's name, rooms and current room become this session's.
     const points = new Map(rooms.map((r) => [roomKey(r.room, this.chat), r]));
     const current = ghost.current;
-    const moved = this.chat.transfer(ghost, this);
+    // Named first, so the user lists the transfer fills show this session under its name.
     this.#activate(ghost.#name, ghost.#canonical, ghost.#nonce);
+    const moved = this.chat.transfer(ghost, this);
     ghost.#replaced();
     this.chat.log("info", "resume", { name: this.#name, remote: this.port.remote });
     this.#welcome(true);
