@@ -8,12 +8,14 @@ import { afterEach, beforeEach, describe, it, mock } from "node:test";
 import {
   backoffMs,
   ChatClient,
+  type ClientState,
   type Connect,
   type Link,
   MAX_ITEMS,
   socketUrl,
+  viewRoom,
 } from "../src/client/web/client.ts";
-import type { ServerEvent } from "../src/protocol/events.ts";
+import type { RoomEvent, ServerEvent } from "../src/protocol/events.ts";
 
 class FakeLink implements Link {
   readonly sent: Array<Record<string, unknown>> = [];
@@ -50,6 +52,10 @@ const welcome = (name: string, users = [name]): ServerEvent => ({
   at,
 });
 
+/** The shown room's pane and members. */
+const items = (s: ClientState) => viewRoom(s)?.items ?? [];
+const users = (s: ClientState) => viewRoom(s)?.users ?? [];
+
 function setup(hidden = { value: false }) {
   const links: FakeLink[] = [];
   const client = new ChatClient({
@@ -63,6 +69,7 @@ function setup(hidden = { value: false }) {
     now: () => 0,
     pingMs: 25_000,
     pongTimeoutMs: 10_000,
+    cidPrefix: "t",
   });
   const last = () => links.at(-1) as FakeLink;
   return { client, links, last, hidden };
@@ -91,7 +98,7 @@ describe("web client logic", () => {
     assert.equal(client.state.screen, "chat");
     assert.equal(client.state.me, "ana");
     assert.deepEqual(
-      client.state.users.map((u) => u.name),
+      users(client.state).map((u) => u.name),
       ["bob", "ana"],
     );
   });
@@ -109,26 +116,26 @@ describe("web client logic", () => {
       { type: "private", from: "bob", to: "ana", text: "psst", at },
       { type: "renamed", room: "#lobby", seq: 1, from: "bob", to: "roberto", at },
     );
-    assert.deepEqual(client.state.users, [
+    assert.deepEqual(users(client.state), [
       { name: "ana", address: "127.0.0.1:5000" },
       { name: "roberto", address: "10.0.0.2:4000" },
     ]);
     assert.deepEqual(
-      client.state.items.map((i) => i.kind),
+      items(client.state).map((i) => i.kind),
       ["system", "join", "message", "own", "private", "system"],
     );
     last().recv({ type: "left", room: "#lobby", seq: 1, name: "roberto", reason: "quit", at });
     assert.deepEqual(
-      client.state.users.map((u) => u.name),
+      users(client.state).map((u) => u.name),
       ["ana"],
     );
     client.say("@roberto tchau");
-    assert.deepEqual(last().sent.at(-1), { type: "line", text: "@roberto tchau" });
+    assert.deepEqual(last().sent.at(-2), { type: "line", text: "@roberto tchau", cid: "t-1" });
     client.say("   ");
-    assert.deepEqual(last().sent.at(-1), { type: "line", text: "@roberto tchau" });
+    assert.deepEqual(last().sent.at(-2), { type: "line", text: "@roberto tchau", cid: "t-1" });
     for (let i = 0; i < MAX_ITEMS + 50; i++)
-      last().recv({ type: "message", room: "#lobby", seq: 1, from: "x", text: `${i}`, at });
-    assert.equal(client.state.items.length, MAX_ITEMS);
+      last().recv({ type: "message", room: "#lobby", seq: 10 + i, from: "x", text: `${i}`, at });
+    assert.equal(items(client.state).length, MAX_ITEMS);
   });
 
   it("S12: a drop while chatting shows 'lost', retries with back-off and re-joins by itself", () => {
@@ -154,7 +161,7 @@ describe("web client logic", () => {
     assert.equal(client.state.dialog, null);
     assert.deepEqual(last().sent.at(-1), { type: "name", name: "ana" });
     last().recv(welcome("ana"));
-    assert.equal(client.state.items.at(-1)?.kind, "reconnected");
+    assert.equal(items(client.state).at(-1)?.kind, "reconnected");
   });
 
   it("S12: a server that cannot be reached shows 'unreachable'; Retry now tries at once", () => {
@@ -192,7 +199,7 @@ describe("web client logic", () => {
     assert.equal(links[0]?.closed, true);
   });
 
-  it("S11: shutdown shows the operator's reason and does not retry; 'Connect again' re-joins", () => {
+  it("issue 10 item 3: after a shutdown it keeps retrying (countdown, Retry now) until the user leaves", () => {
     const { client, links, last } = setup();
     client.start();
     last().greet();
@@ -200,13 +207,32 @@ describe("web client logic", () => {
     last().recv(welcome("ana"));
     last().recv({ type: "bye", reason: "shutdown", text: "manutenção", at });
     last().drop();
-    assert.deepEqual(client.state.dialog, { kind: "shutdown", text: "manutenção" });
-    mock.timers.tick(60_000);
-    assert.equal(links.length, 1, "no automatic retry after a shutdown");
-    client.reconnect();
-    assert.equal(client.state.dialog, null);
+    const d = client.state.dialog;
+    assert.ok(d?.kind === "shutdown" && d.text === "manutenção" && d.retryAt !== null && d.retryAt > 0);
+    assert.equal(client.state.screen, "chat", "the conversation stays behind the dialog");
+    // The server is still down: each attempt fails, the waits grow to the cap, and it never stops.
+    for (let i = 0; i < 12; i++) {
+      mock.timers.tick(15_000 * 1.2);
+      assert.equal(links.length, 2 + i);
+      last().drop();
+      assert.equal(client.state.dialog?.kind, "shutdown", "the operator's reason stays up");
+    }
+    client.retryNow();
+    assert.equal(links.length, 14, "Retry now tries at once");
     last().greet();
+    assert.equal(client.state.dialog, null);
     assert.deepEqual(last().sent.at(-1), { type: "name", name: "ana" });
+    last().recv(welcome("ana"));
+    assert.equal(items(client.state).filter((i) => i.kind === "system").length, 1, "no second welcome");
+    assert.equal(items(client.state).at(-1)?.kind, "reconnected");
+    // Leave on the dialog stops the retries for good.
+    last().recv({ type: "bye", reason: "shutdown", at });
+    last().drop();
+    client.dismiss();
+    assert.equal(client.state.screen, "name");
+    assert.equal(client.state.dialog, null);
+    mock.timers.tick(120_000);
+    assert.equal(links.length, 14);
   });
 
   it("kicked: a dialog with the reason; OK returns to the name screen", () => {
@@ -235,7 +261,7 @@ describe("web client logic", () => {
     last().drop();
     assert.equal(client.state.screen, "name");
     assert.equal(client.state.dialog, null);
-    assert.deepEqual(client.state.items, []);
+    assert.deepEqual(items(client.state), []);
     assert.equal(links.length, 2);
     last().greet();
     assert.equal(last().sent.length, 0, "no automatic re-join after leaving");
@@ -312,5 +338,303 @@ describe("web client logic", () => {
     assert.ok(backoffMs(0, () => 0) >= 400 && backoffMs(0, () => 1) <= 600);
     assert.equal(socketUrl("http://192.168.1.7:7780/"), "ws://192.168.1.7:7780/ws");
     assert.equal(socketUrl("https://chat.example.org/papo/?x=1#y"), "wss://chat.example.org/papo/ws");
+  });
+});
+
+/** A server with rooms: the welcome carries an epoch and a token (docs/protocol.md §6). */
+const E = "epoch-1";
+const roomsWelcome = (name: string): ServerEvent => ({
+  type: "welcome",
+  name,
+  address: "127.0.0.1:5000",
+  users: [{ name, address: "127.0.0.1:5000" }],
+  at,
+  room: "#lobby",
+  epoch: E,
+  token: "tok-1",
+});
+const msg = (room: string, seq: number, from: string, text: string, cid?: string): RoomEvent => ({
+  type: "message",
+  room,
+  seq,
+  from,
+  text,
+  at,
+  ...(cid ? { cid } : {}),
+});
+const roomEv = (
+  room: string,
+  seq: number,
+  extra: Partial<Extract<ServerEvent, { type: "room" }>> = {},
+): ServerEvent => ({
+  type: "room",
+  room,
+  users: [{ name: "ana", address: null }],
+  epoch: E,
+  seq,
+  current: true,
+  ...extra,
+});
+const hist = (
+  room: string,
+  kind: "join" | "resume" | "request",
+  events: RoomEvent[],
+  more = false,
+): ServerEvent => ({
+  type: "history",
+  room,
+  events,
+  more,
+  kind,
+});
+
+/** Ana registered on a rooms server: the lobby's last events as history. */
+function joined(
+  lobbyHistory: RoomEvent[] = [msg("#lobby", 1, "bob", "old 1"), msg("#lobby", 2, "bob", "old 2")],
+) {
+  const t = setup();
+  t.client.start();
+  t.last().greet();
+  t.client.join("ana");
+  t.last().recv(
+    roomsWelcome("ana"),
+    roomEv("#lobby", lobbyHistory.at(-1)?.seq ?? 0, { initial: true }),
+    hist("#lobby", "join", lobbyHistory),
+  );
+  return t;
+}
+
+const room = (s: ClientState, name: string) => s.rooms.find((r) => r.name === name);
+const texts = (s: ClientState, name: string) =>
+  (room(s, name)?.items ?? []).map((i) =>
+    i.kind === "divider" || i.kind === "gap"
+      ? `--${i.kind}--`
+      : i.event && "text" in i.event
+        ? i.event.text
+        : i.kind,
+  );
+
+describe("web client logic: rooms, resume and the outbox (issues 14, 10 item 3)", () => {
+  beforeEach(() => mock.timers.enable({ apis: ["setTimeout", "setInterval"] }));
+  afterEach(() => mock.timers.reset());
+
+  it("issue 14: history greyed with a divider; join from the page; unread per room; topic; load older; part", () => {
+    const { client, last } = joined();
+    assert.deepEqual(texts(client.state, "#lobby"), ["system", "old 1", "old 2", "--divider--"]);
+    assert.deepEqual(
+      items(client.state).map((i) => i.history ?? false),
+      [false, true, true, false],
+    );
+    client.joinRoom("dev");
+    assert.deepEqual(last().sent.at(-1), { type: "join", room: "#dev" });
+    last().recv(
+      roomEv("#dev", 80, { topic: "the build" }),
+      hist("#dev", "join", [msg("#dev", 79, "bob", "d79"), msg("#dev", 80, "bob", "d80")], true),
+    );
+    assert.equal(client.state.view, "#dev", "the joined room is shown");
+    assert.equal(viewRoom(client.state)?.topic, "the build");
+    assert.deepEqual(texts(client.state, "#dev"), ["d79", "d80", "--divider--"]);
+    // Live in the lobby while #dev is shown: counted there, shown once however often it comes.
+    last().recv(
+      msg("#lobby", 3, "bob", "new 3"),
+      msg("#lobby", 3, "bob", "new 3"),
+      msg("#dev", 81, "bob", "d81"),
+    );
+    assert.equal(room(client.state, "#lobby")?.unread, 1);
+    assert.equal(room(client.state, "#dev")?.unread, 0);
+    assert.deepEqual(texts(client.state, "#lobby"), ["system", "old 1", "old 2", "--divider--", "new 3"]);
+    assert.equal(room(client.state, "#dev")?.seq, 81);
+    // Load older: before the oldest seq shown; what comes back goes on top, greyed, once.
+    client.loadOlder("#dev");
+    assert.deepEqual(last().sent.at(-1), { type: "history", room: "#dev", before: 79, limit: 50 });
+    assert.equal(viewRoom(client.state)?.loadingOlder, true);
+    client.loadOlder("#dev");
+    assert.equal(last().sent.filter((r) => r.type === "history").length, 1, "one request at a time");
+    last().recv(
+      hist("#dev", "request", [msg("#dev", 77, "bob", "d77"), msg("#dev", 78, "bob", "d78")], false),
+    );
+    assert.deepEqual(texts(client.state, "#dev"), ["d77", "d78", "d79", "d80", "--divider--", "d81"]);
+    assert.equal(viewRoom(client.state)?.more, false);
+    // The topic changes live; a message typed goes to the shown room.
+    last().recv({ type: "topic", room: "#dev", seq: 82, by: "bob", topic: "release", at });
+    assert.equal(viewRoom(client.state)?.topic, "release");
+    client.say("hello dev");
+    assert.deepEqual(last().sent.at(-2), { type: "line", text: "hello dev", room: "#dev", cid: "t-1" });
+    client.show("#lobby");
+    assert.equal(room(client.state, "#lobby")?.unread, 0);
+    client.partRoom("#dev");
+    assert.deepEqual(last().sent.at(-1), { type: "part", room: "#dev" });
+    last().recv({ type: "parted", room: "#dev", current: "#lobby" });
+    assert.deepEqual(
+      client.state.rooms.map((r) => r.name),
+      ["#lobby"],
+    );
+    assert.equal(client.state.view, "#lobby");
+  });
+
+  it("issue 14/10.3: a drop resumes each room after its last seq, shows what was missed once, resends the outbox", () => {
+    const { client, last } = joined();
+    client.joinRoom("#dev");
+    last().recv(roomEv("#dev", 0), hist("#dev", "join", []));
+    client.show("#lobby");
+    client.say("sent before the drop");
+    assert.deepEqual(last().sent.at(-2), {
+      type: "line",
+      text: "sent before the drop",
+      room: "#lobby",
+      cid: "t-1",
+    });
+    last().drop();
+    client.say("typed while down");
+    assert.deepEqual(
+      client.state.outbox.map((o) => [o.text, o.state]),
+      [
+        ["sent before the drop", "sent"],
+        ["typed while down", "queued"],
+      ],
+    );
+    mock.timers.tick(1000);
+    last().greet();
+    assert.deepEqual(last().sent, [
+      {
+        type: "resume",
+        token: "tok-1",
+        rooms: [
+          { room: "#lobby", epoch: E, seq: 2 },
+          { room: "#dev", epoch: E, seq: 0 },
+        ],
+      },
+    ]);
+    // The first message had reached the server: it comes back in the replay, with its cid.
+    last().recv(
+      roomsWelcome("ana"),
+      roomEv("#lobby", 4, { initial: true }),
+      hist("#lobby", "resume", [
+        msg("#lobby", 3, "bob", "during"),
+        msg("#lobby", 4, "ana", "sent before the drop", "t-1"),
+      ]),
+    );
+    assert.deepEqual(
+      last()
+        .sent.filter((r) => r.type === "line")
+        .map((r) => r.cid),
+      ["t-2"],
+      "only what did not come back is sent again",
+    );
+    last().recv(
+      msg("#lobby", 5, "ana", "typed while down", "t-2"),
+      msg("#lobby", 4, "ana", "sent before the drop", "t-1"),
+    );
+    assert.deepEqual(client.state.outbox, []);
+    assert.deepEqual(texts(client.state, "#lobby"), [
+      "system",
+      "old 1",
+      "old 2",
+      "--divider--",
+      "reconnected",
+      "during",
+      "sent before the drop",
+      "typed while down",
+    ]);
+    // #dev could not be replayed: a gap marker, then its last events.
+    last().recv(
+      roomEv("#dev", 9, { current: false }),
+      { type: "gap", room: "#dev", reason: "pruned", epoch: E, seq: 9 },
+      hist("#dev", "join", [msg("#dev", 9, "bob", "d9")]),
+    );
+    assert.deepEqual(texts(client.state, "#dev"), ["--gap--", "d9", "--divider--"]);
+    assert.equal(room(client.state, "#dev")?.seq, 9);
+    assert.equal(client.state.view, "#lobby", "a resume does not change the shown room");
+  });
+
+  it("issue 10 item 3: a message the server refuses is marked not delivered, its text kept; Send again", () => {
+    const { client, last } = joined();
+    client.say("too fast");
+    const ping = last().sent.at(-1);
+    assert.equal(ping?.type, "ping");
+    last().recv(
+      { type: "error", code: "flood", params: { retryMs: 1000 }, at },
+      { type: "pong", id: ping?.id },
+    );
+    assert.deepEqual(
+      client.state.outbox.map((o) => [o.text, o.state]),
+      [["too fast", "failed"]],
+    );
+    client.resend("t-1");
+    assert.deepEqual(last().sent.at(-2), { type: "line", text: "too fast", room: "#lobby", cid: "t-1" });
+    last().recv(msg("#lobby", 3, "ana", "too fast", "t-1"));
+    assert.deepEqual(client.state.outbox, []);
+    client.say("another");
+    last().recv({ type: "pong", id: last().sent.at(-1)?.id });
+    client.discard("t-2");
+    assert.deepEqual(client.state.outbox, []);
+  });
+
+  it("issue 10 item 3: a private message unacknowledged at a drop is not sent twice; one typed offline goes once", () => {
+    const { client, last } = joined();
+    client.say("@bob are you there?");
+    assert.deepEqual(last().sent.at(-2), { type: "line", text: "@bob are you there?", cid: "t-1" });
+    last().drop();
+    client.say("@bob second");
+    mock.timers.tick(1000);
+    last().greet();
+    last().recv(roomsWelcome("ana"), roomEv("#lobby", 2, { initial: true }), hist("#lobby", "resume", []));
+    assert.deepEqual(
+      last().sent.filter((r) => r.type === "line"),
+      [{ type: "line", text: "@bob second", cid: "t-2" }],
+    );
+    assert.deepEqual(
+      client.state.outbox.map((o) => [o.text, o.state]),
+      [
+        ["@bob are you there?", "failed"],
+        ["@bob second", "sent"],
+      ],
+    );
+  });
+
+  it("issue 14: a refused resume registers again under the same name and rejoins the rooms, marking what may be missing", () => {
+    const { client, last } = joined();
+    client.joinRoom("#dev");
+    last().recv(roomEv("#dev", 4), hist("#dev", "join", [msg("#dev", 4, "bob", "d4")]));
+    last().drop();
+    mock.timers.tick(1000);
+    last().greet();
+    assert.equal(last().sent[0]?.type, "resume");
+    last().recv(
+      { type: "error", code: "resume_failed", params: { reason: "expired" }, at },
+      { type: "prompt", need: "name" },
+    );
+    assert.deepEqual(last().sent.at(-1), { type: "name", name: "ana" });
+    assert.equal(client.state.screen, "chat");
+    last().recv(roomsWelcome("ana"));
+    assert.deepEqual(last().sent.at(-1), { type: "join", room: "#dev" });
+    last().recv(
+      roomEv("#lobby", 2, { initial: true }),
+      hist("#lobby", "join", [msg("#lobby", 1, "bob", "old 1"), msg("#lobby", 2, "bob", "old 2")]),
+      roomEv("#dev", 7),
+      hist("#dev", "join", [msg("#dev", 6, "bob", "d6"), msg("#dev", 7, "bob", "d7")]),
+    );
+    // Nothing missed in the lobby (no marker, nothing twice); in #dev, 5 is unknown.
+    assert.deepEqual(texts(client.state, "#lobby"), ["system", "old 1", "old 2", "--divider--"]);
+    assert.deepEqual(texts(client.state, "#dev"), [
+      "d4",
+      "--divider--",
+      "reconnected",
+      "--gap--",
+      "d6",
+      "d7",
+      "--divider--",
+    ]);
+    assert.equal(client.state.view, "#dev");
+  });
+
+  it("keeps each pane bounded; what is dropped can be loaded again", () => {
+    const { client, last } = joined([]);
+    for (let i = 1; i <= MAX_ITEMS + 20; i++) last().recv(msg("#lobby", i, "bob", `m${i}`));
+    const r = viewRoom(client.state);
+    assert.equal(r?.items.length, MAX_ITEMS);
+    assert.equal(r?.more, true);
+    client.loadOlder("#lobby");
+    assert.deepEqual(last().sent.at(-1), { type: "history", room: "#lobby", before: 21, limit: 50 });
   });
 });

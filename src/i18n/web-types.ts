@@ -25,7 +25,10 @@ export interface WebTexts {
   privateMark: string;
   privateTo(p: { name: string }): string;
   messageLabel: string;
-  messagePlaceholder: string;
+  /** The message field's hint, in the shown room. */
+  messagePlaceholder(p: { room: string }): string;
+  /** The message field's hint while the connection is down (what is sent waits for it). */
+  offlinePlaceholder: string;
   send: string;
   leave: string;
   leaveTitle: string;
@@ -44,6 +47,28 @@ export interface WebTexts {
   connectAgain: string;
   dismiss: string;
   unreadTitle(p: { count: number; title: string }): string;
+  /** Rooms (issue 14). */
+  roomsTitle: string;
+  /** An unread count beside a room's name, for screen readers. */
+  unreadIn(p: { count: number }): string;
+  joinRoomLabel: string;
+  joinRoomPlaceholder: string;
+  joinRoomButton: string;
+  leaveRoom(p: { room: string }): string;
+  /** The line between history (greyed) and what happens live. */
+  historyDivider: string;
+  loadOlder: string;
+  loadingOlder: string;
+  /** Shown at the top of a room whose whole log is on screen. */
+  historyStart: string;
+  /** Where what was said while the page was away could not be replayed. */
+  gap: string;
+  /** Beside a message of one's own that has not come back from the server yet. */
+  waiting: string;
+  sending: string;
+  notDelivered: string;
+  sendAgain: string;
+  discard: string;
 }
 
 /** What `papo serve` prints about the web app. */

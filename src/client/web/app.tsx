@@ -9,7 +9,15 @@ import type { ChatTexts, Lang } from "../../i18n/types.ts";
 import type { WebTexts } from "../../i18n/web.ts";
 import type { ServerEvent } from "../../protocol/events.ts";
 import { renderError, renderEvent } from "../../protocol/text-render.ts";
-import type { ChatClient, ClientState, Dialog, Item } from "./client.ts";
+import {
+  type ChatClient,
+  type ClientState,
+  type Dialog,
+  type Item,
+  type Outgoing,
+  type RoomView,
+  viewRoom,
+} from "./client.ts";
 import { LANGS, plain, texts } from "./lang.ts";
 
 export interface AppProps {
@@ -30,6 +38,8 @@ function useClient(client: ChatClient): ClientState {
 export function App({ client, lang, onLang, lastName, onName }: AppProps) {
   const state = useClient(client);
   const t = useMemo(() => texts(lang), [lang]);
+  // What is being typed outlives reconnections and a return to the name screen (issue 10 item 3).
+  const [draft, setDraft] = useState("");
 
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -61,7 +71,15 @@ export function App({ client, lang, onLang, lastName, onName }: AppProps) {
           {langSwitch}
         </NameScreen>
       ) : (
-        <ChatScreen state={state} t={t.page} chat={t.chat} client={client} lang={lang}>
+        <ChatScreen
+          state={state}
+          t={t.page}
+          chat={t.chat}
+          client={client}
+          lang={lang}
+          draft={draft}
+          setDraft={setDraft}
+        >
           {langSwitch}
         </ChatScreen>
       )}
@@ -194,11 +212,21 @@ function colour(name: string): string {
   return `nc${Math.abs(h) % 8}`;
 }
 
-function ChatScreen({ state, t, chat, client, lang, children }: ScreenProps & { lang: Lang }) {
-  const [draft, setDraft] = useState("");
+function ChatScreen({
+  state,
+  t,
+  chat,
+  client,
+  lang,
+  draft,
+  setDraft,
+  children,
+}: ScreenProps & { lang: Lang; draft: string; setDraft(d: string): void }) {
   const [showUsers, setShowUsers] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
+  const room = viewRoom(state);
+  const users = room?.users ?? [];
   const startPrivate = (name: string) => {
     if (name === state.me) return;
     // Clicking a name starts a private message, as typing `@name ` would.
@@ -206,6 +234,7 @@ function ChatScreen({ state, t, chat, client, lang, children }: ScreenProps & { 
     setShowUsers(false);
     input.current?.focus();
   };
+  const outbox = room ? state.outbox.filter((o) => o.room.toLowerCase() === room.name.toLowerCase()) : [];
   return (
     <div class="chat">
       <header class="topbar">
@@ -222,7 +251,7 @@ function ChatScreen({ state, t, chat, client, lang, children }: ScreenProps & { 
           aria-controls="users"
           onClick={() => setShowUsers(!showUsers)}
         >
-          {t.usersToggle({ count: state.users.length })}
+          {t.usersToggle({ count: users.length })}
         </button>
         {children}
         <button type="button" class="leave-button" title={t.leaveTitle} onClick={() => client.leave()}>
@@ -230,13 +259,32 @@ function ChatScreen({ state, t, chat, client, lang, children }: ScreenProps & { 
         </button>
       </header>
       <div class="body">
-        <MessagePane items={state.items} me={state.me} t={t} chat={chat} lang={lang} onName={startPrivate} />
+        <RoomList state={state} t={t} client={client} />
+        <section class="room-main" aria-label={room?.name}>
+          <header class="room-head">
+            <h2 class="room-name">{room?.name}</h2>
+            {room?.topic && <span class="topic">{room.topic}</span>}
+          </header>
+          {room && (
+            <MessagePane
+              key={room.name}
+              room={room}
+              outbox={outbox}
+              me={state.me}
+              t={t}
+              chat={chat}
+              lang={lang}
+              client={client}
+              onName={startPrivate}
+            />
+          )}
+        </section>
         <aside id="users" class={showUsers ? "users open" : "users"} aria-label={t.usersTitle}>
           <h2>
-            {t.usersTitle} ({state.users.length})
+            {t.usersTitle} ({users.length})
           </h2>
           <ul>
-            {state.users.map((u) => (
+            {users.map((u) => (
               <li key={u.name}>
                 <button
                   type="button"
@@ -259,6 +307,8 @@ function ChatScreen({ state, t, chat, client, lang, children }: ScreenProps & { 
         onSubmit={(e) => {
           e.preventDefault();
           if (!draft.trim()) return;
+          // Issue 10 item 3: offline, the message waits in the outbox (shown in the pane) and
+          // goes when the connection is back; the field is never cleared of something lost.
           client.say(draft);
           setDraft("");
         }}
@@ -266,14 +316,15 @@ function ChatScreen({ state, t, chat, client, lang, children }: ScreenProps & { 
         <input
           ref={input}
           aria-label={t.messageLabel}
-          placeholder={t.messagePlaceholder}
+          placeholder={
+            state.link === "open" ? t.messagePlaceholder({ room: room?.name ?? "" }) : t.offlinePlaceholder
+          }
           value={draft}
           onInput={(e) => setDraft((e.currentTarget as HTMLInputElement).value)}
           autocomplete="off"
           enterkeyhint="send"
-          disabled={state.link !== "open"}
         />
-        <button type="submit" class="primary" disabled={state.link !== "open" || !draft.trim()}>
+        <button type="submit" class="primary" disabled={!draft.trim()}>
           {t.send}
         </button>
       </form>
@@ -281,38 +332,116 @@ function ChatScreen({ state, t, chat, client, lang, children }: ScreenProps & { 
   );
 }
 
+/** The rooms the user is in, with unread counts; a strip of chips on a phone. Join or leave here. */
+function RoomList({ state, t, client }: { state: ClientState; t: WebTexts; client: ChatClient }) {
+  const [name, setName] = useState("");
+  const shown = viewRoom(state)?.name;
+  return (
+    <nav class="rooms" aria-label={t.roomsTitle}>
+      <h2>{t.roomsTitle}</h2>
+      <ul>
+        {state.rooms.map((r, i) => (
+          <li key={r.name} class={r.name === shown ? "room current" : "room"}>
+            <button
+              type="button"
+              class="room-button"
+              aria-current={r.name === shown ? "true" : undefined}
+              onClick={() => client.show(r.name)}
+            >
+              <span class="room-label">{r.name}</span>
+              {r.unread > 0 && (
+                <span class="unread" title={t.unreadIn({ count: r.unread })}>
+                  {r.unread}
+                </span>
+              )}
+            </button>
+            {/* The lobby is where everyone is: it cannot be left (only the chat). */}
+            {i > 0 && (
+              <button
+                type="button"
+                class="part"
+                aria-label={t.leaveRoom({ room: r.name })}
+                title={t.leaveRoom({ room: r.name })}
+                onClick={() => client.partRoom(r.name)}
+              >
+                ×
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      <form
+        class="join-room"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!name.trim()) return;
+          client.joinRoom(name);
+          setName("");
+        }}
+      >
+        <input
+          aria-label={t.joinRoomLabel}
+          placeholder={t.joinRoomPlaceholder}
+          value={name}
+          onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
+          autocomplete="off"
+          autocapitalize="off"
+          spellcheck={false}
+          enterkeyhint="go"
+        />
+        <button type="submit" disabled={!name.trim()}>
+          {t.joinRoomButton}
+        </button>
+      </form>
+    </nav>
+  );
+}
+
 interface PaneProps {
-  items: Item[];
+  room: RoomView;
+  outbox: Outgoing[];
   me: string | null;
   t: WebTexts;
   chat: ChatTexts;
   lang: Lang;
+  client: ChatClient;
   onName(name: string): void;
 }
 
 /** Within this many pixels of the bottom counts as "reading the newest". */
 const STICK_PX = 48;
 
-function MessagePane({ items, me, t, chat, lang, onName }: PaneProps) {
+function MessagePane({ room, outbox, me, t, chat, lang, client, onName }: PaneProps) {
   const pane = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
+  const last = useRef<{ first?: number; end?: number | string; height: number }>({ height: 0 });
   const [behind, setBehind] = useState(false);
   const time = useMemo(
     () => new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }),
     [lang],
   );
-  // Stay on the newest message unless the user scrolled up to read; then offer a way down.
+  const items = room.items;
+  const end = outbox.at(-1)?.cid ?? items.at(-1)?.id;
+  // Stay on the newest message unless the user scrolled up to read; then offer a way down. Older
+  // lines put on top ("load older") keep what the reader was looking at in place.
   useLayoutEffect(() => {
     const el = pane.current;
     if (!el) return;
+    const before = last.current;
+    const first = items[0]?.id;
     if (stick.current) el.scrollTop = el.scrollHeight;
-    else setBehind(true);
-  }, [items]);
+    else if (before.first !== undefined && first !== before.first && before.end === end)
+      el.scrollTop += el.scrollHeight - before.height;
+    else if (before.end !== end) setBehind(true);
+    last.current = { first, end, height: el.scrollHeight };
+  }, [items, end]);
   const onScroll = () => {
     const el = pane.current;
     if (!el) return;
     stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
     if (stick.current) setBehind(false);
+    // Issue 14: scrolled to the top, older lines come in above.
+    if (el.scrollTop < 8 && room.more && !stick.current) client.loadOlder(room.name);
   };
   const toBottom = () => {
     const el = pane.current;
@@ -324,14 +453,64 @@ function MessagePane({ items, me, t, chat, lang, onName }: PaneProps) {
   return (
     <div class="pane-wrap">
       <div class="pane" ref={pane} onScroll={onScroll} role="log" aria-live="polite">
+        {room.more ? (
+          <button
+            type="button"
+            class="load-older"
+            disabled={room.loadingOlder}
+            onClick={() => client.loadOlder(room.name)}
+          >
+            {room.loadingOlder ? t.loadingOlder : t.loadOlder}
+          </button>
+        ) : (
+          items.some((i) => i.history) && <p class="history-start">{t.historyStart}</p>
+        )}
         {items.map((item) => (
           <ItemView key={item.id} item={item} me={me} t={t} chat={chat} time={time} onName={onName} />
+        ))}
+        {outbox.map((o) => (
+          <OutgoingView key={o.cid} out={o} me={me} t={t} client={client} />
         ))}
       </div>
       {behind && (
         <button type="button" class="new-messages" onClick={toBottom}>
           {t.newMessages}
         </button>
+      )}
+    </div>
+  );
+}
+
+/** A message of one's own that has not come back from the server (issue 10 item 3). */
+function OutgoingView({
+  out,
+  me,
+  t,
+  client,
+}: {
+  out: Outgoing;
+  me: string | null;
+  t: WebTexts;
+  client: ChatClient;
+}) {
+  const failed = out.state === "failed";
+  return (
+    <div class={`item msg own outgoing ${out.state}`} data-cid={out.cid}>
+      <span class="time" />
+      {me && <span class={`from ${colour(me)}`}>{me}</span>}
+      <span class="text">{out.text}</span>
+      <span class="status" role={failed ? "alert" : undefined}>
+        {failed ? t.notDelivered : out.state === "queued" ? t.waiting : t.sending}
+      </span>
+      {failed && (
+        <span class="outgoing-actions">
+          <button type="button" onClick={() => client.resend(out.cid)}>
+            {t.sendAgain}
+          </button>
+          <button type="button" onClick={() => client.discard(out.cid)}>
+            {t.discard}
+          </button>
+        </span>
       )}
     </div>
   );
@@ -361,6 +540,21 @@ function ItemView({ item, me, t, chat, time, onName }: ItemProps) {
       {name}
     </button>
   );
+  // History (said before the user arrived) is greyed.
+  const h = item.history ? " history" : "";
+  if (item.kind === "divider")
+    return (
+      <div class="divider">
+        <span>{t.historyDivider}</span>
+      </div>
+    );
+  if (item.kind === "gap")
+    return (
+      <div class="item gap" role="note">
+        <span class="time" />
+        <span class="text">{t.gap}</span>
+      </div>
+    );
   if (item.kind === "reconnected")
     return (
       <div class="item system">
@@ -372,7 +566,7 @@ function ItemView({ item, me, t, chat, time, onName }: ItemProps) {
   switch (e.type) {
     case "message":
       return (
-        <div class={item.kind === "own" ? "item msg own" : "item msg"}>
+        <div class={`${item.kind === "own" ? "item msg own" : "item msg"}${h}`} data-seq={item.seq}>
           {stamp}
           {from(e.from)}
           <span class="text">{e.text}</span>
@@ -380,7 +574,7 @@ function ItemView({ item, me, t, chat, time, onName }: ItemProps) {
       );
     case "action":
       return (
-        <div class="item action">
+        <div class={`item action${h}`} data-seq={item.seq}>
           {stamp}
           <span class="text">
             <span class={colour(e.from)}>{e.from}</span> {e.text}
@@ -419,7 +613,7 @@ function NoticeView({
 }) {
   const lines = renderEvent(event, chat, me ?? undefined).map(plain);
   return (
-    <div class={`item ${item.kind}`}>
+    <div class={`item ${item.kind}${item.history ? " history" : ""}`} data-seq={item.seq}>
       {stamp}
       <span class="text">
         {lines.map((line, i) => (
@@ -457,35 +651,53 @@ function DialogView({
   let actions: ComponentChildren;
   switch (dialog.kind) {
     case "unreachable":
-    case "lost": {
-      title = dialog.kind === "lost" ? t.lostTitle : t.unreachableTitle;
+    case "lost":
+    case "shutdown": {
       const seconds = dialog.retryAt === null ? 0 : Math.max(1, Math.ceil((dialog.retryAt - now) / 1000));
-      body = (
-        <>
-          <p>{dialog.kind === "lost" ? t.lostBody : t.unreachableBody}</p>
-          <p class="retry" aria-live="polite">
-            {dialog.retryAt === null ? t.retrying : t.retryIn({ seconds })}
-          </p>
-        </>
+      const retry = (
+        <p class="retry" aria-live="polite">
+          {dialog.retryAt === null ? t.retrying : t.retryIn({ seconds })}
+        </p>
       );
+      if (dialog.kind === "shutdown") {
+        title = t.shutdownTitle;
+        // S11: the operator's reason, as the server sent it; then retries until the user leaves
+        // (operators restart servers: issue 10 item 3).
+        body = (
+          <>
+            {dialog.text ? <p class="reason">{dialog.text}</p> : <p>{t.shutdownNoReason}</p>}
+            {retry}
+          </>
+        );
+      } else {
+        title = dialog.kind === "lost" ? t.lostTitle : t.unreachableTitle;
+        body = (
+          <>
+            <p>{dialog.kind === "lost" ? t.lostBody : t.unreachableBody}</p>
+            {retry}
+          </>
+        );
+      }
       actions = (
-        <button type="button" class="primary" ref={primary} onClick={() => client.retryNow()}>
-          {t.retryNow}
-        </button>
+        <>
+          {dialog.kind === "shutdown" && (
+            <button type="button" onClick={() => client.dismiss()}>
+              {t.leave}
+            </button>
+          )}
+          <button type="button" class="primary" ref={primary} onClick={() => client.retryNow()}>
+            {t.retryNow}
+          </button>
+        </>
       );
       break;
     }
-    case "shutdown":
-      title = t.shutdownTitle;
-      // S11: the operator's reason, as the server sent it.
-      body = dialog.text ? <p class="reason">{dialog.text}</p> : <p>{t.shutdownNoReason}</p>;
-      break;
     case "closed":
       title = t.closedTitle;
       body = <p>{plain(chat.bye[dialog.reason]({ ...(dialog.text ? { text: dialog.text } : {}) }))}</p>;
       break;
   }
-  if (dialog.kind === "shutdown" || dialog.kind === "closed")
+  if (dialog.kind === "closed")
     actions = (
       <>
         <button type="button" onClick={() => client.reconnect()}>
