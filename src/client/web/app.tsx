@@ -83,7 +83,17 @@ export function App({ client, lang, onLang, lastName, onName }: AppProps) {
           {langSwitch}
         </ChatScreen>
       )}
-      {state.dialog && <DialogView dialog={state.dialog} t={t.page} chat={t.chat} client={client} />}
+      {state.dialog && (
+        <DialogView
+          dialog={state.dialog}
+          t={t.page}
+          chat={t.chat}
+          client={client}
+          // Issue 10 item 3: while the page reconnects the conversation stays usable (read, type,
+          // send: messages wait in the outbox), so the dialog is a banner, not a modal.
+          banner={state.screen === "chat" && "retryAt" in state.dialog}
+        />
+      )}
     </div>
   );
 }
@@ -414,14 +424,15 @@ const STICK_PX = 48;
 function MessagePane({ room, outbox, me, t, chat, lang, client, onName }: PaneProps) {
   const pane = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
-  const last = useRef<{ first?: number; end?: number | string; height: number }>({ height: 0 });
+  const last = useRef<{ first?: number; end?: string; height: number }>({ height: 0 });
   const [behind, setBehind] = useState(false);
   const time = useMemo(
     () => new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }),
     [lang],
   );
   const items = room.items;
-  const end = outbox.at(-1)?.cid ?? items.at(-1)?.id;
+  // The newest line: the last item, or a message of one's own still waiting below it.
+  const end = `${items.at(-1)?.id}/${outbox.at(-1)?.cid}`;
   // Stay on the newest message unless the user scrolled up to read; then offer a way down. Older
   // lines put on top ("load older") keep what the reader was looking at in place.
   useLayoutEffect(() => {
@@ -631,15 +642,20 @@ function DialogView({
   t,
   chat,
   client,
+  banner,
 }: {
   dialog: Dialog;
   t: WebTexts;
   chat: ChatTexts;
   client: ChatClient;
+  banner: boolean;
 }) {
   const primary = useRef<HTMLButtonElement>(null);
   const [now, setNow] = useState(Date.now());
-  useEffect(() => primary.current?.focus(), [dialog.kind]);
+  // A banner does not take the focus from what the user is typing.
+  useEffect(() => {
+    if (!banner) primary.current?.focus();
+  }, [dialog.kind, banner]);
   // Ticks the "trying again in N s" countdown.
   useEffect(() => {
     if (!("retryAt" in dialog) || dialog.retryAt === null) return;
@@ -709,11 +725,11 @@ function DialogView({
       </>
     );
   return (
-    <div class="overlay">
+    <div class={banner ? "banner-wrap" : "overlay"}>
       <div
-        class={`dialog ${dialog.kind}`}
+        class={`dialog ${dialog.kind}${banner ? " banner" : ""}`}
         role="alertdialog"
-        aria-modal="true"
+        aria-modal={banner ? undefined : "true"}
         aria-labelledby="dialog-title"
         aria-describedby="dialog-body"
       >
