@@ -1,6 +1,7 @@
 /**
  * Takes docs/screenshot.png for the README: a real conversation between two browser users and a
- * terminal (nc) user on a real server, seen from one browser. Needs Chromium (see the README).
+ * terminal (nc) user on a real server, seen from one browser: the lobby's history greyed above the
+ * "new" line, the topic, and a second room with unread messages. Needs Chromium (see the README).
  *
  *   node --import tsx scripts/screenshot.ts [out.png] [--dark]
  */
@@ -68,15 +69,25 @@ const line = async (text: string) => {
   await pause(150);
 };
 
-const ana = await user("Ana", "en-US");
+// Bruno and the nc user talk first: Ana arrives to that history, greyed, above a "new" line.
 const bruno = await user("Bruno", "pt-BR");
 await line("Notebook_Mãe");
+await line("/topic Redes · trabalho 1: um chat com sockets");
 await say(bruno, "oi pessoal! alguém já terminou o exercício 3?");
 await line("quase! falta só o servidor aceitar vários clientes");
+const ana = await user("Ana", "en-US");
 await say(ana, "I used one session per connection — no threads needed in Node");
+// A second room: Bruno writes there while Ana reads the lobby (its unread count shows).
+await say(bruno, "/join #exercicio-3");
+await ana.locator(".join-room input").fill("#exercicio-3");
+await ana.locator(".join-room input").press("Enter");
+await ana.locator(".room-head .room-name", { hasText: "#exercicio-3" }).waitFor();
+await ana.locator(".rooms .room-button", { hasText: "#lobby" }).click();
 await say(bruno, "@Ana can you share the link to the protocol doc?");
 await say(ana, "@Bruno sure: docs/protocol.md, section 5");
 await line("/me waves from the terminal");
+await say(bruno, "subi minha versão, deem uma olhada");
+await say(bruno, "o teste de reconexão passa 🎉");
 await say(ana, "see you all in class tomorrow!");
 await ana.locator(".composer input").fill("@Notebook_Mãe ");
 await pause(300);

@@ -40,6 +40,9 @@ export function App({ client, lang, onLang, lastName, onName }: AppProps) {
   const t = useMemo(() => texts(lang), [lang]);
   // What is being typed outlives reconnections and a return to the name screen (issue 10 item 3).
   const [draft, setDraft] = useState("");
+  // Issue 10 item 3: while the page reconnects the conversation stays usable (read, type, send:
+  // messages wait in the outbox), so the dialog is a banner in the page, not a modal over it.
+  const banner = state.screen === "chat" && state.dialog !== null && "retryAt" in state.dialog;
 
   useEffect(() => {
     document.documentElement.lang = lang;
@@ -79,20 +82,18 @@ export function App({ client, lang, onLang, lastName, onName }: AppProps) {
           lang={lang}
           draft={draft}
           setDraft={setDraft}
+          banner={
+            banner &&
+            state.dialog && (
+              <DialogView dialog={state.dialog} t={t.page} chat={t.chat} client={client} banner />
+            )
+          }
         >
           {langSwitch}
         </ChatScreen>
       )}
-      {state.dialog && (
-        <DialogView
-          dialog={state.dialog}
-          t={t.page}
-          chat={t.chat}
-          client={client}
-          // Issue 10 item 3: while the page reconnects the conversation stays usable (read, type,
-          // send: messages wait in the outbox), so the dialog is a banner, not a modal.
-          banner={state.screen === "chat" && "retryAt" in state.dialog}
-        />
+      {state.dialog && !banner && (
+        <DialogView dialog={state.dialog} t={t.page} chat={t.chat} client={client} banner={false} />
       )}
     </div>
   );
@@ -231,7 +232,8 @@ function ChatScreen({
   draft,
   setDraft,
   children,
-}: ScreenProps & { lang: Lang; draft: string; setDraft(d: string): void }) {
+  banner,
+}: ScreenProps & { lang: Lang; draft: string; setDraft(d: string): void; banner: ComponentChildren }) {
   const [showUsers, setShowUsers] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
@@ -268,6 +270,7 @@ function ChatScreen({
           {t.leave}
         </button>
       </header>
+      <div class="banner-slot">{banner}</div>
       <div class="body">
         <RoomList state={state} t={t} client={client} />
         <section class="room-main" aria-label={room?.name}>
