@@ -392,12 +392,12 @@ describe("browser client end to end (Chromium)", {
       relay.dropAll();
       await dialog.locator("h2", { hasText: "Connection lost" }).waitFor({ timeout: UI_MS });
       await dialog.locator(".retry", { hasText: /Trying/ }).waitFor();
-      await watcher.waitFor("* rita lost the connection");
+      await watcher.waitFor("* rita lost the connection", { ms: UI_MS });
       // It comes back: the page reconnects by itself and takes its name back.
       relay.mode = "forward";
       await dialog.waitFor({ state: "detached", timeout: 20_000 });
       await seen(page, "Reconnected.");
-      await watcher.waitFor("* rita joined");
+      await watcher.waitFor("* rita joined", { ms: UI_MS });
       watcher.line("welcome back");
       await seen(page, "welcome back", "msg");
       watcher.close();
