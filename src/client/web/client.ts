@@ -242,7 +242,9 @@ export class ChatClient {
   /** Commands typed while offline: sent once after the next welcome. */
   #commands: { text: string; room: string }[] = [];
   /** Barrier pings: the outbox entries sent before each (see `#barrier`). */
-  #barriers = new Map<string, Set<string>>();
+  #barriers = new Map<string, { cids: Set<string>; errors: number }>();
+  /** Errors received on this link so far (a refused line is always answered with one). */
+  #errors = 0;
   readonly #cidPrefix: string;
   #nextCid = 1;
   #nextId = 1;
@@ -417,6 +419,7 @@ export class ChatClient {
     this.#syncing.clear();
     this.#gapped.clear();
     this.#barriers.clear();
+    this.#errors = 0;
     const d = this.#state.dialog;
     this.#set({
       link: "connecting",
@@ -815,20 +818,24 @@ export class ChatClient {
     }
     this.#set({ outbox: this.#state.outbox.map((o) => (cids.has(o.cid) ? { ...o, state: "sent" } : o)) });
     const id = `ack-${this.#pingId++}`;
-    this.#barriers.set(id, cids);
+    this.#barriers.set(id, { cids, errors: this.#errors });
     this.#send({ type: "ping", id });
   }
 
   /**
-   * The server answers a connection's requests in order, so once the pong of a ping sent after
-   * some messages is back, a message among them that has not come back was refused (flood, a
-   * room left...): it is marked as not delivered, its text kept. A late echo still clears it.
+   * The server answers a connection's requests in order, and refuses a line (flood, a room left,
+   * too long...) with an `error`. So once the pong of a ping sent after some messages is back, if
+   * an error came meanwhile, a message among them that has not come back was refused: it is
+   * marked as not delivered, its text kept. Without an error nothing is marked (a server that
+   * delays lines, as flood control may, echoes them later). A late echo still clears the mark.
    */
   #barrier(id: unknown): void {
     if (typeof id !== "string") return;
-    const cids = this.#barriers.get(id);
-    if (!cids) return;
+    const barrier = this.#barriers.get(id);
+    if (!barrier) return;
     this.#barriers.delete(id);
+    const { cids } = barrier;
+    if (barrier.errors === this.#errors) return;
     if (!this.#state.outbox.some((o) => cids.has(o.cid) && o.state === "sent")) return;
     this.#set({
       outbox: this.#state.outbox.map((o) =>
@@ -961,6 +968,7 @@ export class ChatClient {
       case "notice":
         return this.#toView(this.#item("announce", event, event.at));
       case "error":
+        this.#errors++;
         if (event.code === "resume_failed") {
           // The session is gone (expired, or the name taken): the next prompt registers anew.
           this.#token = null;
