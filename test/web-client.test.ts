@@ -639,6 +639,25 @@ describe("web client logic: rooms, resume and the outbox (issues 14, 10 item 3)"
     assert.equal(client.state.view, "#dev");
   });
 
+  it("issue 10 item 3: /me waits in the outbox like a message; other commands typed offline go once when back", () => {
+    const { client, last } = joined();
+    client.say("/me acena");
+    assert.deepEqual(last().sent.at(-2), { type: "line", text: "/me acena", room: "#lobby", cid: "t-1" });
+    last().recv({ type: "action", room: "#lobby", seq: 3, from: "ana", text: "acena", cid: "t-1", at });
+    assert.deepEqual(client.state.outbox, []);
+    client.say("/users");
+    assert.deepEqual(last().sent.at(-1), { type: "line", text: "/users", room: "#lobby" });
+    last().drop();
+    client.say("/topic novo");
+    mock.timers.tick(1000);
+    last().greet();
+    last().recv(roomsWelcome("ana"));
+    assert.deepEqual(
+      last().sent.filter((r) => r.type === "line"),
+      [{ type: "line", text: "/topic novo", room: "#lobby" }],
+    );
+  });
+
   it("keeps each pane bounded; what is dropped can be loaded again", () => {
     const { client, last } = joined([]);
     for (let i = 1; i <= MAX_ITEMS + 20; i++) last().recv(msg("#lobby", i, "bob", `m${i}`));

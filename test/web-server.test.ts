@@ -210,6 +210,20 @@ describe("web server: the WebSocket endpoint", () => {
     nc.close();
   });
 
+  it("issue 10 item 3: a /me resent with the same cid (after a reconnect) is posted once, echoed with its cid", async () => {
+    const ana = await WsClient.join(server, "me_ana");
+    const bob = await WsClient.join(server, "me_bob");
+    ana.request({ type: "line", text: "/me acena", cid: "me-1" });
+    ana.request({ type: "line", text: "/me acena", cid: "me-1" });
+    ana.request({ type: "line", text: "marker", cid: "me-2" });
+    const echo = await ana.waitEvent("action", (e) => e.from === "me_ana");
+    assert.equal(echo.cid, "me-1");
+    await bob.waitEvent("message", (e) => e.text === "marker");
+    assert.equal(bob.events.filter((e) => e.type === "action" && e.text === "acena").length, 1);
+    ana.close();
+    bob.close();
+  });
+
   it("answers bad requests with error events and keeps the connection", async () => {
     const c = new WsClient(server.wsUrl, { origin: server.origin });
     await c.waitEvent("prompt");

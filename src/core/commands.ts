@@ -5,13 +5,14 @@
 import type { CommandName } from "../protocol/commands.ts";
 import type { Session } from "./session.ts";
 
-type Handler = (session: Session, args: string, room: string | undefined) => void;
+type Handler = (session: Session, args: string, room: string | undefined, cid: string | undefined) => void;
 
 export const COMMAND_HANDLERS: Readonly<Record<CommandName, Handler>> = {
   quit: (s, args) => s.quit(args || undefined),
   users: (s, args, room) => s.listUsers(args || room),
   nick: (s, args) => s.rename(args),
-  me: (s, args, room) => s.action(args, room),
+  // The client's id comes along: a `/me` resent after a reconnect is not posted twice.
+  me: (s, args, room, cid) => s.action(args, room, cid),
   join: (s, args) => s.join(args),
   part: (s, args, room) => s.part(args || room),
   rooms: (s) => s.listRooms(),

@@ -418,7 +418,7 @@ export class Session {
           return this.send(errorEvent("unknown_command", { command: sanitizeText(`/${input.name}`) }));
         if (command.needsArgs && input.args.length === 0)
           return this.send(errorEvent("usage", { command: command.name, usage: command.usage }));
-        return COMMAND_HANDLERS[command.name](this, input.args, room);
+        return COMMAND_HANDLERS[command.name](this, input.args, room, cid);
       }
       default: {
         const never: never = input;

@@ -9,6 +9,7 @@
  * come back (its `cid`) waits in an outbox and is sent again (issue 10 item 3).
  */
 import type { ByeReason, ErrorEvent, RoomEvent, ServerEvent, UserInfo } from "../../protocol/events.ts";
+import { findCommand } from "../../protocol/commands.ts";
 import { parseInput } from "../../protocol/input.ts";
 
 /** What the client needs of a socket; `connect` must call the callbacks asynchronously. */
@@ -290,7 +291,8 @@ export class ChatClient {
     const input = parseInput(text);
     if (input.kind === "empty") return;
     const room = viewRoom(this.#state)?.name ?? LOBBY;
-    if (input.kind === "command") {
+    // `/me` is a message too (an action, echoed with its cid); other commands are not.
+    if (input.kind === "command" && !(findCommand(input.name)?.name === "me" && input.args)) {
       if (this.#ready) this.#send({ type: "line", text, room });
       else this.#commands.push({ text, room });
       return;
