@@ -8,8 +8,9 @@
  * `resume` and gets, per room, exactly what it missed (or a `gap`); what it sent and never saw
  * come back (its `cid`) waits in an outbox and is sent again (issue 10 item 3).
  */
-import type { ByeReason, ErrorEvent, RoomEvent, ServerEvent, UserInfo } from "../../protocol/events.ts";
+
 import { findCommand } from "../../protocol/commands.ts";
+import type { ByeReason, ErrorEvent, RoomEvent, ServerEvent, UserInfo } from "../../protocol/events.ts";
 import { parseInput } from "../../protocol/input.ts";
 
 /** What the client needs of a socket; `connect` must call the callbacks asynchronously. */
