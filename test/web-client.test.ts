@@ -538,12 +538,17 @@ describe("web client logic: rooms, resume and the outbox (issues 14, 10 item 3)"
     ]);
     // #dev could not be replayed: a gap marker, then its last events.
     last().recv(
-      roomEv("#dev", 9, { current: false }),
+      // Taken over from a half-open connection: no `joined` of her own comes, she is listed anyway.
+      roomEv("#dev", 9, { current: false, users: [{ name: "bob", address: null }] }),
       { type: "gap", room: "#dev", reason: "pruned", epoch: E, seq: 9 },
       hist("#dev", "join", [msg("#dev", 9, "bob", "d9")]),
     );
     assert.deepEqual(texts(client.state, "#dev"), ["--gap--", "d9", "--divider--"]);
     assert.equal(room(client.state, "#dev")?.seq, 9);
+    assert.deepEqual(
+      room(client.state, "#dev")?.users.map((u) => u.name),
+      ["bob", "ana"],
+    );
     assert.equal(client.state.view, "#lobby", "a resume does not change the shown room");
   });
 

@@ -679,20 +679,27 @@ export class ChatClient {
     const known = findRoom(s, e.room);
     const reentry = known !== undefined && known.epoch !== null;
     const epochChanged = reentry && known.epoch !== e.epoch;
+    // The list is who was there before this session's entry; the user is in it too (a resume that
+    // took over a half-open connection announces no `joined`).
+    const me = s.me;
+    const users =
+      me !== null && !e.users.some((u) => u.name === me)
+        ? [...e.users, { name: me, address: s.address }]
+        : e.users;
     this.#syncing.set(e.room.toLowerCase(), { head: e.seq, prevSeq: known?.seq ?? 0, reentry, epochChanged });
     if (known) {
       // Back after a reconnect: the members and topic are now; the seq stays where this page
       // was until the history fills the rest in (unless the log itself is another one now).
       this.#set(
         this.#patchRoom(known.name, (r) => ({
-          users: e.users,
+          users,
           topic: e.topic,
           ...(r.epoch === null || r.epoch !== e.epoch ? { epoch: e.epoch, seq: e.seq } : {}),
         })),
       );
       return;
     }
-    const r: RoomView = { ...newRoom(e.room, e.users), epoch: e.epoch, seq: e.seq };
+    const r: RoomView = { ...newRoom(e.room, users), epoch: e.epoch, seq: e.seq };
     if (e.topic) r.topic = e.topic;
     // A room the user asked for (from the page or `/join`) is shown at once.
     const show = e.current && !e.initial;
