@@ -324,6 +324,13 @@ describe("browser client end to end (Chromium)", {
         await phone.evaluate(() => document.documentElement.scrollWidth <= 390),
         "no sideways scroll",
       );
+      // Issue 14: the rooms are a compact strip of chips above the room, not a sidebar.
+      const strip = await phone.locator(".rooms").boundingBox();
+      const lobbyChip = await phone.locator(".rooms .room", { hasText: "#lobby" }).boundingBox();
+      assert.ok(strip && strip.width >= 380 && strip.height < 60, `a strip: ${JSON.stringify(strip)}`);
+      assert.ok(
+        lobbyChip && lobbyChip.y >= strip.y && lobbyChip.y + lobbyChip.height <= strip.y + strip.height,
+      );
       // The user list is a drawer behind the "People (n)" button.
       const toggle = phone.locator(".users-toggle");
       assert.ok(await toggle.isVisible());
