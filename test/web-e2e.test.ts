@@ -575,7 +575,8 @@ describe("browser client end to end (Chromium)", {
         // A text user does not get its own lines back: a command answered after them says they are in.
         ze.line("/rooms");
         await ze.waitFor("Rooms (", { ms: UI_MS });
-        await sleep(200);
+        // Wait until the back-off is long enough that the click beats the next automatic attempt.
+        await banner.locator(".retry", { hasText: /in ([3-9]|1\d) s/ }).waitFor({ timeout: 15_000 });
         relay.mode = "forward";
         await banner.getByRole("button", { name: "Retry now" }).click();
         await banner.waitFor({ state: "detached", timeout: UI_MS });
