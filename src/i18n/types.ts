@@ -34,6 +34,8 @@ export interface ChatTexts {
   badJson: string;
   badRequest: string;
   flood(p: { retryMs: number }): string;
+  throttled(p: { queued: number; delayMs: number }): string;
+  throttledDone: string;
   badPassword: string;
   internal: string;
   bye: Record<ByeReason, (p: { text?: string }) => string>;

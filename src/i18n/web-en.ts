@@ -24,6 +24,8 @@ export const webEn: WebCatalogue = {
     messagePlaceholder: "Message everyone · @name for private · /help",
     send: "Send",
     leave: "Leave",
+    sendingSlowly: ({ queued, seconds }) =>
+      `Sending slowly: ${queued} of your messages wait their turn (about ${seconds} s). Nothing is lost.`,
     leaveTitle: "Leave the chat (/quit)",
     newMessages: "New messages ↓",
     reconnected: "Reconnected.",

@@ -24,6 +24,8 @@ export const webPtBR: WebCatalogue = {
     messagePlaceholder: "Mensagem para todos · @nome para privado · /ajuda",
     send: "Enviar",
     leave: "Sair",
+    sendingSlowly: ({ queued, seconds }) =>
+      `Enviando devagar: ${queued} das suas mensagens aguardam a vez (cerca de ${seconds} s). Nada se perde.`,
     leaveTitle: "Sair do chat (/sair)",
     newMessages: "Mensagens novas ↓",
     reconnected: "Reconectado.",

@@ -5,12 +5,14 @@
 import net from "node:net";
 import tls from "node:tls";
 import type { Chat } from "../core/chat.ts";
+import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import type { ChatTexts } from "../i18n/types.ts";
 import { errorEvent, isRoomEvent, type ServerEvent } from "../protocol/events.ts";
 import { type FrameDecoded, FrameDecoder } from "../protocol/frame-decoder.ts";
 import { LEGACY_DISCONNECT } from "../protocol/input.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
+import { itemBytes, itemCost } from "../protocol/pacing.ts";
 import { sniff } from "../protocol/sniff.ts";
 import { renderEvent } from "../protocol/text-render.ts";
 import type { Limits } from "../server/limits.ts";
@@ -77,6 +79,11 @@ export class TcpConnection implements SessionPort {
   /** A10: the greeting waits up to `greetDelayMs` for the client's first bytes. */
   #greeted = false;
   #greetTimer: NodeJS.Timeout | undefined;
+  /** Issue 10 item 2: lines flood control holds back (made at the first one), and their timer. */
+  #held: FloodQueue<FrameDecoded> | undefined;
+  #heldTimer: NodeJS.Timeout | undefined;
+  /** The socket is paused because lines are held: TCP pushes back on the sender. */
+  #paused = false;
 
   constructor(socket: net.Socket, opts: TcpOptions, flusher: FlushScheduler) {
     this.socket = socket;
@@ -141,6 +148,7 @@ export class TcpConnection implements SessionPort {
     if (this.#closing || this.#gone) return;
     this.#closing = true;
     this.#flusher.forget(this);
+    this.#dropHeld();
     this.flush();
     this.socket.end();
     // A peer that never reads could hold the socket open: cut it after the grace period.
@@ -175,6 +183,7 @@ export class TcpConnection implements SessionPort {
     clearTimeout(this.#pingTimer);
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#greetTimer);
+    this.#dropHeld();
     this.#flusher.forget(this);
     this.#opts.chat.log("info", "disconnect", { remote: this.remote });
     this.session.lost("disconnected");
@@ -271,23 +280,105 @@ export class TcpConnection implements SessionPort {
     }
     const items = (this.#decoder as LineDecoder | FrameDecoder).push(chunk);
     for (const item of items) {
-      if (this.session.closed) break;
+      if (this.session.closed || !this.#pace(item)) break;
+    }
+    if (this.#held && this.#held.length > 0 && !this.session.closed) this.#hold();
+    if (this.#opts.limits.lineTimeoutMs > 0) this.#trackLine(items.length > 0);
+  }
+
+  /**
+   * Issue 10 item 2: a line is handled at once while the sender is within its flood budget, and
+   * otherwise waits its turn (never dropped). Returns false when the sender's backlog passed a
+   * cap and it was disconnected.
+   */
+  #pace(item: FrameDecoded): boolean {
+    const gate = this.session.flood;
+    // The first line decides json mode (#line), so it is costed as json if it may be.
+    const cost = gate
+      ? itemCost(item, this.#mode === "json" || (this.#mode === "text" && !this.#sawLine))
+      : 0;
+    if (!gate || cost === 0) {
+      this.#handleSafe(item);
+      return true;
+    }
+    this.#held ??= new FloodQueue(gate);
+    const verdict = this.#held.offer(item, itemBytes(item), cost);
+    if (verdict === "now") this.#handleSafe(item);
+    else if (verdict === "over") {
+      this.#opts.chat.log("warn", "flood", {
+        remote: this.remote,
+        name: this.session.name || undefined,
+        held: this.#held.length,
+        heldBytes: this.#held.bytes,
+      });
+      this.#held.clear();
+      this.session.disconnect("flood");
+      return false;
+    }
+    return true;
+  }
+
+  /** Lines are held: stop reading, tell the sender once per backlog, wake when the first is due. */
+  #hold(): void {
+    const held = this.#held as FloodQueue<FrameDecoded>;
+    if (!this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+      // Issue 10 item 2: the sender alone learns that its lines go out slowly, and for how long.
+      this.send({ type: "throttled", queued: held.length, delayMs: held.lagMs, at: Date.now() });
+    }
+    if (!this.#heldTimer)
+      this.#heldTimer = setTimeout(TcpConnection.#onHeldTimer, held.dueInMs, this).unref();
+  }
+
+  static #onHeldTimer(conn: TcpConnection): void {
+    conn.#heldTimer = undefined;
+    const held = conn.#held;
+    if (!held || conn.#closing || conn.#gone) return;
+    // A held line is input: the ping and line deadlines count from now (the socket is not read).
+    conn.#lastInput = Date.now();
+    for (let item = held.next(); item !== undefined; item = held.next()) {
+      if (conn.session.closed) return;
+      conn.#handleSafe(item);
+    }
+    if (conn.session.closed || conn.#closing || conn.#gone) return;
+    if (held.length > 0) {
+      conn.#heldTimer = setTimeout(TcpConnection.#onHeldTimer, held.dueInMs, conn).unref();
+      return;
+    }
+    conn.#paused = false;
+    conn.send({ type: "throttled", queued: 0, delayMs: 0, at: Date.now() });
+    // A line the pause cut in two gets its full `lineTimeoutMs` again from now (A4).
+    if (conn.#lineSince > 0) conn.#lineSince = Date.now();
+    conn.socket.resume();
+  }
+
+  /** Forgets held lines (the connection is closing) and reads again, so the close completes. */
+  #dropHeld(): void {
+    clearTimeout(this.#heldTimer);
+    this.#heldTimer = undefined;
+    this.#held?.clear();
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+  }
+
+  #handleSafe(item: FrameDecoded): void {
+    try {
+      this.#handle(item);
+    } catch (err) {
+      // ROBUSTNESS F30: a bug in one handler costs that client one line, not the process.
+      this.#opts.chat.log("error", "handler_failed", {
+        remote: this.remote,
+        error: String((err as Error)?.stack ?? err),
+      });
       try {
-        this.#handle(item);
-      } catch (err) {
-        // ROBUSTNESS F30: a bug in one handler costs that client one line, not the process.
-        this.#opts.chat.log("error", "handler_failed", {
-          remote: this.remote,
-          error: String((err as Error)?.stack ?? err),
-        });
-        try {
-          this.session.send(errorEvent("internal", {}));
-        } catch {
-          this.session.fail();
-        }
+        this.session.send(errorEvent("internal", {}));
+      } catch {
+        this.session.fail();
       }
     }
-    if (this.#opts.limits.lineTimeoutMs > 0) this.#trackLine(items.length > 0);
   }
 
   /**
@@ -307,6 +398,8 @@ export class TcpConnection implements SessionPort {
     conn.#lineTimer = undefined;
     if (conn.#closing || conn.#gone || conn.#lineSince === 0) return;
     const limit = conn.#opts.limits.lineTimeoutMs;
+    // While flood control holds lines the rest of this one waits unread in the kernel: not a trickle.
+    if (conn.#paused) conn.#lineSince = Date.now();
     const age = Date.now() - conn.#lineSince;
     if (age < limit) {
       conn.#lineTimer = setTimeout(TcpConnection.#onLineTimer, limit - age, conn).unref();
@@ -344,6 +437,7 @@ export class TcpConnection implements SessionPort {
       return;
     }
     conn.#pingSentAt = 0;
+    if (conn.#paused) conn.#lastInput = now; // held lines are input not yet read (issue 10 item 2)
     const idle = now - conn.#lastInput;
     if (idle < pingIntervalMs) return conn.#armPing(pingIntervalMs - idle);
     conn.#pingSentAt = now;
@@ -357,11 +451,12 @@ export class TcpConnection implements SessionPort {
       case "line":
         return this.#line(item.text);
       // D21: a flood of bad lines must not become a flood of answers.
+      // D21: bad lines are paced like the others, so a flood of them is not answered by a flood.
       case "too_long":
-        if (session.allowLine()) session.send(errorEvent("line_too_long", { limit: item.limit }));
+        session.send(errorEvent("line_too_long", { limit: item.limit }));
         return;
       case "invalid_utf8":
-        if (session.allowLine()) session.send(errorEvent("invalid_utf8", {}));
+        session.send(errorEvent("invalid_utf8", {}));
         return;
       case "overflow":
         return session.disconnect("line_overflow");
