@@ -150,6 +150,7 @@ export const en: Catalogue = {
   },
   server: {
     listening: ({ address }) => `papo is listening on ${address}`,
+    listeningNick: ({ address }) => `Seed 001 clients (NICK greeting, ASCII only) on ${address}`,
     listeningTls: ({ address }) => `papo is listening with TLS on ${address} (papo connect --tls)`,
     tlsFileError: ({ option, file, reason }) => `cannot read ${option} ${file}: ${reason}`,
     joinHint: "Others on your network can join with:",

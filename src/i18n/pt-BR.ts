@@ -149,6 +149,7 @@ export const ptBR: Catalogue = {
   },
   server: {
     listening: ({ address }) => `papo está escutando em ${address}`,
+    listeningNick: ({ address }) => `Clientes do seed 001 (saudação NICK, só ASCII) em ${address}`,
     listeningTls: ({ address }) => `papo está escutando com TLS em ${address} (papo connect --tls)`,
     tlsFileError: ({ option, file, reason }) => `não foi possível ler ${option} ${file}: ${reason}`,
     joinHint: "Outras pessoas na sua rede podem entrar com:",

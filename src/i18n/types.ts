@@ -70,6 +70,7 @@ export interface ChatTexts {
 export interface ServerTexts {
   listening(p: { address: string }): string;
   listeningTls(p: { address: string }): string;
+  listeningNick(p: { address: string }): string;
   tlsFileError(p: { option: string; file: string; reason: string }): string;
   joinHint: string;
   joinWith(p: { host: string; port: number }): string;

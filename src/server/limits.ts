@@ -38,6 +38,13 @@ export interface Limits {
    * relayed (ROBUSTNESS A4). 0 disables.
    */
   lineTimeoutMs: number;
+  /**
+   * Milliseconds of quiet after which a text-mode fragment with no line end is taken as a line, on
+   * connections whose first message came that way (the seeds' clients send each message with one
+   * `send()` and no newline; docs/protocol.md §2). Every other connection keeps waiting for its
+   * line end (with `lineTimeoutMs`). 0 turns the rule off.
+   */
+  fragmentGapMs: number;
   /** Milliseconds of TCP silence before the kernel starts keepalive probes (ROBUSTNESS E28). */
   keepAliveMs: number;
   /**
@@ -129,6 +136,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   shutdownGraceMs: 2000,
   // Long enough for a human in a character-at-a-time telnet to finish typing.
   lineTimeoutMs: 120_000,
+  // Far longer than the gaps inside one send() (microseconds), far shorter than a person's pause.
+  fragmentGapMs: 300,
   keepAliveMs: 30_000,
   pingIntervalMs: 60_000,
   pingTimeoutMs: 30_000,
