@@ -310,7 +310,8 @@ export class TcpConnection implements SessionPort {
         // settles it as text. Never while the seed-000 header check is pending (a digit first).
         const b = first[0] as number;
         if (this.#opts.limits.fragmentGapMs > 0 && !(b >= 0x30 && b <= 0x39) && b !== 0x16) {
-          (this.#gapRule ??= new QuietGapRule(this.#opts.seedNick === true)).read(chunk, false, true);
+          this.#gapRule ??= new QuietGapRule(this.#opts.seedNick === true);
+          this.#gapRule.read(chunk, false, true);
           this.#armGap();
         }
         return;
@@ -373,7 +374,8 @@ export class TcpConnection implements SessionPort {
       return;
     }
     const decoder = this.#decoder as LineDecoder;
-    const rule = (this.#gapRule ??= new QuietGapRule(this.#opts.seedNick === true));
+    this.#gapRule ??= new QuietGapRule(this.#opts.seedNick === true);
+    const rule = this.#gapRule;
     if (!counted) rule.read(chunk, chunk.includes(0x0a) || chunk.includes(0x0d), decoder.midLine);
     if (!rule.possible) {
       this.#gapRule = null;
