@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { canonicalName } from "../src/core/nickname.ts";
 import { Changes } from "./changes.ts";
 import { Peer } from "./fault-helpers.ts";
