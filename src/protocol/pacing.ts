@@ -1,5 +1,5 @@
 /**
- * What a line costs flood control (issue 10 item 2; docs/protocol.md §5 "Flood control"). Pure:
+ * What a line costs flood control (issue 10 item 2; docs/protocol.md §1 "Flood control"). Pure:
  * the transports ask it for every decoded line before pacing it.
  */
 import type { FrameDecoded } from "./frame-decoder.ts";
