@@ -16,26 +16,27 @@ const texts = (p: Peer, from: string) =>
 
 describe("flood control delays instead of dropping (issue 10 item 2)", () => {
   it("24 lines at twice the steady rate from a raw socket all arrive, in order", async () => {
-    // The issue's case (nc at 4 lines/s against 2/s), five times faster: 20 lines/s against 10/s.
-    const s = await startFaultServer({ floodBurst: 8, floodIntervalMs: 100 });
+    // The issue's case (nc at 4 lines/s against 2/s), twice as fast: 8 lines/s against 4/s.
+    const s = await startFaultServer({ floodBurst: 8, floodIntervalMs: 250 });
     try {
       const rx = await Peer.joinJson(s.port, "rx24");
       const tx = await Peer.joinText(s.port, "nc24");
-      await sleep(900); // the bucket is full again after the name
+      await sleep(300); // the name's token is back
       for (let i = 0; i < 24; i++) {
         tx.line(`line ${i}`);
-        await sleep(50);
+        await sleep(125);
       }
-      await rx.waitEvent("message", (e) => e.text === "line 23", { ms: 10_000 });
+      await rx.waitEvent("message", (e) => e.text === "line 23", { ms: 15_000 });
       assert.deepEqual(
         texts(rx, "nc24"),
         Array.from({ length: 24 }, (_, i) => `line ${i}`),
       );
-      // The sender is told its lines go out slowly (text mode, from the catalogue), and when
-      // they all have; nothing says a line was lost.
-      await tx.waitLine("* All your lines have been sent.");
-      assert.ok(tx.lines.some((l) => /^\* Sending slowly: \d+ of your lines wait their turn/.test(l)));
+      // Nothing says a line was lost. (On a loaded machine the writes may come slower than the
+      // rate, so whether the sender was throttled at all is not asserted here: the 200-line paste
+      // below is throttled whatever the timing.)
       assert.ok(!tx.lines.some((l) => l.includes("was not sent")), tx.tail());
+      if (tx.lines.some((l) => l.startsWith("* Sending slowly: ")))
+        await tx.waitLine("* All your lines have been sent.");
       assert.ok(!rx.lines.some((l) => l.includes("Sending slowly")));
       rx.close();
       tx.close();
@@ -69,6 +70,12 @@ describe("flood control delays instead of dropping (issue 10 item 2)", () => {
         Array.from({ length: 50 }, (_, i) => `j${i}`),
       );
       await jx.waitEvent("throttled", (e) => e.queued === 0);
+      // The text-mode sender was told too, from the catalogue, and when it was all out.
+      await tx.waitLine("* All your lines have been sent.");
+      assert.ok(
+        tx.lines.some((l) => /^\* Sending slowly: \d+ of your lines wait their turn/.test(l)),
+        tx.tail(),
+      );
       // The sender and the room stay as they were: nobody was disconnected.
       assert.equal(tx.closed, false);
       tx.line("after the paste");

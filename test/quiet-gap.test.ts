@@ -117,6 +117,7 @@ describe("quiet-gap lines (issue 10: the seeds' clients send no newline)", () =>
         ["SERVIDOR_ENCERRADO\n"],
       );
       await nc.waitLine("* s004 was removed by the operator: bye");
+      await seed2.waitLine("* s004 was removed by the operator: bye");
       const n2 = seed2.chunks.length;
       const ncFrom = nc.rawLines.length;
       await s.close("manutenção");
