@@ -31,7 +31,7 @@ Usage:
   papo serve   [--host HOST] [--port PORT] [--lang en|pt-BR] [--hide-addresses]
                [--log-level debug|info|warn|error|silent] [--log-messages] [--limit NAME=VALUE ...]
                [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--password PASSWORD]
-               [--http-port PORT | --no-http] [--allow-origin ORIGIN ...]
+               [--http-port PORT | --no-http] [--allow-origin ORIGIN ...] [--nick-port PORT]
                [--data DIR | --no-store]
   papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
                [--tls [--ca FILE | --insecure]]   (papo connect --help for details)
@@ -56,6 +56,8 @@ serve options:
   --data DIR          keep rooms' history in DIR/papo.db, an SQLite database (default:
                       ./papo-data, or PAPO_DATA; created on first start)
   --no-store          keep history in memory only (lost when papo stops)
+  --nick-port PORT    also listen for seed 001's client on PORT (it greets with NICK and
+                      sends ASCII only; the seed used 55555; 0 picks a free one)
   --limit NAME=VALUE  change a limit (see the README's operations section):
                       ${Object.keys(DEFAULT_LIMITS).join(", ")}
 `;
@@ -103,6 +105,7 @@ const SERVE_OPTIONS = {
   "allow-origin": { type: "string", multiple: true, default: [] as string[] },
   data: { type: "string" },
   "no-store": { type: "boolean", default: false },
+  "nick-port": { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies ParseArgsConfig["options"];
 
@@ -170,6 +173,10 @@ async function serve(args: string[]): Promise<number> {
     if (!origin) throw new UsageError(`bad --allow-origin "${o}" (expected like https://host:port)`);
     allowOrigins.push(origin);
   }
+  // Issue 10: seed 001's client needs the server to speak first (NICK): its own port, opt-in.
+  const nickPort = values["nick-port"] === undefined ? undefined : Number(values["nick-port"]);
+  if (nickPort !== undefined && (!Number.isInteger(nickPort) || nickPort < 0 || nickPort > 65535))
+    throw new UsageError(`bad nick port "${values["nick-port"]}"`);
   // Item 8: the option wins over the environment; an empty value means no password.
   const password = values.password ?? process.env.PAPO_PASSWORD ?? "";
   const log = createLogger(level);
@@ -194,6 +201,7 @@ async function serve(args: string[]): Promise<number> {
     ...(tlsConfig ? { tls: tlsConfig } : {}),
     ...(values["no-http"] ? {} : { httpPort, allowOrigins }),
     store,
+    ...(nickPort !== undefined ? { nickPort } : {}),
   };
   try {
     server = await startServer(config, log).catch((err: NodeJS.ErrnoException & { listener?: string }) => {
@@ -253,6 +261,10 @@ async function serve(args: string[]): Promise<number> {
   if (server.tlsAddress)
     process.stdout.write(
       `${t.listeningTls({ address: `${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${server.tlsAddress.port}` })}\n`,
+    );
+  if (server.nickAddress)
+    process.stdout.write(
+      `${t.listeningNick({ address: `${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${server.nickAddress.port}` })}\n`,
     );
   const web = webCatalogue(lang).serve;
   const webUrl = (host: string) =>

@@ -738,43 +738,41 @@ describe("C. nicknames", () => {
 });
 
 describe("D. flood and load", () => {
-  it("D21: 1000 lines in one write -> a small burst goes through, the rest refused with one notice", async () => {
-    const s = await startFaultServer();
+  it("D21: 1000 lines in one write -> a burst at once, the rest delayed in order, one notice to the sender", async () => {
+    // Issue 10 item 2: delayed, never dropped. The steady rate is raised so the test is short.
+    const s = await startFaultServer({ floodIntervalMs: 2 });
     try {
       const rx = await Peer.joinJson(s.port, "d21_rx");
       const tx = await Peer.joinText(s.port, "d21_tx");
       const from = tx.rawLines.length;
-      tx.send(Array.from({ length: 1000 }, (_, i) => `paste line ${i}\n`).join(""));
+      const paste = Array.from({ length: 1000 }, (_, i) => `paste line ${i}`);
+      tx.send(`${paste.join("\n")}\n`);
       // Others' latency stays normal: a message sent right after the paste arrives at once.
       const canary = await Peer.joinJson(s.port, "d21_canary");
       canary.say("d21 canary");
       await rx.waitEvent("message", (e) => e.text === "d21 canary");
-      await sleep(100);
-      // The burst is 8 lines; the name line took one of them.
-      const got = messagesFrom(rx, "d21_tx");
-      assert.ok(got.length >= 7 && got.length <= 9, `${got.length} lines went through`);
-      assert.deepEqual(
-        got.slice(0, 7),
-        Array.from({ length: 7 }, (_, i) => `paste line ${i}`),
-      );
-      // One notice, to the sender only; the sender is not disconnected for one paste.
-      const notices = tx.lines.slice(from).filter((l) => l.startsWith("! "));
-      assert.equal(notices.length, 1, notices.join("\n"));
-      assert.match(notices[0] ?? "", /^! You are sending too fast/);
-      assert.equal(errorsOf(rx, "flood"), 0);
+      assert.ok(messagesFrom(rx, "d21_tx").length < 1000);
+      await rx.waitEvent("message", (e) => e.text === "paste line 999", { ms: 20_000 });
+      assert.deepEqual(messagesFrom(rx, "d21_tx"), paste);
+      // One notice that the paste goes out slowly, one when it is out, to the sender only.
+      await tx.waitLine("* All your lines have been sent.", { from });
+      const notices = tx.lines
+        .slice(from)
+        .filter((l) => (l.startsWith("* ") || l.startsWith("! ")) && !l.includes("joined"));
+      assert.equal(notices.length, 2, notices.join("\n"));
+      assert.match(notices[0] ?? "", /^\* Sending slowly: 99\d of your lines wait their turn/);
+      assert.equal(rx.events.filter((e) => e.type === "throttled").length, 0);
       assert.equal(tx.closed, false);
-      // After a pause the sender chats again.
-      await sleep(600);
-      tx.line("after the pause");
-      await rx.waitEvent("message", (e) => e.text === "after the pause");
+      tx.line("after the paste");
+      await rx.waitEvent("message", (e) => e.text === "after the paste");
       for (const p of [rx, tx, canary]) p.close();
     } finally {
       await s.close();
     }
   });
 
-  it("D21: sustained flooding past floodKickLines -> bye flood", async () => {
-    const s = await startFaultServer({ floodKickLines: 50 });
+  it("D21: a flood past floodMaxLagMs -> bye flood; others unaffected", async () => {
+    const s = await startFaultServer({ floodMaxLagMs: 10_000 });
     try {
       const rx = await Peer.joinJson(s.port, "d21k_rx");
       const tx = await Peer.joinJson(s.port, "d21k_tx");
@@ -784,7 +782,6 @@ describe("D. flood and load", () => {
         ),
       );
       assert.equal((await tx.bye()).reason, "flood");
-      assert.equal(errorsOf(tx, "flood"), 1);
       await rx.waitEvent("left", (e) => e.name === "d21k_tx");
       await assertCanaryChats(s.port, rx);
       rx.close();
@@ -793,8 +790,8 @@ describe("D. flood and load", () => {
     }
   });
 
-  it("D22: private-message flood at one victim -> the same limiter applies", async () => {
-    const s = await startFaultServer();
+  it("D22: a private-message flood at one victim is delayed the same way, nothing lost", async () => {
+    const s = await startFaultServer({ floodBurst: 8, floodIntervalMs: 5 });
     try {
       const victim = await Peer.joinJson(s.port, "d22_victim");
       const tx = await Peer.joinJson(s.port, "d22_tx");
@@ -804,13 +801,13 @@ describe("D. flood and load", () => {
           (_, i) => `${JSON.stringify({ type: "line", text: `@d22_victim spam ${i}` })}\n`,
         ).join(""),
       );
-      await tx.waitEvent("error", (e) => e.code === "flood");
-      await sleep(100);
-      const got = victim.events.filter((e) => e.type === "private");
-      assert.ok(got.length >= 7 && got.length <= 9, `${got.length} private messages got through`);
-      assert.equal(errorsOf(tx, "flood"), 1);
-      assert.equal(errorsOf(victim, "flood"), 0);
-      await assertCanaryChats(s.port, victim);
+      await victim.waitEvent("private", (e) => e.text === "spam 299", { ms: 15_000 });
+      const got = victim.events.filter((e) => e.type === "private").map((e) => (e as { text: string }).text);
+      assert.deepEqual(
+        got,
+        Array.from({ length: 300 }, (_, i) => `spam ${i}`),
+      );
+      assert.equal(victim.events.filter((e) => e.type === "throttled").length, 0);
       victim.close();
       tx.close();
     } finally {

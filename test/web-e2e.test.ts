@@ -413,6 +413,52 @@ describe("browser client end to end (Chromium)", {
     }
   });
 
+  it("issue 10 item 2: 200 quick messages from the browser all arrive; the page says they go out slowly", async () => {
+    // Real flood control (burst 8), at 20 lines/s so the test is short: the page sends faster.
+    const own = await startWebTestServer({ webRoot, limits: { floodBurst: 8, floodIntervalMs: 50 } });
+    try {
+      const page = await open(own.origin);
+      await join(page, "paste_web");
+      const rx = await TextClient.join(own.port, "paste_rx");
+      // Typed and sent from inside the page, as fast as the page can (playwright's own round
+      // trips would be slower than the flood rate on a busy machine).
+      await page.evaluate(`(async () => {
+        const input = document.querySelector(".composer input");
+        const form = document.querySelector(".composer");
+        const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+        const turn = () => new Promise((r) => setTimeout(r, 0));
+        for (let i = 0; i < 200; i++) {
+          setValue.call(input, "quick " + i);
+          input.dispatchEvent(new Event("input", { bubbles: true }));
+          await turn();
+          form.requestSubmit();
+          await turn();
+        }
+      })()`);
+      const banner = page.locator(".sending-slowly");
+      await banner.waitFor({ timeout: UI_MS });
+      assert.match(
+        await banner.innerText(),
+        /^Sending slowly: \d+ of your messages wait their turn \(about \d+ s\)/,
+      );
+      await rx.waitFor("paste_web: quick 199", { ms: 20_000 });
+      const got = rx.lines
+        .filter((l) => l.startsWith("paste_web: "))
+        .map((l) => l.slice("paste_web: ".length));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 200 }, (_, i) => `quick ${i}`),
+      );
+      // The banner goes once everything is out; the page is still connected, no dialog.
+      await banner.waitFor({ state: "detached", timeout: UI_MS });
+      await seen(page, "quick 199", "own");
+      assert.equal(await page.locator("[role=alertdialog]").count(), 0);
+      rx.close();
+    } finally {
+      await own.close();
+    }
+  });
+
   it("S11: the shutdown dialog shows the operator's reason", async () => {
     const own = await startWebTestServer({ webRoot });
     const page = await open(own.origin, { locale: "pt-BR" });

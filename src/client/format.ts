@@ -74,6 +74,9 @@ export function createFormatter(opts: FormatOptions): Formatter {
             renderEvent(event, chat).map((l) => c.bold(c.yellow(l))),
             at,
           );
+        case "throttled":
+          // Issue 10 item 2: a long paste is being sent slowly, and when it is all out.
+          return stamp(renderEvent(event, chat).map(c.yellow), at);
         case "error":
           return stamp([c.red(errorLine(event, chat, client))], at);
         case "bye": {

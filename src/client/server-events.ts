@@ -100,6 +100,14 @@ export function parseServerLine(line: string): ServerEvent | undefined {
         ? { type: "notice", code: "announce", params: { text }, at }
         : undefined;
     }
+    case "throttled": {
+      // Issue 10 item 2: our paste goes out slowly (flood control); shown, never acted on.
+      const queued = num(v.queued);
+      const delayMs = num(v.delayMs);
+      return queued !== undefined && delayMs !== undefined
+        ? { type: "throttled", queued, delayMs, at }
+        : undefined;
+    }
     case "error": {
       if (typeof v.code !== "string") return undefined;
       const params = isObject(v.params) ? v.params : {};

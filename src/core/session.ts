@@ -225,8 +225,6 @@ export class Session {
     const input = parseInput(text);
     if (input.kind === "empty") return;
     const quit = input.kind === "command" && findCommand(input.name)?.name === "quit";
-    // D21: every line but /quit spends a flood token, whatever it is (names, commands, messages).
-    if (!quit && !this.allowLine()) return;
     if (this.#state === "password") return quit ? this.quit() : this.#checkPassword(text);
     if (this.#state === "naming") return quit ? this.quit() : this.register(text.trim());
     this.#dispatch(input, room, cid);
@@ -235,7 +233,6 @@ export class Session {
   /** A json `name`: registration while naming, a rename once registered. */
   nameRequest(name: string): void {
     if (this.#state === "closed" || this.#state === "checking") return;
-    if (!this.allowLine()) return;
     if (this.#state === "password") this.send({ type: "prompt", need: "password" });
     else if (this.#state === "naming") this.register(name);
     else if (this.#state === "active") this.rename(name);
@@ -244,7 +241,6 @@ export class Session {
   /** A json `password` (docs/protocol.md §5); ignored unless the server is asking for one. */
   passwordRequest(password: string): void {
     if (this.#state !== "password") return;
-    if (!this.allowLine()) return;
     this.#checkPassword(password);
   }
 
@@ -268,22 +264,11 @@ export class Session {
   }
 
   /**
-   * Flood control (ROBUSTNESS D21, D22): spends a token for one line; false when the line must be
-   * dropped (the sender has been told once, or disconnected as a repeat offender). Transports call
-   * it for lines they drop themselves (too long, invalid UTF-8, bad JSON) before answering them.
+   * Flood control of this connection (ROBUSTNESS D21, D22; issue 10 item 2). The transport paces
+   * every line through it before handing it here, so the session never drops a line itself.
    */
-  allowLine(): boolean {
-    if (!this.#flood) return true;
-    const verdict = this.#flood.line();
-    if (verdict.kind === "ok") return true;
-    if (verdict.kind === "kick") {
-      this.chat.log("warn", "flood", { remote: this.port.remote, name: this.#name || undefined });
-      this.disconnect("flood");
-    } else if (verdict.notify) {
-      // One notice per burst of refused lines, to the sender only: no notice flood back at them.
-      this.send(errorEvent("flood", { retryMs: verdict.retryMs }));
-    }
-    return false;
+  get flood(): FloodGate | undefined {
+    return this.#flood;
   }
 
   /** S5: takes a name, then enters the lobby (or, resuming, the rooms the client was in). */
@@ -352,7 +337,6 @@ export class Session {
    */
   resumeRequest(token: string, rooms: readonly ResumeRoom[]): void {
     if (this.#state === "closed" || this.#state === "checking") return;
-    if (!this.allowLine()) return;
     if (this.#state === "password") return this.send({ type: "prompt", need: "password" });
     if (this.#state !== "naming") return this.send(errorEvent("bad_request", {}));
     const claim = this.chat.readToken(token);

@@ -73,6 +73,9 @@ export const en: Catalogue = {
     badRequest: "! Unknown request.",
     flood: ({ retryMs }) =>
       `! You are sending too fast; wait ${Math.ceil(retryMs / 1000)} s. That line was not sent.`,
+    throttled: ({ queued, delayMs }) =>
+      `* Sending slowly: ${queued} of your lines wait their turn (about ${Math.ceil(delayMs / 1000)} s). Nothing is lost.`,
+    throttledDone: "* All your lines have been sent.",
     badPassword: "! Wrong password.",
     internal: "! Something went wrong on the server with that line; it was not sent.",
     bye: {
@@ -84,7 +87,7 @@ export const en: Catalogue = {
       registration_timeout: () => "*** Disconnected: no name was chosen in time.",
       send_queue_exceeded: () =>
         "*** Disconnected: you were not reading messages fast enough (send queue exceeded).",
-      flood: () => "*** Disconnected: too many messages too fast (flood).",
+      flood: () => "*** Disconnected: you sent far more than the server can hold for you (flood).",
       ping_timeout: () => "*** Disconnected: no answer to ping.",
       idle_line_timeout: () => "*** Disconnected: a line was started but never finished.",
       server_full: () => "*** The server is full; try again later.",
@@ -147,6 +150,7 @@ export const en: Catalogue = {
   },
   server: {
     listening: ({ address }) => `papo is listening on ${address}`,
+    listeningNick: ({ address }) => `Seed 001 clients (NICK greeting, ASCII only) on ${address}`,
     listeningTls: ({ address }) => `papo is listening with TLS on ${address} (papo connect --tls)`,
     tlsFileError: ({ option, file, reason }) => `cannot read ${option} ${file}: ${reason}`,
     joinHint: "Others on your network can join with:",

@@ -72,6 +72,9 @@ export const ptBR: Catalogue = {
     badRequest: "! Pedido desconhecido.",
     flood: ({ retryMs }) =>
       `! Você está enviando rápido demais; espere ${Math.ceil(retryMs / 1000)} s. Essa linha não foi enviada.`,
+    throttled: ({ queued, delayMs }) =>
+      `* Enviando devagar: ${queued} das suas linhas aguardam a vez (cerca de ${Math.ceil(delayMs / 1000)} s). Nada se perde.`,
+    throttledDone: "* Todas as suas linhas foram enviadas.",
     badPassword: "! Senha errada.",
     internal: "! Algo deu errado no servidor com essa linha; ela não foi enviada.",
     bye: {
@@ -83,7 +86,7 @@ export const ptBR: Catalogue = {
       registration_timeout: () => "*** Desconectado: nenhum nome foi escolhido a tempo.",
       send_queue_exceeded: () =>
         "*** Desconectado: você não estava lendo as mensagens rápido o bastante (fila de envio cheia).",
-      flood: () => "*** Desconectado: mensagens demais rápido demais (flood).",
+      flood: () => "*** Desconectado: você enviou muito mais do que o servidor guarda para você (flood).",
       ping_timeout: () => "*** Desconectado: sem resposta ao ping.",
       idle_line_timeout: () => "*** Desconectado: uma linha foi começada e nunca terminada.",
       server_full: () => "*** O servidor está cheio; tente mais tarde.",
@@ -146,6 +149,7 @@ export const ptBR: Catalogue = {
   },
   server: {
     listening: ({ address }) => `papo está escutando em ${address}`,
+    listeningNick: ({ address }) => `Clientes do seed 001 (saudação NICK, só ASCII) em ${address}`,
     listeningTls: ({ address }) => `papo está escutando com TLS em ${address} (papo connect --tls)`,
     tlsFileError: ({ option, file, reason }) => `não foi possível ler ${option} ${file}: ${reason}`,
     joinHint: "Outras pessoas na sua rede podem entrar com:",

@@ -34,6 +34,8 @@ export interface ChatTexts {
   badJson: string;
   badRequest: string;
   flood(p: { retryMs: number }): string;
+  throttled(p: { queued: number; delayMs: number }): string;
+  throttledDone: string;
   badPassword: string;
   internal: string;
   bye: Record<ByeReason, (p: { text?: string }) => string>;
@@ -68,6 +70,7 @@ export interface ChatTexts {
 export interface ServerTexts {
   listening(p: { address: string }): string;
   listeningTls(p: { address: string }): string;
+  listeningNick(p: { address: string }): string;
   tlsFileError(p: { option: string; file: string; reason: string }): string;
   joinHint: string;
   joinWith(p: { host: string; port: number }): string;

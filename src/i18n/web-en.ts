@@ -25,6 +25,8 @@ export const webEn: WebCatalogue = {
     offlinePlaceholder: "Offline: what you send goes out when the connection is back",
     send: "Send",
     leave: "Leave",
+    sendingSlowly: ({ queued, seconds }) =>
+      `Sending slowly: ${queued} of your messages wait their turn (about ${seconds} s). Nothing is lost.`,
     leaveTitle: "Leave the chat (/quit)",
     newMessages: "New messages ↓",
     reconnected: "Reconnected.",

@@ -25,6 +25,8 @@ export const webPtBR: WebCatalogue = {
     offlinePlaceholder: "Sem conexão: o que você enviar sai quando ela voltar",
     send: "Enviar",
     leave: "Sair",
+    sendingSlowly: ({ queued, seconds }) =>
+      `Enviando devagar: ${queued} das suas mensagens aguardam a vez (cerca de ${seconds} s). Nada se perde.`,
     leaveTitle: "Sair do chat (/sair)",
     newMessages: "Mensagens novas ↓",
     reconnected: "Reconectado.",

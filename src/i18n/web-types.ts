@@ -32,6 +32,8 @@ export interface WebTexts {
   send: string;
   leave: string;
   leaveTitle: string;
+  /** Issue 10 item 2: a long paste goes out at the flood-control rate. */
+  sendingSlowly(p: { queued: number; seconds: number }): string;
   newMessages: string;
   reconnected: string;
   unreachableTitle: string;

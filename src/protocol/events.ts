@@ -155,6 +155,11 @@ export type ServerEvent =
   | { type: "users"; users: UserInfo[]; room?: string }
   | { type: "help"; commands: CommandInfo[] }
   | { type: "notice"; code: NoticeCode; params: { text?: string }; at: number }
+  /**
+   * To the sender only (issue 10 item 2): flood control holds `queued` of its lines, the last of
+   * which goes out in about `delayMs`; `queued` 0 when all have gone.
+   */
+  | { type: "throttled"; queued: number; delayMs: number; at: number }
   | {
       type: "room";
       room: string;

@@ -46,9 +46,26 @@ export class LineDecoder {
     return this.#partBytes;
   }
 
+  /** The first byte of the pending fragment, -1 when none is kept. */
+  get firstByte(): number {
+    return this.#parts[0]?.[0] ?? -1;
+  }
+
   /** True while a line has been started and not finished. */
   get midLine(): boolean {
     return this.#lineBytes > 0;
+  }
+
+  /**
+   * Takes the pending fragment as if its line end had come (issue 10: clients that send no line
+   * ends, docs/protocol.md §2); undefined when nothing is pending. The caller decides when.
+   */
+  takeFragment(): Decoded | undefined {
+    if (this.#overflowed || this.#lineBytes === 0) return undefined;
+    const out: Decoded[] = [];
+    this.#finishLine(out);
+    this.#afterCR = false;
+    return out[0];
   }
 
   push(chunk: Uint8Array): Decoded[] {

@@ -116,6 +116,8 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
           return [t.historyResumed];
       }
       return [];
+    case "throttled":
+      return [event.queued > 0 ? t.throttled(event) : t.throttledDone];
     case "error":
       return [renderError(event, t)];
     case "bye":

@@ -42,6 +42,11 @@ export interface ServeConfig {
   heartbeatMs?: number;
   /** The room log (default: in memory). The server closes it when it stops. */
   store?: RoomStore;
+  /**
+   * A second plain TCP port for seed 001's client (`--nick-port`): it greets with the bare `NICK`
+   * and sends only ASCII (docs/protocol.md §2). 0 picks a free one; unset: none.
+   */
+  nickPort?: number;
 }
 
 /** A certificate chain and key (PEM), and the port of the TLS chat listener. */
@@ -60,6 +65,9 @@ export interface RunningServer {
   /** The TLS chat listener and its address, when TLS is configured. */
   readonly tlsServer?: tls.Server;
   readonly tlsAddress?: net.AddressInfo;
+  /** Seed 001's listener (`nickPort`) and its address. */
+  readonly nickServer?: net.Server;
+  readonly nickAddress?: net.AddressInfo;
   /** The web app's HTTP(S) listener and its address, unless HTTP is off. */
   readonly http?: http.Server;
   readonly httpAddress?: net.AddressInfo;
@@ -97,6 +105,17 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
       throw err;
     }
   }
+  let nick: net.Server | undefined;
+  if (config.nickPort !== undefined) {
+    nick = createTcpServer({ chat, limits: config.limits, texts, seedNick: true });
+    try {
+      await listen(nick, config.nickPort, config.host);
+    } catch (err) {
+      tcp.close();
+      secure?.close();
+      throw Object.assign(err as Error, { port: config.nickPort });
+    }
+  }
   let web: WebServer | undefined;
   if (config.httpPort !== undefined) {
     try {
@@ -114,6 +133,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     } catch (err) {
       tcp.close();
       secure?.close();
+      nick?.close();
       throw err;
     }
   }
@@ -124,6 +144,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     address: tcp.address() as net.AddressInfo,
     ...(secure ? { tlsServer: secure, tlsAddress: secure.address() as net.AddressInfo } : {}),
     ...(web ? { http: web.server, httpAddress: web.address } : {}),
+    ...(nick ? { nickServer: nick, nickAddress: nick.address() as net.AddressInfo } : {}),
     close(reason?: string) {
       closing ??= new Promise<void>((resolve) => {
         // Settles once the TCP and the web listeners are both closed.
@@ -134,6 +155,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
         tcp.close(closed);
         web?.close(config.limits.shutdownGraceMs, closed);
         secure?.close();
+        nick?.close();
         chat.shutdown(reason);
         clearInterval(pruner);
         // Sockets that do not finish closing within the grace period are cut by their connection;

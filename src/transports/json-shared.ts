@@ -40,8 +40,9 @@ export function jsonMessageBytes(event: ServerEvent): Buffer {
 export function handleJsonRequest(session: Session, text: string): void {
   if (text.trim().length === 0) return;
   const parsed = parseRequest(text);
-  // ROBUSTNESS D21: bad requests spend flood tokens too, so they cannot flood answers back.
-  if (!parsed.ok) return session.allowLine() ? session.send(errorEvent(parsed.code, {})) : undefined;
+  // ROBUSTNESS D21: bad requests are paced like the others (the transports pace every request),
+  // so they cannot flood answers back.
+  if (!parsed.ok) return session.send(errorEvent(parsed.code, {}));
   const req = parsed.request;
   switch (req.type) {
     case "hello":
@@ -57,7 +58,6 @@ export function handleJsonRequest(session: Session, text: string): void {
     case "part":
     case "rooms":
     case "history":
-      if (!session.allowLine()) return;
       if (!session.registered) return session.send(errorEvent("not_registered", {}));
       if (req.type === "join") return session.join(req.room);
       if (req.type === "part") return session.part(req.room);

@@ -5,12 +5,22 @@
 import net from "node:net";
 import tls from "node:tls";
 import type { Chat } from "../core/chat.ts";
+import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import type { ChatTexts } from "../i18n/types.ts";
 import { errorEvent, isRoomEvent, type ServerEvent } from "../protocol/events.ts";
 import { type FrameDecoded, FrameDecoder } from "../protocol/frame-decoder.ts";
 import { LEGACY_DISCONNECT } from "../protocol/input.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
+import { itemBytes, itemCost } from "../protocol/pacing.ts";
+import {
+  asciiSafe,
+  parseSeed002,
+  QuietGapRule,
+  SEED_NICK_GREETING,
+  SEED_SHUTDOWN_LINE,
+  stripOwnLabel,
+} from "../protocol/seed-compat.ts";
 import { sniff } from "../protocol/sniff.ts";
 import { renderEvent } from "../protocol/text-render.ts";
 import type { Limits } from "../server/limits.ts";
@@ -25,6 +35,12 @@ export interface TcpOptions {
   limits: Limits;
   /** Texts for text and legacy modes. */
   texts: ChatTexts;
+  /**
+   * Seed 001's listener (`--nick-port`): greet with the bare `NICK` and nothing else, take the
+   * first message as the name, strip the client's own `name: ` prefix from later ones, and send
+   * only ASCII (its client decodes ASCII and drops the connection on anything else).
+   */
+  seedNick?: boolean;
 }
 
 /** Text mode shows at most this many names in the welcome; `/users` lists everyone. */
@@ -48,6 +64,11 @@ const EMPTY = Buffer.alloc(0);
 const FLUSH_AT_BYTES = 64 * 1024;
 /** Every connection's flush joins its queued chunks through this one scratch buffer (outbox.ts). */
 const joiner = new WriteJoiner();
+/**
+ * Milliseconds between the last output and seed 004's `SERVIDOR_ENCERRADO`, so that the line is
+ * alone in the client's read (it compares the whole read with it).
+ */
+const SEED_BYE_DELAY_MS = 150;
 /** One ping object for every connection, so its json line is encoded once. */
 const PING: ServerEvent = { type: "ping" };
 
@@ -77,6 +98,23 @@ export class TcpConnection implements SessionPort {
   /** A10: the greeting waits up to `greetDelayMs` for the client's first bytes. */
   #greeted = false;
   #greetTimer: NodeJS.Timeout | undefined;
+  /** Issue 10 item 2: lines flood control holds back (made at the first one), and their timer. */
+  #held: FloodQueue<FrameDecoded> | undefined;
+  #heldTimer: NodeJS.Timeout | undefined;
+  /** The socket is paused because lines are held: TCP pushes back on the sender. */
+  #paused = false;
+  /**
+   * Issue 10, the seeds' clients: whether a fragment followed by a quiet gap is a line (made at
+   * the first read; null once it can never apply, as for every client that sends line ends).
+   */
+  #gapRule: QuietGapRule | null | undefined;
+  #gapTimer: NodeJS.Timeout | undefined;
+  /** Seed 002's `<NAME>` or seed 001's nickname, as the client labels its own messages ("": none). */
+  #label = "";
+  /** The first message was seed 002's `<NAME> <TEXT>`: later ones are unwrapped. */
+  #seed002 = false;
+  /** A seed-style connection is being closed by shutdown or kick: `SERVIDOR_ENCERRADO` goes alone. */
+  #seedBye = false;
 
   constructor(socket: net.Socket, opts: TcpOptions, flusher: FlushScheduler) {
     this.socket = socket;
@@ -96,6 +134,15 @@ export class TcpConnection implements SessionPort {
 
   send(event: ServerEvent): void {
     if (this.#gone || (this.#closing && event.type !== "bye")) return;
+    if (
+      event.type === "bye" &&
+      (event.reason === "shutdown" || event.reason === "kicked") &&
+      this.#gapRule?.on
+    ) {
+      // Seed 004's client closes its window only on this exact read (close() sends it, alone).
+      this.#seedBye = true;
+      return;
+    }
     const bytes = this.#encode(event);
     if (bytes.length === 0) return;
     if (
@@ -141,10 +188,18 @@ export class TcpConnection implements SessionPort {
     if (this.#closing || this.#gone) return;
     this.#closing = true;
     this.#flusher.forget(this);
+    this.#dropHeld();
+    clearTimeout(this.#gapTimer);
     this.flush();
-    this.socket.end();
+    if (this.#seedBye) setTimeout(TcpConnection.#seedByeNow, SEED_BYE_DELAY_MS, this).unref();
+    else this.socket.end();
     // A peer that never reads could hold the socket open: cut it after the grace period.
     this.#graceTimer = setTimeout(destroySocket, this.#opts.limits.shutdownGraceMs, this.socket).unref();
+  }
+
+  static #seedByeNow(conn: TcpConnection): void {
+    if (conn.#gone) return;
+    conn.socket.end(`${SEED_SHUTDOWN_LINE}\n`);
   }
 
   /** Wires the socket's events; called once by the listener. */
@@ -157,12 +212,14 @@ export class TcpConnection implements SessionPort {
     // kConnection: a connection at rest holds no closures of its own (issue 5: idle memory).
     (socket as ConnSocket)[kConnection] = this;
     socket.on("data", socketOnData);
+    socket.on("end", socketOnEnd);
     socket.on("error", socketOnError);
     socket.on("close", socketOnClose);
     // A10: wait a moment for the client to speak first. A browser or a TLS client does so at once
     // and must get one explanatory line, not a chat greeting; `nc` users wait for the prompt.
     const delay = this.#opts.limits.greetDelayMs;
-    if (!this.session.start({ greet: delay <= 0 })) return;
+    if (!this.session.start({ greet: delay <= 0 && !this.#opts.seedNick })) return;
+    if (delay <= 0 && this.#opts.seedNick) TcpConnection.#greetNick(this);
     if (delay > 0) this.#greetTimer = setTimeout(TcpConnection.#greetNow, delay, this).unref();
     else this.#greeted = true;
   }
@@ -175,6 +232,8 @@ export class TcpConnection implements SessionPort {
     clearTimeout(this.#pingTimer);
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#greetTimer);
+    clearTimeout(this.#gapTimer);
+    this.#dropHeld();
     this.#flusher.forget(this);
     this.#opts.chat.log("info", "disconnect", { remote: this.remote });
     this.session.lost("disconnected");
@@ -193,11 +252,23 @@ export class TcpConnection implements SessionPort {
     conn.#greetTimer = undefined;
     if (conn.#greeted || conn.#closing || conn.#gone) return;
     conn.#greeted = true;
-    conn.session.greet();
+    if (conn.#opts.seedNick) TcpConnection.#greetNick(conn);
+    else conn.session.greet();
+  }
+
+  /** Seed 001's server speaks first with the bare word `NICK`; its client answers with its nickname. */
+  static #greetNick(conn: TcpConnection): void {
+    conn.#greeted = true;
+    conn.socket.write(SEED_NICK_GREETING);
   }
 
   #encode(event: ServerEvent): Buffer {
     if (this.#mode === "json") return jsonLineBytes(event);
+    // Seed 001's client decodes ASCII only: its own rendering, not the shared cache.
+    if (this.#opts.seedNick) {
+      const b = this.#renderText(event);
+      return b.length ? Buffer.from(asciiSafe(b.toString("utf8"))) : b;
+    }
     // A private message reads differently for its sender and its target: not cached.
     if (event.type === "private") return this.#renderText(event);
     // Issue 14: lines from a room that is not the user's current one carry the room's name.
@@ -235,9 +306,19 @@ export class TcpConnection implements SessionPort {
       const kind = sniff(first);
       if (kind === "undecided") {
         this.#sniffed = Buffer.from(first);
+        // A short name such as "Pedro" with no line end could still be an HTTP method; a quiet gap
+        // settles it as text. Never while the seed-000 header check is pending (a digit first).
+        const b = first[0] as number;
+        if (this.#opts.limits.fragmentGapMs > 0 && !(b >= 0x30 && b <= 0x39) && b !== 0x16) {
+          this.#gapRule ??= new QuietGapRule(this.#opts.seedNick === true);
+          this.#gapRule.read(chunk, false, true);
+          this.#armGap();
+        }
         return;
       }
       this.#sniffed = EMPTY;
+      clearTimeout(this.#gapTimer);
+      if (kind !== "lines") this.#gapRule = null;
       if (kind === "lines" && first[firstNonSpace(first)] === 0x7b && !this.#greeted) {
         // A json client that spoke first greets itself with its `hello`: no text lines before it.
         clearTimeout(this.#greetTimer);
@@ -269,25 +350,189 @@ export class TcpConnection implements SessionPort {
       chunk = first;
       TcpConnection.#greetNow(this);
     }
+    this.#decode(chunk);
+  }
+
+  /** `counted`: false when these bytes were already shown to the quiet-gap rule read by read. */
+  #decode(chunk: Buffer, counted = false): void {
     const items = (this.#decoder as LineDecoder | FrameDecoder).push(chunk);
     for (const item of items) {
-      if (this.session.closed) break;
+      if (this.session.closed || !this.#pace(item)) break;
+    }
+    if (this.#held && this.#held.length > 0 && !this.session.closed) this.#hold();
+    if (this.#mode === "text" && this.#gapRule !== null) this.#watchGap(chunk, counted);
+    if (this.#opts.limits.lineTimeoutMs > 0) this.#trackLine(items.length > 0);
+  }
+
+  /**
+   * Issue 10 (the seeds' clients): feeds the quiet-gap rule one read and, while a fragment is
+   * pending and the rule may apply, (re)arms the gap timer.
+   */
+  #watchGap(chunk: Buffer, counted: boolean): void {
+    if (this.#opts.limits.fragmentGapMs <= 0) {
+      this.#gapRule = null;
+      return;
+    }
+    const decoder = this.#decoder as LineDecoder;
+    this.#gapRule ??= new QuietGapRule(this.#opts.seedNick === true);
+    const rule = this.#gapRule;
+    if (!counted) rule.read(chunk, chunk.includes(0x0a) || chunk.includes(0x0d), decoder.midLine);
+    if (!rule.possible) {
+      this.#gapRule = null;
+      clearTimeout(this.#gapTimer);
+      return;
+    }
+    if (decoder.midLine) this.#armGap();
+  }
+
+  #armGap(): void {
+    clearTimeout(this.#gapTimer);
+    this.#gapTimer = setTimeout(TcpConnection.#onGap, this.#opts.limits.fragmentGapMs, this).unref();
+  }
+
+  static #onGap(conn: TcpConnection): void {
+    conn.#gapTimer = undefined;
+    if (conn.#closing || conn.#gone) return;
+    // While flood control holds lines the rest of this fragment may wait unread in the kernel.
+    if (conn.#paused) return conn.#armGap();
+    if (conn.#mode === "sniff") {
+      // Quiet after a few bytes that looked like the start of an HTTP request: it is text.
+      const first = conn.#sniffed;
+      conn.#sniffed = EMPTY;
+      conn.#mode = "text";
+      conn.#decoder = new LineDecoder(conn.#opts.limits);
+      TcpConnection.#greetNow(conn);
+      conn.#decode(first, true);
+      if (conn.#gapTimer === undefined) return;
+      clearTimeout(conn.#gapTimer);
+      conn.#gapTimer = undefined;
+    }
+    if (conn.#mode !== "text") return;
+    conn.#takeFragment(false);
+  }
+
+  /**
+   * A quiet gap (or the peer's FIN) after a fragment: the rule decides whether it is a line. Never
+   * for what could be a json client's first line.
+   */
+  #takeFragment(atEnd: boolean): void {
+    const decoder = this.#decoder as LineDecoder;
+    const rule = this.#gapRule;
+    if (!rule || !decoder.midLine) return;
+    if (!this.#sawLine && decoder.firstByte === 0x7b) return;
+    if (!(atEnd ? rule.on : rule.quiet(decoder.pendingBytes))) {
+      if (!rule.possible) this.#gapRule = null;
+      return;
+    }
+    const item = decoder.takeFragment();
+    if (!item) return;
+    this.#lineSince = 0;
+    // The last message of a client that then closed is handled at once (nothing reads after it).
+    if (atEnd) return this.#handleSafe(item);
+    if (this.#pace(item) && this.#held && this.#held.length > 0 && !this.session.closed) this.#hold();
+  }
+
+  /** The peer finished sending (FIN): a seed-style client's last message may be pending. */
+  onSocketEnd(): void {
+    if (this.#closing || this.#gone || this.#mode !== "text") return;
+    clearTimeout(this.#gapTimer);
+    this.#gapTimer = undefined;
+    this.#takeFragment(true);
+  }
+
+  /**
+   * Issue 10 item 2: a line is handled at once while the sender is within its flood budget, and
+   * otherwise waits its turn (never dropped). Returns false when the sender's backlog passed a
+   * cap and it was disconnected.
+   */
+  #pace(item: FrameDecoded): boolean {
+    const gate = this.session.flood;
+    // The first line decides json mode (#line), so it is costed as json if it may be.
+    const cost = gate
+      ? itemCost(item, this.#mode === "json" || (this.#mode === "text" && !this.#sawLine))
+      : 0;
+    if (!gate || cost === 0) {
+      this.#handleSafe(item);
+      return true;
+    }
+    this.#held ??= new FloodQueue(gate);
+    const verdict = this.#held.offer(item, itemBytes(item), cost);
+    if (verdict === "now") this.#handleSafe(item);
+    else if (verdict === "over") {
+      this.#opts.chat.log("warn", "flood", {
+        remote: this.remote,
+        name: this.session.name || undefined,
+        held: this.#held.length,
+        heldBytes: this.#held.bytes,
+      });
+      this.#held.clear();
+      this.session.disconnect("flood");
+      return false;
+    }
+    return true;
+  }
+
+  /** Lines are held: stop reading, tell the sender once per backlog, wake when the first is due. */
+  #hold(): void {
+    const held = this.#held as FloodQueue<FrameDecoded>;
+    if (!this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+      // Issue 10 item 2: the sender alone learns that its lines go out slowly, and for how long.
+      this.send({ type: "throttled", queued: held.length, delayMs: held.lagMs, at: Date.now() });
+    }
+    if (!this.#heldTimer)
+      this.#heldTimer = setTimeout(TcpConnection.#onHeldTimer, held.dueInMs, this).unref();
+  }
+
+  static #onHeldTimer(conn: TcpConnection): void {
+    conn.#heldTimer = undefined;
+    const held = conn.#held;
+    if (!held || conn.#closing || conn.#gone) return;
+    // A held line is input: the ping and line deadlines count from now (the socket is not read).
+    conn.#lastInput = Date.now();
+    for (let item = held.next(); item !== undefined; item = held.next()) {
+      if (conn.session.closed) return;
+      conn.#handleSafe(item);
+    }
+    if (conn.session.closed || conn.#closing || conn.#gone) return;
+    if (held.length > 0) {
+      conn.#heldTimer = setTimeout(TcpConnection.#onHeldTimer, held.dueInMs, conn).unref();
+      return;
+    }
+    conn.#paused = false;
+    conn.send({ type: "throttled", queued: 0, delayMs: 0, at: Date.now() });
+    // A line the pause cut in two gets its full `lineTimeoutMs` again from now (A4).
+    if (conn.#lineSince > 0) conn.#lineSince = Date.now();
+    conn.socket.resume();
+  }
+
+  /** Forgets held lines (the connection is closing) and reads again, so the close completes. */
+  #dropHeld(): void {
+    clearTimeout(this.#heldTimer);
+    this.#heldTimer = undefined;
+    this.#held?.clear();
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+  }
+
+  #handleSafe(item: FrameDecoded): void {
+    try {
+      this.#handle(item);
+    } catch (err) {
+      // ROBUSTNESS F30: a bug in one handler costs that client one line, not the process.
+      this.#opts.chat.log("error", "handler_failed", {
+        remote: this.remote,
+        error: String((err as Error)?.stack ?? err),
+      });
       try {
-        this.#handle(item);
-      } catch (err) {
-        // ROBUSTNESS F30: a bug in one handler costs that client one line, not the process.
-        this.#opts.chat.log("error", "handler_failed", {
-          remote: this.remote,
-          error: String((err as Error)?.stack ?? err),
-        });
-        try {
-          this.session.send(errorEvent("internal", {}));
-        } catch {
-          this.session.fail();
-        }
+        this.session.send(errorEvent("internal", {}));
+      } catch {
+        this.session.fail();
       }
     }
-    if (this.#opts.limits.lineTimeoutMs > 0) this.#trackLine(items.length > 0);
   }
 
   /**
@@ -307,6 +552,8 @@ export class TcpConnection implements SessionPort {
     conn.#lineTimer = undefined;
     if (conn.#closing || conn.#gone || conn.#lineSince === 0) return;
     const limit = conn.#opts.limits.lineTimeoutMs;
+    // While flood control holds lines the rest of this one waits unread in the kernel: not a trickle.
+    if (conn.#paused) conn.#lineSince = Date.now();
     const age = Date.now() - conn.#lineSince;
     if (age < limit) {
       conn.#lineTimer = setTimeout(TcpConnection.#onLineTimer, limit - age, conn).unref();
@@ -344,6 +591,7 @@ export class TcpConnection implements SessionPort {
       return;
     }
     conn.#pingSentAt = 0;
+    if (conn.#paused) conn.#lastInput = now; // held lines are input not yet read (issue 10 item 2)
     const idle = now - conn.#lastInput;
     if (idle < pingIntervalMs) return conn.#armPing(pingIntervalMs - idle);
     conn.#pingSentAt = now;
@@ -357,11 +605,12 @@ export class TcpConnection implements SessionPort {
       case "line":
         return this.#line(item.text);
       // D21: a flood of bad lines must not become a flood of answers.
+      // D21: bad lines are paced like the others, so a flood of them is not answered by a flood.
       case "too_long":
-        if (session.allowLine()) session.send(errorEvent("line_too_long", { limit: item.limit }));
+        session.send(errorEvent("line_too_long", { limit: item.limit }));
         return;
       case "invalid_utf8":
-        if (session.allowLine()) session.send(errorEvent("invalid_utf8", {}));
+        session.send(errorEvent("invalid_utf8", {}));
         return;
       case "overflow":
         return session.disconnect("line_overflow");
@@ -377,13 +626,46 @@ export class TcpConnection implements SessionPort {
       // The first line decides json mode (docs/protocol.md §1).
       if (this.#mode === "text" && text.trimStart().startsWith("{")) {
         this.#mode = "json";
+        clearTimeout(this.#gapTimer);
+        this.#gapRule = null;
         if (this.#opts.limits.pingIntervalMs > 0) this.#armPing(this.#opts.limits.pingIntervalMs);
+      } else if (this.#mode === "text") {
+        // Issue 10: seed 001 answers NICK with its nickname, seed 002 sends `<NAME> <TEXT>` first;
+        // both then label every message with that name.
+        if (this.#opts.seedNick) this.#label = text.trim();
+        else {
+          const first = parseSeed002(text);
+          if (first) {
+            this.#seed002 = true;
+            this.#label = first.name;
+          }
+        }
+        if (this.#label) return this.#seedLine(text);
       }
     }
     if (this.#mode === "legacy" && text.trim() === LEGACY_DISCONNECT) return session.quit();
+    if (this.#mode === "text" && this.#label) return this.#seedLine(text);
     if (this.#mode !== "json") return session.line(text);
     // One dispatcher for TCP json lines and WebSocket messages: one schema (docs/protocol.md §5).
     handleJsonRequest(session, text);
+  }
+
+  /** A line from a seed 001 or 002 client: its own label taken off (docs/protocol.md §2). */
+  #seedLine(text: string): void {
+    const session = this.session;
+    if (!this.#seed002) {
+      // Seed 001: the first line is the nickname; later ones are `nickname: text`.
+      if (!session.registered && text.trim() === this.#label) return session.line(text);
+      return session.line(stripOwnLabel(text, this.#label));
+    }
+    const m = parseSeed002(text);
+    // Only the client's own name is taken off; anything else is said as it is.
+    if (!m || m.name !== this.#label) return session.line(text);
+    if (!session.registered) {
+      session.line(m.name);
+      if (!session.registered) return;
+    }
+    if (m.text) session.line(m.text);
   }
 }
 
@@ -392,6 +674,10 @@ type ConnSocket = net.Socket & { [kConnection]: TcpConnection };
 
 function socketOnData(this: ConnSocket, chunk: Buffer): void {
   this[kConnection].onSocketData(chunk);
+}
+
+function socketOnEnd(this: ConnSocket): void {
+  this[kConnection].onSocketEnd();
 }
 
 function socketOnError(this: ConnSocket, err: NodeJS.ErrnoException): void {

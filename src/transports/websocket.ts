@@ -9,8 +9,10 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { Chat } from "../core/chat.ts";
+import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import { type ByeReason, errorEvent, type ServerEvent } from "../protocol/events.ts";
+import { lineCost } from "../protocol/pacing.ts";
 import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
 import { handleJsonRequest, jsonMessageBytes } from "./json-shared.ts";
@@ -148,6 +150,9 @@ function closeCode(reason: ByeReason | undefined): number {
   return 1008;
 }
 
+/** One message from the browser, as flood control holds it: its text, or why it is refused. */
+type WsItem = string | { refused: "bad_request" | "line_too_long" };
+
 export class WsConnection implements SessionPort {
   readonly ws: WebSocket;
   readonly remote: string;
@@ -161,6 +166,11 @@ export class WsConnection implements SessionPort {
   #overflowed = false;
   #bye: ByeReason | undefined;
   #cut: NodeJS.Timeout | undefined;
+  /** Issue 10 item 2: messages flood control holds back (made at the first one), and their timer. */
+  #held: FloodQueue<WsItem> | undefined;
+  #heldTimer: NodeJS.Timeout | undefined;
+  /** Messages are held: ws stops reading the socket, so TCP pushes back on the browser. */
+  #paused = false;
 
   constructor(ws: WebSocket, req: IncomingMessage, opts: WebSocketOptions) {
     this.ws = ws;
@@ -196,6 +206,7 @@ export class WsConnection implements SessionPort {
   close(): void {
     if (this.#closing || this.#gone) return;
     this.#closing = true;
+    this.#dropHeld();
     this.ws.close(closeCode(this.#bye));
     // A peer that never answers the closing handshake is cut after the grace period.
     this.#cut = setTimeout(() => this.ws.terminate(), this.#opts.limits.shutdownGraceMs);
@@ -205,6 +216,8 @@ export class WsConnection implements SessionPort {
   /** One heartbeat tick: drop the socket if the last ping went unanswered, else ping again. */
   heartbeat(): void {
     if (this.#gone) return;
+    // A paused socket cannot read the pong: a browser whose messages are held is alive.
+    if (this.#paused) this.#alive = true;
     if (!this.#alive) {
       // ROBUSTNESS G33: a browser that stopped answering (laptop lid closed, network gone).
       this.#opts.chat.log("info", "ping_timeout", { remote: this.remote, transport: "websocket" });
@@ -229,6 +242,7 @@ export class WsConnection implements SessionPort {
     ws.on("close", (code: number) => {
       this.#gone = true;
       clearTimeout(this.#cut);
+      this.#dropHeld();
       this.#opts.chat.log("info", "disconnect", { remote: this.remote, transport: "websocket", code });
       this.session.lost("disconnected");
     });
@@ -237,25 +251,87 @@ export class WsConnection implements SessionPort {
 
   #onMessage(data: RawData, isBinary: boolean): void {
     if (this.#closing || this.#gone || this.session.closed) return;
-    const session = this.session;
-    // One schema: requests are JSON text; a binary message is a request we do not know. Dropped
-    // messages spend flood tokens too, so a flood of them is not answered by a flood (D21).
-    if (isBinary) {
-      if (session.allowLine()) session.send(errorEvent("bad_request", {}));
+    // One schema: requests are JSON text; a binary message is a request we do not know.
+    let item: WsItem;
+    if (isBinary) item = { refused: "bad_request" };
+    else {
+      const bytes = Array.isArray(data)
+        ? Buffer.concat(data)
+        : Buffer.isBuffer(data)
+          ? data
+          : Buffer.from(data);
+      item =
+        bytes.length > this.#opts.limits.maxLineBytes ? { refused: "line_too_long" } : bytes.toString("utf8");
+    }
+    this.#pace(item);
+  }
+
+  /**
+   * Issue 10 item 2: a message is handled at once within the flood budget, otherwise it waits its
+   * turn (never dropped) while ws reads nothing more; a backlog past a cap disconnects the sender.
+   * Refused messages are paced too, so a flood of them is not answered by a flood (D21).
+   */
+  #pace(item: WsItem): void {
+    const gate = this.session.flood;
+    const cost = !gate ? 0 : typeof item === "string" ? lineCost(item, true) : 1;
+    if (!gate || cost === 0) return this.#handle(item);
+    this.#held ??= new FloodQueue(gate);
+    const verdict = this.#held.offer(item, typeof item === "string" ? item.length : 0, cost);
+    if (verdict === "now") return this.#handle(item);
+    if (verdict === "over") {
+      this.#opts.chat.log("warn", "flood", {
+        remote: this.remote,
+        name: this.session.name || undefined,
+        held: this.#held.length,
+        transport: "websocket",
+      });
+      this.#held.clear();
+      return this.session.disconnect("flood");
+    }
+    if (!this.#paused) {
+      this.#paused = true;
+      this.ws.pause();
+      this.send({ type: "throttled", queued: this.#held.length, delayMs: this.#held.lagMs, at: Date.now() });
+    }
+    this.#heldTimer ??= setTimeout(WsConnection.#onHeldTimer, this.#held.dueInMs, this).unref();
+  }
+
+  static #onHeldTimer(conn: WsConnection): void {
+    conn.#heldTimer = undefined;
+    const held = conn.#held;
+    if (!held || conn.#closing || conn.#gone) return;
+    for (let item = held.next(); item !== undefined; item = held.next()) {
+      if (conn.session.closed) return;
+      conn.#handle(item);
+    }
+    if (conn.session.closed || conn.#closing || conn.#gone) return;
+    if (held.length > 0) {
+      conn.#heldTimer = setTimeout(WsConnection.#onHeldTimer, held.dueInMs, conn).unref();
       return;
     }
-    const bytes = Array.isArray(data)
-      ? Buffer.concat(data)
-      : Buffer.isBuffer(data)
-        ? data
-        : Buffer.from(data);
-    if (bytes.length > this.#opts.limits.maxLineBytes) {
-      if (session.allowLine())
-        session.send(errorEvent("line_too_long", { limit: this.#opts.limits.maxLineBytes }));
-      return;
+    conn.#paused = false;
+    conn.send({ type: "throttled", queued: 0, delayMs: 0, at: Date.now() });
+    conn.ws.resume();
+  }
+
+  #dropHeld(): void {
+    clearTimeout(this.#heldTimer);
+    this.#heldTimer = undefined;
+    this.#held?.clear();
+    if (this.#paused) {
+      this.#paused = false;
+      this.ws.resume();
+    }
+  }
+
+  #handle(item: WsItem): void {
+    const session = this.session;
+    if (typeof item !== "string") {
+      if (item.refused === "bad_request") return session.send(errorEvent("bad_request", {}));
+      return session.send(errorEvent("line_too_long", { limit: this.#opts.limits.maxLineBytes }));
     }
     try {
-      handleJsonRequest(session, bytes.toString("utf8"));
+      handleJsonRequest(session, item);
     } catch (err) {
       // ROBUSTNESS F30: a bug in one handler costs that client one message, not the process.
       this.#opts.chat.log("error", "handler_failed", {

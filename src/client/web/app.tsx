@@ -315,6 +315,7 @@ function ChatScreen({
           </ul>
         </aside>
       </div>
+      {state.throttled && <SendingSlowly held={state.throttled} t={t} />}
       <form
         class="composer"
         onSubmit={(e) => {
@@ -407,6 +408,24 @@ function RoomList({ state, t, client }: { state: ClientState; t: WebTexts; clien
         </button>
       </form>
     </nav>
+  );
+}
+
+/**
+ * Issue 10 item 2: the server delays a long paste instead of dropping it; this says so, with a
+ * countdown to when the last message should be out.
+ */
+function SendingSlowly({ held, t }: { held: { queued: number; until: number }; t: WebTexts }) {
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const seconds = Math.max(0, Math.ceil((held.until - Date.now()) / 1000));
+  return (
+    <p class="sending-slowly" role="status">
+      {t.sendingSlowly({ queued: held.queued, seconds })}
+    </p>
   );
 }
 

@@ -114,6 +114,11 @@ export interface ClientState {
   outbox: Outgoing[];
   /** Messages received while the tab was hidden. */
   unread: number;
+  /**
+   * Issue 10 item 2: the server is sending a long paste slowly (flood control): how many of our
+   * messages wait, and when (this client's clock) the last should be out. Null when none waits.
+   */
+  throttled: { queued: number; until: number } | null;
 }
 
 export interface ClientOptions {
@@ -192,6 +197,7 @@ const INITIAL: ClientState = {
   view: null,
   outbox: [],
   unread: 0,
+  throttled: null,
 };
 
 /** A name refusal: shown inline on the name screen rather than in the pane. */
@@ -468,6 +474,7 @@ export class ChatClient {
     this.#stopPing();
     this.#link = null;
     this.#ready = false;
+    if (this.#state.throttled) this.#set({ throttled: null });
     const bye = this.#bye;
     if (bye === "quit") {
       // S9: back to the name screen, with a fresh connection ready for the next name.
@@ -501,6 +508,10 @@ export class ChatClient {
       clearTimeout(this.#pongTimer);
       // A server or network gone silent (no FIN, e.g. a phone changing networks) counts as a drop.
       this.#pongTimer = setTimeout(() => {
+        // While the server holds our messages it reads nothing from us, the ping included: its
+        // pong comes once the backlog is out (issue 10 item 2), so that silence is not a drop.
+        const held = this.#state.throttled;
+        if (held && this.#now() < held.until + (this.#opts.pongTimeoutMs ?? 10_000)) return;
         this.#abandon();
         this.#onClose();
       }, this.#opts.pongTimeoutMs ?? 10_000);
@@ -977,6 +988,10 @@ export class ChatClient {
         });
       case "notice":
         return this.#toView(this.#item("announce", event, event.at));
+      case "throttled":
+        return this.#set({
+          throttled: event.queued > 0 ? { queued: event.queued, until: this.#now() + event.delayMs } : null,
+        });
       case "error":
         this.#errors++;
         if (event.code === "resume_failed") {
