@@ -80,6 +80,53 @@ export function storeContract(name: string, fx: StoreFixture): void {
       s.close();
     });
 
+    it("reads see what was appended before it is committed (issue 14: a room entered again in the same turn)", async () => {
+      const s = await fx.make();
+      await fill(s, "#r", "#R", 1, 3);
+      s.append("#r", [msg("#R", 4), msg("#R", 5)]);
+      assert.equal((await s.head("#r"))?.seq, 5);
+      assert.deepEqual(
+        (await s.recent("#r", 3)).map((e) => e.seq),
+        [3, 4, 5],
+      );
+      assert.deepEqual(
+        (await s.recent("#r", 10)).map((e) => e.seq),
+        [1, 2, 3, 4, 5],
+      );
+      assert.deepEqual(
+        (await s.range("#r", 2, 2)).map((e) => e.seq),
+        [3, 4],
+      );
+      assert.deepEqual(
+        (await s.range("#r", 3, 10)).map((e) => e.seq),
+        [4, 5],
+      );
+      assert.deepEqual(
+        (await s.before("#r", 6, 3)).map((e) => e.seq),
+        [3, 4, 5],
+      );
+      assert.deepEqual(
+        (await s.before("#r", 5, 10)).map((e) => e.seq),
+        [1, 2, 3, 4],
+      );
+      assert.equal(await s.first("#r"), 1);
+      // A room that has never been committed at all.
+      s.append("#novo", [msg("#Novo", 1), { type: "topic", room: "#Novo", seq: 2, by: "ana", topic: "t", at: 2 }]);
+      assert.deepEqual(await s.head("#novo"), { room: "#Novo", seq: 2, topic: "t" });
+      assert.equal(await s.first("#novo"), 1);
+      assert.deepEqual(
+        (await s.recent("#novo", 5)).map((e) => e.seq),
+        [1, 2],
+      );
+      await s.commit();
+      assert.deepEqual(
+        (await s.range("#r", 0, 10)).map((e) => e.seq),
+        [1, 2, 3, 4, 5],
+      );
+      assert.deepEqual(await s.head("#novo"), { room: "#Novo", seq: 2, topic: "t" });
+      s.close();
+    });
+
     it("rooms are separate logs", async () => {
       const s = await fx.make();
       await fill(s, "#a", "#a", 1, 3);

@@ -173,10 +173,28 @@ export class SqliteStore implements RoomStore {
     else this.#pending = this.#pending.slice(rows.length);
   }
 
+  /**
+   * Reads see every appended event, committed or not: the chat may read a room again before the
+   * next commit (a room left empty is dropped from memory and entered again in the same turn of
+   * the event loop), and a stale head would give the next event a seq already taken.
+   */
   head(key: string): RoomHead | undefined {
     const row = this.#stmt.head.get(key) as { room: string; head: number; topic: string | null } | undefined;
-    if (!row) return undefined;
-    return { room: row.room, seq: row.head, ...(row.topic !== null ? { topic: row.topic } : {}) };
+    const pending = this.#pendingOf(key);
+    const saved = this.#rooms.get(key);
+    const room = row?.room ?? saved?.room ?? pending[0]?.room;
+    if (room === undefined) return undefined;
+    let topic = saved?.topic ?? row?.topic ?? undefined;
+    for (const e of pending) if (e.type === "topic") topic = e.topic;
+    const seq = Math.max(row?.head ?? 0, pending.at(-1)?.seq ?? 0);
+    return { room, seq, ...(topic !== undefined && topic !== null ? { topic } : {}) };
+  }
+
+  /** Appended events of `key` not committed yet, ascending (all after the committed ones). */
+  #pendingOf(key: string): RoomEvent[] {
+    const out: RoomEvent[] = [];
+    for (const p of this.#pending) if (p.key === key) out.push(p.e);
+    return out;
   }
 
   saveRoom(key: string, info: { room: string; topic?: string }): void {
@@ -185,23 +203,30 @@ export class SqliteStore implements RoomStore {
 
   recent(key: string, limit: number): RoomEvent[] {
     if (limit <= 0) return [];
-    return parseRows(this.#stmt.recent.all(key, limit)).reverse();
+    const pending = this.#pendingOf(key);
+    if (pending.length >= limit) return pending.slice(-limit);
+    return [...parseRows(this.#stmt.recent.all(key, limit - pending.length)).reverse(), ...pending];
   }
 
   range(key: string, after: number, limit: number): RoomEvent[] {
     if (limit <= 0) return [];
-    return parseRows(this.#stmt.range.all(key, after, limit));
+    const stored = parseRows(this.#stmt.range.all(key, after, limit));
+    if (stored.length >= limit) return stored;
+    const pending = this.#pendingOf(key).filter((e) => e.seq > after);
+    return [...stored, ...pending.slice(0, limit - stored.length)];
   }
 
   before(key: string, before: number, limit: number): RoomEvent[] {
     if (limit <= 0) return [];
-    return parseRows(this.#stmt.before.all(key, before, limit)).reverse();
+    const pending = this.#pendingOf(key).filter((e) => e.seq < before);
+    if (pending.length >= limit) return pending.slice(-limit);
+    return [...parseRows(this.#stmt.before.all(key, before, limit - pending.length)).reverse(), ...pending];
   }
 
   first(key: string): number {
     const row = this.#stmt.first.get(key) as { s: number | null };
     if (row.s !== null) return row.s;
-    return (this.head(key)?.seq ?? 0) + 1;
+    return this.#pendingOf(key)[0]?.seq ?? (this.head(key)?.seq ?? 0) + 1;
   }
 
   /**
