@@ -111,7 +111,10 @@ export function storeContract(name: string, fx: StoreFixture): void {
       );
       assert.equal(await s.first("#r"), 1);
       // A room that has never been committed at all.
-      s.append("#novo", [msg("#Novo", 1), { type: "topic", room: "#Novo", seq: 2, by: "ana", topic: "t", at: 2 }]);
+      s.append("#novo", [
+        msg("#Novo", 1),
+        { type: "topic", room: "#Novo", seq: 2, by: "ana", topic: "t", at: 2 },
+      ]);
       assert.deepEqual(await s.head("#novo"), { room: "#Novo", seq: 2, topic: "t" });
       assert.equal(await s.first("#novo"), 1);
       assert.deepEqual(
