@@ -349,7 +349,12 @@ export class Chat implements SessionHost {
   }
 
   #loaded(room: Room<Session>, recent: RoomEvent[]): void {
-    for (const e of recent) if (e.seq > room.head - recent.length) room.ring.push(e);
+    for (const e of recent) {
+      if (e.seq <= room.head - recent.length) continue;
+      room.ring.push(e);
+      if ((e.type === "message" || e.type === "action") && e.cid !== undefined)
+        room.rememberCid(canonicalName(e.from), e.cid);
+    }
     const last = room.ring.at(-1);
     if (last && last.seq > room.head) room.head = last.seq;
     room.loaded = true;
@@ -607,6 +612,8 @@ export class Chat implements SessionHost {
         break;
     }
     room.record(e);
+    if ((e.type === "message" || e.type === "action") && e.cid !== undefined)
+      room.rememberCid(canonicalName(e.from), e.cid);
     // Text users do not get their own messages and joins back; json users do (their ack and seq).
     const actor = e.type === "message" ? e.from : e.type === "joined" ? e.name : undefined;
     for (const s of room.locals) {
@@ -616,13 +623,9 @@ export class Chat implements SessionHost {
     }
   }
 
-  /** True when `room`'s recent log already holds a message from `from` with this client id. */
+  /** True when `from` recently posted a message or action with this client id in `room`. */
   seen(room: Room<Session>, from: string, cid: string): boolean {
-    for (let i = room.ring.length - 1, n = 0; i >= 0 && n < 500; i--, n++) {
-      const e = room.ring[i] as RoomEvent;
-      if ((e.type === "message" || e.type === "action") && e.cid === cid && e.from === from) return true;
-    }
-    return false;
+    return room.hasCid(canonicalName(from), cid);
   }
 
   /** Older history of a room for `/history` and json `history`: before `before`, at most `limit`. */

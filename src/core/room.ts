@@ -29,6 +29,10 @@ export function checkRoomName(raw: string, maxLength: number): RoomNameCheck {
   return { ok: true, name: `#${check.name}`, key: `#${check.canonical}` };
 }
 
+/** Client ids remembered per sender and room, and senders per room (issue 14: resends). */
+const CIDS_PER_SENDER = 32;
+const CID_SENDERS = 1024;
+
 /** `S` is the core's session type (kept generic so this module imports no session code). */
 export class Room<S = unknown> {
   readonly key: string;
@@ -48,6 +52,12 @@ export class Room<S = unknown> {
   /** Events applied while loading, and joins waiting for the load. */
   readonly waiting: (() => void)[] = [];
   readonly buffered: RoomEvent[] = [];
+  /**
+   * The client ids of each sender's latest messages here, by canonical name, most recent sender
+   * last: a line resent after a reconnect is recognised however busy the room was meanwhile (the
+   * ring alone would forget it after `ringSize` events of others).
+   */
+  readonly #cids = new Map<string, string[]>();
 
   constructor(key: string, name: string, ringSize: number) {
     this.key = key;
@@ -77,6 +87,21 @@ export class Room<S = unknown> {
     if (after + 1 < this.ringStart) return undefined;
     const i = this.ring.length - (this.head - after);
     return this.ring.slice(Math.max(0, i));
+  }
+
+  /** Remembers that the sender `canonical` posted a message with client id `cid` here. */
+  rememberCid(canonical: string, cid: string): void {
+    const list = this.#cids.get(canonical) ?? [];
+    this.#cids.delete(canonical);
+    list.push(cid);
+    if (list.length > CIDS_PER_SENDER) list.shift();
+    this.#cids.set(canonical, list);
+    if (this.#cids.size > CID_SENDERS) this.#cids.delete(this.#cids.keys().next().value as string);
+  }
+
+  /** True when the sender `canonical` recently posted a message with client id `cid` here. */
+  hasCid(canonical: string, cid: string): boolean {
+    return this.#cids.get(canonical)?.includes(cid) ?? false;
   }
 
   users(): UserInfo[] {
