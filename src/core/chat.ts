@@ -390,7 +390,10 @@ export class Chat implements SessionHost {
    * `joined` event (a resumed session that never left).
    */
   join(session: Session, raw: string, resume?: ResumePoint): void {
-    const check = checkRoomName(raw, this.limits.maxRoomNameLength);
+    let check = checkRoomName(raw, this.limits.maxRoomNameLength);
+    // A confusable spelling of a room people are in is that room (`#gеral` with a Cyrillic е).
+    const same = check.ok ? undefined : check.key && this.#rooms.get(check.key);
+    if (same) check = { ok: true, name: same.name, key: same.key };
     if (!check.ok) return session.send(errorEvent("room_invalid", { reason: check.reason }));
     const existing = this.#rooms.get(check.key);
     if (existing && session.rooms.has(existing)) {

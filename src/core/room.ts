@@ -5,14 +5,15 @@
  * holds every event from `ring[0].seq` to `head`.
  */
 import type { NameProblem, RoomEvent, UserInfo } from "../protocol/events.ts";
-import { checkName } from "./nickname.ts";
+import { canonicalName, checkName } from "./nickname.ts";
 
 /** Everyone starts here (seed behaviour: one room for people who never type a room command). */
 export const LOBBY = "#lobby";
 
 export type RoomNameCheck =
   | { ok: true; name: string; key: string }
-  | { ok: false; reason: NameProblem | "prefix" };
+  /** `key`: for a mixed-script spelling, the room it is confusable with (see `checkRoomName`). */
+  | { ok: false; reason: NameProblem | "prefix"; key?: string };
 
 /**
  * A room name is `#` and a name that follows the nickname rules (NFKC, case, confusables:
@@ -25,6 +26,10 @@ export function checkRoomName(raw: string, maxLength: number): RoomNameCheck {
   if (bare.startsWith("#")) return { ok: false, reason: "prefix" };
   if (bare.includes(",")) return { ok: false, reason: "comma" };
   const check = checkName(bare, { maxNameLength: maxLength, allowReserved: true });
+  if (!check.ok && check.reason === "mixed_script")
+    // `#gеral` (Cyrillic е) may not create a room, but it names the room `#geral` is: the chat
+    // lets it join that room when it exists (issue 14: "#Geral and #gеral are one room").
+    return { ok: false, reason: check.reason, key: `#${canonicalName(bare.trim().normalize("NFKC"))}` };
   if (!check.ok) return check;
   return { ok: true, name: `#${check.name}`, key: `#${check.canonical}` };
 }

@@ -612,7 +612,8 @@ export class Session {
 /** The canonical key of a room name, or undefined when it is not a valid room name. */
 function roomKey(raw: string, chat: SessionHost): string | undefined {
   const check = checkRoomName(raw, chat.limits.maxRoomNameLength);
-  return check.ok ? check.key : undefined;
+  // A mixed-script spelling names the room it is confusable with (`/part #gеral`).
+  return check.key;
 }
 
 /** Compares passwords in constant time (digests first, so lengths do not leak either). */
