@@ -208,6 +208,26 @@ describe("issue 14: resume (json)", () => {
     for (const y of [b, c, x]) y.close();
   });
 
+  it("after /nick, the token still finds the session (a ghost under its new name is replaced)", async () => {
+    const a = new Resumer(await JsonClient.join(server.port, "n_old"));
+    const b = await JsonClient.join(server.port, "n_bia");
+    a.c.request({ type: "name", name: "n_new" });
+    await b.waitEvent("renamed", (e) => e.to === "n_new");
+    a.note();
+    a.c.text.socket.pause();
+    const fromB = b.events.length;
+    const c = await a.resume(server.port);
+    const w = await c.waitEvent("welcome");
+    assert.equal(w.name, "n_new");
+    assert.equal(w.resumed, true);
+    b.request({ type: "line", text: "/users #lobby" });
+    const users = await b.waitEvent("users", () => true, { from: fromB });
+    const names = users.users.map((u) => u.name);
+    assert.ok(names.includes("n_new") && !names.includes("n_old"), names.join(","));
+    assert.ok(!b.events.slice(fromB).some((e) => e.type === "joined" || e.type === "left"));
+    for (const y of [a.c, b, c]) y.close();
+  });
+
   it("invalid, expired and taken tokens: resume_failed, then the name prompt", async () => {
     const x = new JsonClient(server.port);
     await x.waitEvent("prompt");

@@ -207,6 +207,21 @@ export class Chat implements SessionHost {
     return true;
   }
 
+  /** Registered sessions by resume nonce: a token finds its session even after a rename. */
+  readonly #byNonce = new Map<string, Session>();
+
+  findByNonce(nonce: string): Session | undefined {
+    return this.#byNonce.get(nonce);
+  }
+
+  bindNonce(nonce: string, session: Session): void {
+    this.#byNonce.set(nonce, session);
+  }
+
+  unbindNonce(nonce: string, session: Session): void {
+    if (this.#byNonce.get(nonce) === session) this.#byNonce.delete(nonce);
+  }
+
   /** Frees a name, if `session` still holds it. */
   release(canonical: string, session: Session): void {
     if (this.#members.get(canonical) === session) this.#members.delete(canonical);

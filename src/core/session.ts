@@ -68,6 +68,10 @@ export interface SessionHost {
   release(canonical: string, session: Session): void;
   forget(session: Session): void;
   find(canonical: string): Session | undefined;
+  /** The registered session holding this resume nonce (whatever its name is now). */
+  findByNonce(nonce: string): Session | undefined;
+  bindNonce(nonce: string, session: Session): void;
+  unbindNonce(nonce: string, session: Session): void;
   deliver(session: Session, event: ServerEvent): void;
   room(key: string): Room<Session> | undefined;
   roomList(): RoomInfo[];
@@ -308,6 +312,7 @@ export class Session {
     this.#name = name;
     this.#canonical = canonical;
     this.#nonce = nonce;
+    this.chat.bindNonce(nonce, this);
     clearTimeout(this.#deadline);
     this.#deadline = undefined;
     this.chat.admitted(this);
@@ -345,14 +350,17 @@ export class Session {
       this.send({ type: "prompt", need: "name" });
       return;
     }
-    const check = checkName(claim.name, this.chat.options);
-    const ghost = check.ok ? this.chat.find(check.canonical) : undefined;
-    if (ghost && ghost.#nonce !== claim.nonce) {
-      this.send(errorEvent("resume_failed", { reason: "taken" }));
-      this.send({ type: "prompt", need: "name" });
-      return;
+    // The session the token was given to, found by its nonce: it may have renamed since (/nick).
+    const ghost = this.chat.findByNonce(claim.nonce);
+    if (!ghost) {
+      const check = checkName(claim.name, this.chat.options);
+      if (check.ok && this.chat.find(check.canonical)) {
+        this.send(errorEvent("resume_failed", { reason: "taken" }));
+        this.send({ type: "prompt", need: "name" });
+        return;
+      }
+      return this.register(claim.name, { nonce: claim.nonce, rooms });
     }
-    if (!ghost) return this.register(claim.name, { nonce: claim.nonce, rooms });
     // The ghost's name, rooms and current room become this session's.
     const points = new Map(rooms.map((r) => [roomKey(r.room, this.chat), r]));
     const current = ghost.current;
@@ -603,6 +611,7 @@ export class Session {
     this.chat.forget(this);
     if (!wasActive) return;
     this.chat.release(this.#canonical, this);
+    this.chat.unbindNonce(this.#nonce, this);
     this.chat.log("info", "leave", { name: this.#name, remote: this.port.remote, reason: why ?? reason });
     // A disconnect tells each room once.
     this.chat.leaveAll(this, { reason, ...(text ? { text } : {}) }, tell);
