@@ -16,6 +16,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { Chat, type RoomLimits } from "../src/core/chat.ts";
 import type { RoomHead, RoomStore } from "../src/core/ports.ts";
+import type { Room } from "../src/core/room.ts";
 import { checkRoomName } from "../src/core/room.ts";
 import type { Session, SessionPort } from "../src/core/session.ts";
 import { isRoomEvent, type RoomEvent, type ServerEvent } from "../src/protocol/events.ts";
@@ -148,7 +149,8 @@ class Client {
   /** Where this client is in each room it is in: the store epoch and the last seq it saw. */
   readonly seen = new Map<string, { room: string; epoch: string; seq: number }>();
   cids = 0;
-  lastCid: { cid: string; room?: string } | undefined;
+  /** The last line sent with a cid, and the room (in memory) it went to. */
+  lastCid: { cid: string; room?: string; held: Room<Session> } | undefined;
   constructor(name: string) {
     this.name = name;
   }
@@ -187,8 +189,6 @@ class World {
     for (const c of this.clients) {
       c.conn = undefined;
       c.conns = [];
-      // A resend is recognised by any number of others' events in between, but after a restart
-      // only within the ring read back from the store (roomRingSize events): not modelled here.
       c.lastCid = undefined;
     }
     this.chat = this.#newChat();
@@ -388,12 +388,17 @@ const [register, join, part, say, whisper, history, disconnect, halfOpen, resume
         const conn = w.live(i);
         const c = w.clients[i] as Client;
         if (!conn) return;
+        // A resend is recognised by any number of others' events in between while the room stays
+        // in memory; once it was dropped (nobody in it) or after a restart, only within the ring
+        // read back from the store (roomRingSize events): that window is not modelled here.
+        if (cidMode === "again" && c.lastCid && w.chat.room(c.lastCid.held.key) !== c.lastCid.held) return;
         if (cidMode === "again" && c.lastCid) {
           conn.session.line(`again ${c.lastCid.cid}`, c.lastCid.room, c.lastCid.cid);
           return;
         }
         const cid = cidMode === "new" ? `${c.name}-${++c.cids}` : undefined;
-        if (cid) c.lastCid = { cid, ...(r ? { room: r } : {}) };
+        const held = r ? w.chat.room(key(r)) : conn.session.current;
+        if (cid && held) c.lastCid = { cid, ...(r ? { room: r } : {}), held };
         conn.session.line(cid ? `again ${cid}` : `m${++w.said}`, r, cid);
       }),
     ),
