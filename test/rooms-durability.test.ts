@@ -164,6 +164,30 @@ describe("issue 14: durability with SQLite", { skip }, () => {
   });
 });
 
+describe("issue 14: a room read back from the store", () => {
+  it("history on join shows historyOnJoin events after a restart, even above roomRingSize", async () => {
+    const store = new MemoryStore();
+    const limits = { historyOnJoin: 10, roomRingSize: 3 };
+    let server = await startTestServer({ store, limits });
+    const a = await JsonClient.join(server.port, "ring_a");
+    for (let i = 0; i < 20; i++) a.say(`r${i}`);
+    await a.waitEvent("message", (e) => e.text === "r19");
+    const b = await JsonClient.join(server.port, "ring_b");
+    assert.equal((await b.waitEvent("history")).events.length, 10);
+    await server.close();
+    server = await startTestServer({ store, limits });
+    try {
+      const c = await JsonClient.join(server.port, "ring_c");
+      const h = await c.waitEvent("history");
+      assert.equal(h.events.length, 10);
+      assert.equal(h.more, true);
+      c.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 // ---- a real papo process ------------------------------------------------------------------------
 
 interface Proc {

@@ -353,7 +353,8 @@ export class Chat implements SessionHost {
           this.store.saveRoom(key, { room: name });
         }
         when(
-          this.store.recent(key, this.limits.roomRingSize),
+          // The ring holds at least what a join shows (historyOnJoin may exceed roomRingSize).
+          this.store.recent(key, Math.max(this.limits.roomRingSize, this.limits.historyOnJoin)),
           (recent) => this.#loaded(r, recent),
           (err) => this.#loadFailed(r, err),
         );
