@@ -17,6 +17,7 @@ import { isRoomEvent } from "../src/protocol/events.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { loadSqlite, SqliteStore } from "../src/store/sqlite.ts";
 import { JsonClient, sleep, startTestServer, TextClient } from "./helpers.ts";
+import { type WebTestServer, WsClient } from "./web-helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const sqlite = loadSqlite();
@@ -215,14 +216,18 @@ function papo(args: string[]): Proc {
   return { child, out: () => out, err: () => err, exited };
 }
 
-async function serve(dir: string, extra: string[] = []): Promise<Proc & { port: number }> {
+async function serve(
+  dir: string,
+  extra: string[] = [],
+  web = false,
+): Promise<Proc & { port: number; httpPort: number }> {
   const p = papo([
     "serve",
     "--host",
     "127.0.0.1",
     "--port",
     "0",
-    "--no-http",
+    ...(web ? ["--http-port", "0"] : ["--no-http"]),
     "--data",
     dir,
     "--limit",
@@ -237,25 +242,33 @@ async function serve(dir: string, extra: string[] = []): Promise<Proc & { port: 
   );
   const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(p.out())?.[1]);
   assert.ok(port > 0, p.err());
-  return { ...p, port };
+  if (web) await until(() => /http:\/\/127\.0\.0\.1:\d+\//.test(p.out()), "the web listener");
+  const httpPort = web ? Number(/http:\/\/127\.0\.0\.1:(\d+)\//.exec(p.out())?.[1]) : 0;
+  return { ...p, port, httpPort };
 }
 
 describe("issue 14: crash test (papo serve --data, kill -9 during a burst)", { skip }, () => {
   it("every message any client received is in /history and in the json history range after a restart", async () => {
     const dir = tmp();
-    const first = await serve(dir);
+    const first = await serve(dir, [], true);
     const rooms = ["#lobby", "#crash"];
     const senders = await Promise.all([0, 1, 2].map((i) => JsonClient.join(first.port, `crash_${i}`)));
     const watcher = await JsonClient.join(first.port, "crash_w");
-    for (const c of [...senders, watcher]) {
+    // Browsers too: WsConnection.send commits before each message it writes.
+    const web = {
+      wsUrl: `ws://127.0.0.1:${first.httpPort}/ws`,
+      origin: `http://127.0.0.1:${first.httpPort}`,
+    };
+    const browsers = await Promise.all([0, 1].map((i) => WsClient.join(web as WebTestServer, `crash_b${i}`)));
+    for (const c of [...senders, watcher, ...browsers]) {
       c.request({ type: "join", room: "#crash" });
       await c.waitEvent("room", (e) => e.room === "#crash");
     }
     // Bursts from every sender into both rooms, until the server dies.
     let sending = true;
-    const bursts = senders.map(async (c, i) => {
+    const bursts = [...senders, ...browsers].map(async (c, i) => {
       let n = 0;
-      while (sending && !c.text.closed) {
+      while (sending && !(c instanceof JsonClient ? c.text.closed : c.closed)) {
         for (let k = 0; k < 20; k++) {
           const room = rooms[(n + k) % 2] as string;
           c.request({ type: "line", text: `s${i}-${n + k}`, room, cid: `s${i}-${n + k}` });
@@ -271,10 +284,11 @@ describe("issue 14: crash test (papo serve --data, kill -9 during a burst)", { s
     sending = false;
     await Promise.all(bursts);
     await Promise.all([...senders, watcher].map((c) => c.text.waitClosed()));
+    await Promise.all(browsers.map((c) => c.waitClosed()));
 
     // What anyone received: every room event of every client, by room and seq.
     const seen = new Map<string, RoomEvent>();
-    for (const c of [...senders, watcher])
+    for (const c of [...senders, watcher, ...browsers])
       for (const e of c.events) if (isRoomEvent(e)) seen.set(`${e.room}/${e.seq}`, e);
     assert.ok(seen.size >= 1500);
 
