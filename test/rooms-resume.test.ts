@@ -249,7 +249,7 @@ describe("issue 14: resume (json)", () => {
     assert.deepEqual([forgedAnswer.code, forgedAnswer.params], ["resume_failed", { reason: "invalid" }]);
     // Taken: the name was freed and someone else has it now.
     a.c.close();
-    await sleep(30);
+    while (server.chat.users().some((u) => u.name === "k_ana")) await sleep(5);
     const thief = await JsonClient.join(server.port, "k_ana");
     const r = await a.resume(server.port);
     const taken = await r.waitEvent("error");

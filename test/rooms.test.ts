@@ -287,7 +287,7 @@ describe("issue 14: room limits", () => {
     // Once rooms empty out, they stop counting.
     a.close();
     b.close();
-    await sleep(50);
+    while (limited.chat.online > 1) await sleep(5);
     t.line("/join #r5later");
     await t.waitFor("* You are in #r5later.");
     t.close();
