@@ -186,7 +186,10 @@ describe("issue 14: resume (json)", () => {
     // Who is in the lobby, with this user under its name and new address.
     const me = welcome.users.filter((u) => u.name === "g_ana");
     assert.deepEqual(me, [{ name: "g_ana", address: welcome.address }]);
-    assert.ok(welcome.users.every((u) => u.name.length > 0), JSON.stringify(welcome.users));
+    assert.ok(
+      welcome.users.every((u) => u.name.length > 0),
+      JSON.stringify(welcome.users),
+    );
     const h = await c.waitEvent("history", (e) => e.room === "#g1");
     assert.equal(h.kind, "resume");
     assert.deepEqual(
