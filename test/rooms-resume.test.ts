@@ -388,6 +388,19 @@ describe("issue 14: client ids (cid): a resent line is not posted twice", () => 
     b.close();
   });
 
+  it("a private message resent with the same cid is not delivered twice", async () => {
+    const a = await JsonClient.join(server.port, "pc_ana");
+    const b = await JsonClient.join(server.port, "pc_bia");
+    a.request({ type: "line", text: "@pc_bia segredo", cid: "p-1" });
+    await b.waitEvent("private", (e) => e.cid === "p-1");
+    a.request({ type: "line", text: "@pc_bia segredo", cid: "p-1" });
+    a.request({ type: "line", text: "@pc_bia outro", cid: "p-2" });
+    await b.waitEvent("private", (e) => e.cid === "p-2");
+    assert.equal(b.events.filter((e) => e.type === "private" && e.text === "segredo").length, 1);
+    a.close();
+    b.close();
+  });
+
   it("a resend after a resume is dropped: the replay holds the original with its cid", async () => {
     const a = new Resumer(await JsonClient.join(server.port, "c2_ana"));
     const b = await JsonClient.join(server.port, "c2_bia");

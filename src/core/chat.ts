@@ -24,7 +24,7 @@ import { Admission, type AdmissionLimits, type Refusal, type Ticket } from "./ad
 import type { FloodLimits } from "./flood.ts";
 import { canonicalName } from "./nickname.ts";
 import type { FanOut, MaybePromise, RoomStore } from "./ports.ts";
-import { checkRoomName, LOBBY, Room } from "./room.ts";
+import { CidMemory, checkRoomName, LOBBY, Room } from "./room.ts";
 import { Session, type SessionHost, type SessionPort } from "./session.ts";
 
 export interface RoomLimits {
@@ -369,7 +369,7 @@ export class Chat implements SessionHost {
       if (e.seq <= room.head - recent.length) continue;
       room.ring.push(e);
       if ((e.type === "message" || e.type === "action") && e.cid !== undefined)
-        room.rememberCid(canonicalName(e.from), e.cid);
+        room.cids.remember(canonicalName(e.from), e.cid);
     }
     const last = room.ring.at(-1);
     if (last && last.seq > room.head) room.head = last.seq;
@@ -632,7 +632,7 @@ export class Chat implements SessionHost {
     }
     room.record(e);
     if ((e.type === "message" || e.type === "action") && e.cid !== undefined)
-      room.rememberCid(canonicalName(e.from), e.cid);
+      room.cids.remember(canonicalName(e.from), e.cid);
     // Text users do not get their own messages and joins back; json users do (their ack and seq).
     const actor = e.type === "message" ? e.from : e.type === "joined" ? e.name : undefined;
     for (const s of room.locals) {
@@ -642,9 +642,23 @@ export class Chat implements SessionHost {
     }
   }
 
+  /** Client ids of private messages, by sender: a resent private message is not delivered twice. */
+  readonly #privateCids = new CidMemory();
+
+  /**
+   * True when `from` already sent a private message with this client id; else remembers it. The
+   * memory is per name, so it survives a resume.
+   */
+  seenPrivate(from: string, cid: string): boolean {
+    const key = canonicalName(from);
+    if (this.#privateCids.has(key, cid)) return true;
+    this.#privateCids.remember(key, cid);
+    return false;
+  }
+
   /** True when `from` recently posted a message or action with this client id in `room`. */
   seen(room: Room<Session>, from: string, cid: string): boolean {
-    return room.hasCid(canonicalName(from), cid);
+    return room.cids.has(canonicalName(from), cid);
   }
 
   /** Older history of a room for `/history` and json `history`: before `before`, at most `limit`. */

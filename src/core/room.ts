@@ -38,6 +38,29 @@ export function checkRoomName(raw: string, maxLength: number): RoomNameCheck {
 const CIDS_PER_SENDER = 32;
 const CID_SENDERS = 1024;
 
+/**
+ * The client ids (`cid`) of each sender's latest lines, by canonical name, the most recent sender
+ * last; bounded (CIDS_PER_SENDER per sender, CID_SENDERS senders).
+ */
+export class CidMemory {
+  readonly #cids = new Map<string, string[]>();
+
+  /** Remembers that the sender `canonical` sent a line with client id `cid`. */
+  remember(canonical: string, cid: string): void {
+    const list = this.#cids.get(canonical) ?? [];
+    this.#cids.delete(canonical);
+    list.push(cid);
+    if (list.length > CIDS_PER_SENDER) list.shift();
+    this.#cids.set(canonical, list);
+    if (this.#cids.size > CID_SENDERS) this.#cids.delete(this.#cids.keys().next().value as string);
+  }
+
+  /** True when the sender `canonical` recently sent a line with client id `cid`. */
+  has(canonical: string, cid: string): boolean {
+    return this.#cids.get(canonical)?.includes(cid) ?? false;
+  }
+}
+
 /** `S` is the core's session type (kept generic so this module imports no session code). */
 export class Room<S = unknown> {
   readonly key: string;
@@ -58,11 +81,11 @@ export class Room<S = unknown> {
   readonly waiting: (() => void)[] = [];
   readonly buffered: RoomEvent[] = [];
   /**
-   * The client ids of each sender's latest messages here, by canonical name, most recent sender
-   * last: a line resent after a reconnect is recognised however busy the room was meanwhile (the
-   * ring alone would forget it after `ringSize` events of others).
+   * The client ids of each sender's latest messages here: a line resent after a reconnect is
+   * recognised however busy the room was meanwhile (the ring alone would forget it after
+   * `ringSize` events of others).
    */
-  readonly #cids = new Map<string, string[]>();
+  readonly cids = new CidMemory();
 
   constructor(key: string, name: string, ringSize: number) {
     this.key = key;
@@ -92,21 +115,6 @@ export class Room<S = unknown> {
     if (after + 1 < this.ringStart) return undefined;
     const i = this.ring.length - (this.head - after);
     return this.ring.slice(Math.max(0, i));
-  }
-
-  /** Remembers that the sender `canonical` posted a message with client id `cid` here. */
-  rememberCid(canonical: string, cid: string): void {
-    const list = this.#cids.get(canonical) ?? [];
-    this.#cids.delete(canonical);
-    list.push(cid);
-    if (list.length > CIDS_PER_SENDER) list.shift();
-    this.#cids.set(canonical, list);
-    if (this.#cids.size > CID_SENDERS) this.#cids.delete(this.#cids.keys().next().value as string);
-  }
-
-  /** True when the sender `canonical` recently posted a message with client id `cid` here. */
-  hasCid(canonical: string, cid: string): boolean {
-    return this.#cids.get(canonical)?.includes(cid) ?? false;
   }
 
   users(): UserInfo[] {

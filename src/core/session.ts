@@ -86,6 +86,7 @@ export interface SessionHost {
   transfer(from: Session, to: Session): Room<Session>[];
   publish(room: Room<Session>, event: UnsequencedRoomEvent): void;
   seen(room: Room<Session>, from: string, cid: string): boolean;
+  seenPrivate(from: string, cid: string): boolean;
   history(session: Session, room: Room<Session>, before: number, limit: number): void;
   tokenFor(name: string, nonce: string): string;
   readToken(token: string): { name: string; nonce: string; expires: number } | "invalid" | "expired";
@@ -459,6 +460,8 @@ export class Session {
     // S8: no private message to yourself (seed 004 RF7).
     if (target === this) return this.send(errorEvent("private_self", {}));
     if (!target) return this.send(errorEvent("unknown_user", { name: sanitizeText(to) }));
+    // A client that resends after a reconnect (same cid) does not deliver it twice.
+    if (cid !== undefined && this.chat.seenPrivate(this.#name, cid)) return;
     if (this.chat.options.logMessages)
       this.chat.log("info", "private", { from: this.#name, to: target.name, text });
     const event: ServerEvent = {
