@@ -397,6 +397,9 @@ describe("issue 14: client ids (cid): a resent line is not posted twice", () => 
     a.request({ type: "line", text: "@pc_bia outro", cid: "p-2" });
     await b.waitEvent("private", (e) => e.cid === "p-2");
     assert.equal(b.events.filter((e) => e.type === "private" && e.text === "segredo").length, 1);
+    // The sender is acknowledged each time (its copy, with the cid).
+    await a.waitEvent("private", (e) => e.cid === "p-2");
+    assert.equal(a.events.filter((e) => e.type === "private" && e.cid === "p-1").length, 2);
     a.close();
     b.close();
   });

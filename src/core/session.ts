@@ -460,8 +460,6 @@ export class Session {
     // S8: no private message to yourself (seed 004 RF7).
     if (target === this) return this.send(errorEvent("private_self", {}));
     if (!target) return this.send(errorEvent("unknown_user", { name: sanitizeText(to) }));
-    // A client that resends after a reconnect (same cid) does not deliver it twice.
-    if (cid !== undefined && this.chat.seenPrivate(this.#name, cid)) return;
     if (this.chat.options.logMessages)
       this.chat.log("info", "private", { from: this.#name, to: target.name, text });
     const event: ServerEvent = {
@@ -472,7 +470,9 @@ export class Session {
       at: Date.now(),
       ...(cid !== undefined ? { cid } : {}),
     };
-    this.chat.deliver(target, event);
+    // A client that resends after a reconnect (same cid) does not deliver it twice; its copy is
+    // its acknowledgement, so it gets that again (private messages have no log to replay it from).
+    if (cid === undefined || !this.chat.seenPrivate(this.#name, cid)) this.chat.deliver(target, event);
     this.send(event);
   }
 
