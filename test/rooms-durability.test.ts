@@ -248,7 +248,7 @@ async function serve(
 }
 
 describe("issue 14: crash test (papo serve --data, kill -9 during a burst)", { skip }, () => {
-  it("every message any client received is in /history and in the json history range after a restart", async () => {
+  it("every message any client received is in /history and in the json history range after a restart", async (t) => {
     const dir = tmp();
     const first = await serve(dir, [], true);
     const rooms = ["#lobby", "#crash"];
@@ -306,6 +306,7 @@ describe("issue 14: crash test (papo serve --data, kill -9 during a burst)", { s
         else assert.deepEqual(stored, e, `${k}: received, but the log holds another event there`);
       }
       assert.equal(missing, 0, `${missing} of ${seen.size} received events are not in the history`);
+      t.diagnostic(`${seen.size} distinct events received before the kill; all in the history`);
       // Each room's log is contiguous from 1.
       for (const room of rooms) {
         const seqs = [...log.values()].filter((e) => e.room === room).map((e) => e.seq);
@@ -315,9 +316,9 @@ describe("issue 14: crash test (papo serve --data, kill -9 during a burst)", { s
         );
       }
       // Text /history: the newest messages of the lobby that anyone received are there.
-      const t = await TextClient.join(second.port, "crash_t");
-      t.line("/history 500");
-      await t.waitFor("* --- end of history ---", { ms: 10000 });
+      const text = await TextClient.join(second.port, "crash_t");
+      text.line("/history 500");
+      await text.waitFor("* --- end of history ---", { ms: 10000 });
       const lobbySeen = [...seen.values()]
         .filter(
           (e): e is Extract<RoomEvent, { type: "message" }> => e.type === "message" && e.room === "#lobby",
@@ -326,11 +327,11 @@ describe("issue 14: crash test (papo serve --data, kill -9 during a burst)", { s
         .slice(-100);
       for (const m of lobbySeen)
         assert.ok(
-          t.lines.some((l) => l.endsWith(`] ${m.from}: ${m.text}`)),
+          text.lines.some((l) => l.endsWith(`] ${m.from}: ${m.text}`)),
           `/history lacks ${m.from}: ${m.text}`,
         );
       r.close();
-      t.close();
+      text.close();
     } finally {
       second.child.kill("SIGTERM");
       assert.equal(await second.exited, 0);
