@@ -56,8 +56,8 @@ describe("issue 14: rooms over real sockets", () => {
     ana.line("/join #r1");
     await ana.waitFor("* You are in #r1.");
     bia.line("/join #r1");
-    // Who was there before: the joiner's own `joined` follows (json clients see it as live).
-    await bia.waitFor("* You are in #r1 (1 here: r1_ana).");
+    // Who is there, the joiner counted (json clients get the others, then their own `joined`).
+    await bia.waitFor("* You are in #r1 (2 here: r1_ana, r1_bia).");
     const from = out.lines.length;
     ana.line("só na sala");
     await bia.waitFor("r1_ana: só na sala");
@@ -146,7 +146,7 @@ describe("issue 14: rooms over real sockets", () => {
       ["r4_a"],
     );
     c.line("/join #GERAL");
-    await c.waitFor("* You are in #Geral (2 here: r4_a, r4_b).");
+    await c.waitFor("* You are in #Geral (3 here: r4_a, r4_b, r4_c).");
     await a.waitEvent("joined", (e) => e.name === "r4_c" && e.room === "#Geral");
     b.request({ type: "line", text: "olá", room: "#GER\u0410L" });
     await c.waitFor("r4_b: olá");

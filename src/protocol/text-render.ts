@@ -57,12 +57,16 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
     case "renamed":
     case "topic":
       return [renderRoomEvent(event, t)];
-    case "room":
+    case "room": {
       if (event.initial) return [];
+      // The event lists who was there before the viewer's own `joined`: a person counts themself.
+      const names = event.users.map((u) => u.name);
+      if (self !== undefined && self !== "" && !names.includes(self) && names.length > 0) names.push(self);
       return [
-        t.roomEntered({ room: event.room, names: event.users.map((u) => u.name) }),
+        t.roomEntered({ room: event.room, names }),
         ...(event.topic ? [t.topicIs({ room: event.room, topic: event.topic })] : []),
       ];
+    }
     case "history": {
       // What people said; comings and goings are in the log (json clients get them) but a
       // late arriver reading the text wants the conversation.
