@@ -78,7 +78,7 @@ export async function runConnect(args: string[]): Promise<number> {
       completer: (before) => complete(before, session.state.users, session.state.self),
       onLine: (line) => {
         const effects = session.input(line);
-        if (effects.some((e) => e.kind === "send" && e.echoed)) terminal.eraseEntered(line);
+        if (effects.some((e) => e.kind === "send" && e.echoed)) terminal.eraseEntered();
         apply(effects);
       },
       onEnd: () => apply(session.leave()),

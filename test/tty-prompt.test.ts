@@ -1,0 +1,43 @@
+/**
+ * The shared readline prompt (src/tty/prompt.ts) against a fake terminal: what readline hands
+ * back as the entered line when several characters arrive in one read (a paste, fast typing).
+ * Its look on a real terminal is proven in tmux (client-tmux.test.ts, console-tmux.test.ts).
+ */
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import { test } from "node:test";
+import { createPromptLine } from "../src/tty/prompt.ts";
+
+function fakeTerminal() {
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => {} });
+  const output = Object.assign(new PassThrough(), { isTTY: true, columns: 40 });
+  output.resume();
+  const lines: string[] = [];
+  const prompt = createPromptLine({
+    input,
+    output,
+    onLine: (l) => lines.push(l),
+    onClose: () => {},
+    onInterrupt: () => {},
+  });
+  prompt.setPrompt("> ");
+  return { input, lines, prompt };
+}
+
+test("item 10.1 a paste into the middle of the line is inserted at the cursor (readline appended it at the end)", async () => {
+  const { input, lines, prompt } = fakeTerminal();
+  input.write("hello world");
+  for (let i = 0; i < 5; i++) input.write("\x1b[D");
+  input.write("XYZ");
+  input.write("\r");
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(lines, ["hello XYZworld"]);
+  // Longer than the terminal is wide, and with wide characters.
+  input.write("日本語のテキスト😀と絵文字🎉を入力しています");
+  for (let i = 0; i < 3; i++) input.write("\x1b[D");
+  input.write("中文 ação");
+  input.write("\r");
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(lines.at(-1), "日本語のテキスト😀と絵文字🎉を入力しています".replace(/(.{3})$/u, "中文 ação$1"));
+  prompt.close();
+});
