@@ -38,6 +38,9 @@ test("item 10.1 a paste into the middle of the line is inserted at the cursor (r
   input.write("中文 ação");
   input.write("\r");
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual(lines.at(-1), "日本語のテキスト😀と絵文字🎉を入力しています".replace(/(.{3})$/u, "中文 ação$1"));
+  assert.deepEqual(
+    lines.at(-1),
+    "日本語のテキスト😀と絵文字🎉を入力しています".replace(/(.{3})$/u, "中文 ação$1"),
+  );
   prompt.close();
 });
