@@ -22,6 +22,12 @@ export interface ChatTexts {
   renamed(p: { from: string; to: string }): string;
   helpHeader: string;
   commandHelp: Record<string, string>;
+  /**
+   * How each command is written, in this language (issue 10 item 5): `/sair [motivo]`. Keyed by
+   * the command's name, and `private` for `@NAME TEXT`. The first word must be a name or alias
+   * of the command; /help lists the others after it.
+   */
+  commandUsage: Record<string, string>;
   announce(p: { text: string }): string;
   unknownUser(p: { name: string }): string;
   privateSelf: string;
@@ -73,7 +79,8 @@ export interface ServerTexts {
   listeningNick(p: { address: string }): string;
   tlsFileError(p: { option: string; file: string; reason: string }): string;
   joinHint: string;
-  joinWith(p: { host: string; port: number }): string;
+  /** `address` is host:port as `papo connect` takes it; `host` is bare, as `nc` takes it. */
+  joinWith(p: { address: string; host: string; port: number }): string;
   startFailed(p: { reason: string }): string;
   portInUse(p: { address: string }): string;
   permissionDenied(p: { address: string }): string;
@@ -87,6 +94,8 @@ export interface ServerTexts {
   consoleNoSuchUser(p: { name: string }): string;
   consoleAnnounced: string;
   consoleUsage(p: { usage: string }): string;
+  /** How the console commands that take arguments are written, in this language. */
+  consoleUsages: { kick: string; announce: string };
   shuttingDown(p: { text?: string }): string;
   /** Issue 14: where history is kept, and why it cannot be. */
   historyIn(p: { file: string }): string;

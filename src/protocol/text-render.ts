@@ -105,10 +105,15 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
       return [
         t.helpHeader,
         ...event.commands.map((c) => {
-          const aliases = c.aliases.length ? ` (${c.aliases.map((a) => `/${a}`).join(", ")})` : "";
-          return `*   ${c.usage}${aliases} — ${t.commandHelp[c.name] ?? ""}`;
+          // Issue 10 item 5: the usage in the reader's language, led by the name it uses
+          // (`/sair [motivo]`); every other name of the command follows as an alias.
+          const usage = t.commandUsage[c.name] ?? c.usage;
+          const shown = /^\/(\S+)/.exec(usage)?.[1] ?? c.name;
+          const others = [c.name, ...c.aliases].filter((a) => a !== shown);
+          const aliases = others.length ? ` (${others.map((a) => `/${a}`).join(", ")})` : "";
+          return `*   ${usage}${aliases} — ${t.commandHelp[c.name] ?? ""}`;
         }),
-        `*   @NAME TEXT — ${t.commandHelp.private ?? ""}`,
+        `*   ${t.commandUsage.private ?? "@NAME TEXT"} — ${t.commandHelp.private ?? ""}`,
       ];
     case "notice":
       switch (event.code) {
@@ -147,11 +152,11 @@ export function renderError(e: ErrorEvent, t: ChatTexts): string {
     case "private_self":
       return t.privateSelf;
     case "private_missing_text":
-      return t.privateMissingText(e.params);
+      return t.privateMissingText({ usage: t.commandUsage.private ?? e.params.usage });
     case "unknown_command":
       return t.unknownCommand(e.params);
     case "usage":
-      return t.usage(e.params);
+      return t.usage({ usage: t.commandUsage[e.params.command] ?? e.params.usage });
     case "not_registered":
       return t.notRegistered;
     case "line_too_long":
