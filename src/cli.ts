@@ -10,8 +10,8 @@ import type { RoomStore } from "./core/ports.ts";
 import { catalogue, LANGS, parseLang, pickLang } from "./i18n/index.ts";
 import type { Lang } from "./i18n/types.ts";
 import { webCatalogue } from "./i18n/web.ts";
-import { lanAddresses } from "./server/addresses.ts";
-import { startConsole } from "./server/console.ts";
+import { hostPort, lanAddresses } from "./server/addresses.ts";
+import { type OperatorConsole, startConsole } from "./server/console.ts";
 import { DEFAULT_HTTP_PORT } from "./server/http.ts";
 import { DEFAULT_LIMITS, type Limits, parseLimitOverrides } from "./server/limits.ts";
 import { createLogger, LOG_LEVELS, type LogSetting } from "./server/log.ts";
@@ -179,7 +179,11 @@ async function serve(args: string[]): Promise<number> {
     throw new UsageError(`bad nick port "${values["nick-port"]}"`);
   // Item 8: the option wins over the environment; an empty value means no password.
   const password = values.password ?? process.env.PAPO_PASSWORD ?? "";
-  const log = createLogger(level);
+  // Log lines go to stderr; on a terminal console they are printed above its prompt instead.
+  let writeLog = (line: string) => {
+    process.stderr.write(line);
+  };
+  const log = createLogger(level, (line) => writeLog(line));
   if (values["no-store"] && values.data !== undefined)
     throw new UsageError("--data and --no-store contradict each other");
   const store = openStore(
@@ -240,10 +244,13 @@ async function serve(args: string[]): Promise<number> {
   const done = new Promise<number>((resolve) => {
     stopped = resolve;
   });
+  let operatorConsole: OperatorConsole | undefined;
   const stop = (reason?: string) => {
     if (stopping) return;
     stopping = true;
-    process.stdout.write(`${t.shuttingDown({ ...(reason ? { text: reason } : {}) })}\n`);
+    const line = `${t.shuttingDown({ ...(reason ? { text: reason } : {}) })}\n`;
+    if (operatorConsole) operatorConsole.print(line);
+    else process.stdout.write(line);
     void server.close(reason).then(() => {
       process.stdout.write(`${t.stopped}\n`);
       stopped(0);
@@ -278,21 +285,29 @@ async function serve(args: string[]): Promise<number> {
     if (lan.length) {
       process.stdout.write(`${t.joinHint}\n`);
       for (const host of lan) {
-        process.stdout.write(`${t.joinWith({ host, port: bound.port })}\n`);
+        const address = hostPort(host, bound.port);
+        process.stdout.write(`${t.joinWith({ address, host, port: bound.port })}\n`);
         if (server.httpAddress) process.stdout.write(`${web.webJoinWith({ url: webUrl(host) })}\n`);
       }
     }
   }
   process.stdout.write(`${t.consoleReady}\n`);
 
-  const operatorConsole = startConsole({
+  const opened = startConsole({
     input: process.stdin,
     output: process.stdout,
     texts: t,
     server,
     onShutdown: stop,
   });
-  server.tcp.once("close", () => operatorConsole.close());
+  operatorConsole = opened;
+  if (opened.interactive && process.stderr.isTTY) writeLog = (line) => opened.print(line);
+  server.tcp.once("close", () => {
+    writeLog = (line) => {
+      process.stderr.write(line);
+    };
+    opened.close();
+  });
   return done;
 }
 

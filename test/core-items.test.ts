@@ -263,6 +263,10 @@ describe("issue 2 items over real sockets", () => {
     await b.waitClosed();
     await a.waitFor("* con_b was removed by the operator: spam");
     assert.deepEqual(runConsoleLine("/kick ghost", opts), ["No user named ghost is online."]);
+    // Issue 10 item 6: the answer names the user as they spell themselves, not as typed.
+    const fabi = await TextClient.join(s.port, "Fabi");
+    assert.deepEqual(runConsoleLine("/kick fabi", opts), ["Fabi was removed."]);
+    await fabi.waitClosed();
     assert.deepEqual(runConsoleLine("/announce pizza at 8", opts), ["Announcement sent."]);
     await a.waitFor("*** Announcement: pizza at 8");
     assert.ok(runConsoleLine("/help", opts).length >= 5);

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { test } from "node:test";
+import { completeConsole } from "../src/server/console.ts";
 import { createPromptLine } from "../src/tty/prompt.ts";
 
 function fakeTerminal() {
@@ -21,7 +22,7 @@ function fakeTerminal() {
     onInterrupt: () => {},
   });
   prompt.setPrompt("> ");
-  return { input, lines, prompt };
+  return { input, lines, output, prompt };
 }
 
 test("item 10.1 a paste into the middle of the line is inserted at the cursor (readline appended it at the end)", async () => {
@@ -43,4 +44,25 @@ test("item 10.1 a paste into the middle of the line is inserted at the cursor (r
     "日本語のテキスト😀と絵文字🎉を入力しています".replace(/(.{3})$/u, "中文 ação$1"),
   );
   prompt.close();
+});
+
+test("item 10.4 keys typed faster than read (one read: text, Left, Left, text, Enter) edit as typed", async () => {
+  const { input, lines, output, prompt } = fakeTerminal();
+  let shown = "";
+  output.on("data", (d: Buffer) => {
+    shown += d.toString();
+  });
+  input.write("/usrs\x1b[D\x1b[De\r");
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(lines, ["/users"]);
+  // The line left on the screen is the one entered, redrawn whole before Enter.
+  assert.ok(shown.includes("> /users"), JSON.stringify(shown));
+  prompt.close();
+});
+
+test("item 10.4 console Tab completion: commands first, then user names", () => {
+  assert.deepEqual(completeConsole("/ki", []), [["/kick "], "/ki"]);
+  assert.deepEqual(completeConsole("an", []), [["/announce "], "an"]);
+  assert.deepEqual(completeConsole("/kick fa", ["Fabi", "Gil"]), [["Fabi "], "fa"]);
+  assert.deepEqual(completeConsole("/kick ", ["Fabi", "Gil"]), [["Fabi", "Gil"], ""]);
 });

@@ -1,6 +1,6 @@
 /**
  * A node:readline prompt with other output printed ABOVE it, shared by the terminal client
- * (`papo connect`) and the operator console (`papo serve` on a terminal).
+ * (`papo connect`) and the operator console (`papo serve` on a terminal, issue 10 item 4).
  *
  * readline draws the prompt and the typed input itself and keeps one fact about the screen:
  * `prevRows`, the row (counted from the prompt's first row) where it left the cursor. Every
@@ -106,10 +106,13 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
   /** Rows the entry took, noted as Enter was pressed (for eraseEntered). */
   let enteredRows = 1;
   let refreshes = 0;
+  /** Characters were inserted mid-line by writing them over the rest; a redraw is owed. */
+  let overtyped = false;
   const refresh = state._refreshLine.bind(rl);
   state._refreshLine = () => {
     refreshes++;
     unsynced = false;
+    overtyped = false;
     refresh();
   };
   const insert = state._insertString.bind(rl);
@@ -119,12 +122,13 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
     if (!state.isCompletionEnabled && state.cursor < state.line.length) {
       // readline's unchecked path appends to the END of the line wherever the cursor is, so a
       // paste into the middle of a line came out scrambled ("hello world", cursor before
-      // "world", paste "XYZ": "hello woZrldXY"). Insert at the cursor; the read's last
-      // character redraws the line.
+      // "world", paste "XYZ": "hello woZrldXY"). Insert at the cursor; the screen shows it
+      // typed over the rest of the line until the read's last key redraws.
       state.line = state.line.slice(0, state.cursor) + c + state.line.slice(state.cursor);
       state.cursor += c.length;
       state._writeToOutput(c);
       unsynced = true;
+      overtyped = true;
       return;
     }
     const before = refreshes;
@@ -137,6 +141,10 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
     // while readline's cursor is still where its last write left the terminal's.
     const typing = !key?.ctrl && !key?.meta && typeof s === "string" && /^[^\x00-\x1f\x7f]/u.test(s);
     if (unsynced && !typing) syncRows();
+    if (overtyped && (!typing || state.isCompletionEnabled)) {
+      if (unsynced) syncRows();
+      state._refreshLine();
+    }
     if (key?.name === "return" || key?.name === "enter") {
       // readline moves to the end of the entry (redrawing if that changes rows), then "\r\n".
       const end = state.cursor === state.line.length ? state.prevRows : endOf(state.line).rows;
@@ -145,7 +153,10 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
     ttyWrite(s, key);
   };
 
-  /** Sets `prevRows` to the terminal cursor's row, after readline wrote characters straight out. */
+  /**
+   * Sets `prevRows` to the terminal cursor's row. Only right just after readline (or the insert
+   * above) wrote characters straight out, so only called while `unsynced`.
+   */
   function syncRows(): void {
     const { rows, cols } = rl.getCursorPos();
     // A character that filled the row's last column leaves the cursor on that row.
