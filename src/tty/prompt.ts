@@ -23,7 +23,7 @@
  *    cursor on that row until the next one is written.
  *
  * The readline members used here (`prevRows`, `line`, `cursor`, `isCompletionEnabled`, and the
- * `_insertString`, `_refreshLine`, `_ttyWrite`, `_writeToOutput` methods) are the ones Node keeps
+ * `_insertString`, `_refreshLine`, `_ttyWrite`, `_getDisplayPos`, `_writeToOutput` methods) are the ones Node keeps
  * public "for backward compatibility"; test/client-tmux.test.ts proves the result on a real
  * terminal.
  */
@@ -68,6 +68,7 @@ interface ReadlineState {
   _writeToOutput(s: string): void;
   _insertString(c: string): void;
   _refreshLine(): void;
+  _getDisplayPos(text: string): { rows: number; cols: number };
   _ttyWrite(s: string | undefined, key: KeyInfo | undefined): void;
 }
 
@@ -110,8 +111,10 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
   let overtyped = false;
   const refresh = state._refreshLine.bind(rl);
   state._refreshLine = () => {
+    // Redraws readline starts itself after a keystroke come after a sync (below); the others
+    // (a new prompt, a resize) come with the cursor where the last write left it.
+    if (unsynced) syncRows();
     refreshes++;
-    unsynced = false;
     overtyped = false;
     refresh();
   };
@@ -147,7 +150,10 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
     }
     if (key?.name === "return" || key?.name === "enter") {
       // readline moves to the end of the entry (redrawing if that changes rows), then "\r\n".
-      const end = state.cursor === state.line.length ? state.prevRows : endOf(state.line).rows;
+      const end =
+        state.cursor === state.line.length
+          ? state.prevRows
+          : state._getDisplayPos(rl.getPrompt() + state.line).rows;
       enteredRows = end + 1;
     }
     ttyWrite(s, key);
@@ -190,20 +196,9 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
   /** Redraws prompt + input with the cursor where it was, from the first row of a fresh prompt. */
   function redrawFromFreshRow(): void {
     state.prevRows = 0;
-    rl.prompt(true);
-  }
-
-  /** Where readline would put the cursor after the prompt followed by `text` (its width rules). */
-  function endOf(text: string): { rows: number; cols: number } {
-    const { line, cursor } = state;
-    state.line = text;
-    state.cursor = text.length;
-    try {
-      return rl.getCursorPos();
-    } finally {
-      state.line = line;
-      state.cursor = cursor;
-    }
+    unsynced = false;
+    // Not rl.prompt(true): that also resumes input readline paused (during Tab completion).
+    state._refreshLine();
   }
 
   return {
@@ -218,6 +213,8 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
     },
     setPrompt(next, mask = false) {
       if (closed) return;
+      // Count rows by the old prompt, which is what the screen shows.
+      if (unsynced) syncRows();
       prompt = next;
       masked = mask;
       rl.setPrompt(next);
