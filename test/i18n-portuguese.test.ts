@@ -6,12 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { COMMAND_INFO } from "../src/protocol/commands.ts";
 import { clientEn } from "../src/i18n/client-en.ts";
 import { clientPtBR } from "../src/i18n/client-pt-BR.ts";
 import { catalogue } from "../src/i18n/index.ts";
 import { webEn } from "../src/i18n/web-en.ts";
 import { webPtBR } from "../src/i18n/web-pt-BR.ts";
+import { COMMAND_INFO } from "../src/protocol/commands.ts";
 import { renderEvent } from "../src/protocol/text-render.ts";
 
 /** Words written the same in English and Portuguese (or names): the only ones allowed to match. */
