@@ -205,22 +205,31 @@ describe("client state reducer", () => {
   };
   test("tracks self and the user list through joins, leaves and renames", () => {
     let s = reduce(INITIAL_STATE, welcome);
-    assert.deepEqual(s, { self: "ana", users: ["bob", "ana"] });
+    assert.equal(s.self, "ana");
+    assert.deepEqual(s.users, ["bob", "ana"]);
     s = reduce(s, { type: "joined", room: "#lobby", seq: 1, name: "carla", address: null, at: 2 });
     assert.deepEqual(s.users, ["bob", "ana", "carla"]);
     s = reduce(s, { type: "left", room: "#lobby", seq: 1, name: "bob", reason: "quit", at: 3 });
     assert.deepEqual(s.users, ["ana", "carla"]);
     s = reduce(s, { type: "renamed", room: "#lobby", seq: 1, from: "carla", to: "Carla_2", at: 4 });
-    assert.deepEqual(s, { self: "ana", users: ["ana", "Carla_2"] });
+    assert.deepEqual([s.self, s.users], ["ana", ["ana", "Carla_2"]]);
     s = reduce(s, { type: "renamed", room: "#lobby", seq: 1, from: "ana", to: "Ana_M", at: 5 });
-    assert.deepEqual(s, { self: "Ana_M", users: ["Ana_M", "Carla_2"] });
+    assert.deepEqual([s.self, s.users], ["Ana_M", ["Ana_M", "Carla_2"]]);
     s = reduce(s, { type: "users", users: [{ name: "z", address: null }] });
     assert.deepEqual(s.users, ["z"]);
   });
   test("events that change nothing return the same state", () => {
-    const s = reduce(INITIAL_STATE, welcome);
+    const s = reduce(reduce(INITIAL_STATE, welcome), {
+      type: "message",
+      room: "#lobby",
+      seq: 1,
+      from: "bob",
+      text: "x",
+      at: 1,
+    });
     assert.equal(reduce(s, { type: "message", room: "#lobby", seq: 1, from: "bob", text: "x", at: 1 }), s);
     assert.equal(reduce(s, { type: "joined", room: "#lobby", seq: 1, name: "bob", address: null, at: 1 }), s);
+    assert.equal(reduce(s, { type: "message", room: "#other", seq: 9, from: "bob", text: "x", at: 1 }), s);
   });
 });
 
@@ -378,7 +387,7 @@ describe("client session logic", () => {
   });
 
   test("input before registration is queued in order: a name first, then lines", () => {
-    const s = new ClientSession({ formatter: f });
+    const s = new ClientSession({ formatter: f, cidPrefix: "c" });
     s.connected();
     assert.deepEqual(s.input("ana"), []);
     assert.deepEqual(s.input("hello"), []);
@@ -386,7 +395,7 @@ describe("client session logic", () => {
     assert.deepEqual(sends(ev(s, { type: "prompt", need: "name" })), [{ type: "name", name: "ana" }]);
     const w = ev(s, { type: "welcome", name: "ana", address: null, users: [], at: AT });
     assert.deepEqual(sends(w), [
-      { type: "line", text: "hello" },
+      { type: "line", text: "hello", cid: "c.1" },
       { type: "line", text: "/quit" },
     ]);
     assert.ok(s.quitting);
@@ -401,10 +410,9 @@ describe("client session logic", () => {
     assert.deepEqual(sends(ev(s, { type: "ping", id: 42 })), [{ type: "pong", id: 42 }]);
   });
 
-  test("bye: quit and shutdown exit 0, kicked and others exit 1", () => {
+  test("bye: quit exits 0, kicked and others exit 1; shutdown and ping_timeout are lost connections", () => {
     for (const [reason, code] of [
       ["quit", 0],
-      ["shutdown", 0],
       ["kicked", 1],
       ["flood", 1],
     ] as const) {
@@ -412,10 +420,18 @@ describe("client session logic", () => {
       s.connected();
       assert.deepEqual(ev(s, { type: "bye", reason, at: AT }).at(-1), { kind: "done", code }, reason);
     }
+    // Issue 10 item 3: operators restart, and a link that was down comes back: try again.
+    for (const reason of ["shutdown", "ping_timeout"]) {
+      const s = new ClientSession({ name: "x", formatter: f });
+      s.connected();
+      assert.deepEqual(ev(s, { type: "bye", reason, at: AT }).at(-1), { kind: "lost", reason });
+      assert.equal(s.phase, "offline");
+      assert.deepEqual(s.disconnected(), [], "the close that follows is not a second loss");
+    }
   });
 
   test("a close without bye is 'lost'; after /quit it is a normal end; offline /quit ends at once", () => {
-    const s = new ClientSession({ name: "x", formatter: f });
+    const s = new ClientSession({ name: "x", formatter: f, cidPrefix: "c" });
     s.connected();
     ev(s, { type: "prompt", need: "name" });
     ev(s, { type: "welcome", name: "x", address: null, users: [], at: AT });
@@ -426,10 +442,14 @@ describe("client session logic", () => {
     s.connected();
     assert.deepEqual(sends(ev(s, { type: "prompt", need: "name" })), [{ type: "name", name: "x" }]);
     assert.deepEqual(sends(ev(s, { type: "welcome", name: "x", address: null, users: [], at: AT })), [
-      { type: "line", text: "queued while offline" },
+      { type: "line", text: "queued while offline", cid: "c.1" },
     ]);
     s.input("/sair");
-    assert.deepEqual(s.disconnected(), [{ kind: "done", code: 0 }]);
+    // Closed without the echo: the line may not have arrived, and the user is told.
+    assert.deepEqual(s.disconnected(), [
+      { kind: "print", lines: [`09:05 ${enClient.maybeNotDelivered({ text: "queued while offline" })}`] },
+      { kind: "done", code: 0 },
+    ]);
 
     const t = new ClientSession({ name: "y", formatter: f });
     t.connected();

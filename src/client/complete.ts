@@ -1,9 +1,13 @@
 /**
- * Tab completion for node:readline: nicknames (after `@`, or any word) and commands (a word
- * starting with `/` at the start of the line). Pure: readline passes the text before the cursor
+ * Tab completion for node:readline: nicknames (after `@`, or any word), commands (a word
+ * starting with `/` at the start of the line) and room names (after `/join` or `/part` and their
+ * aliases, or any word starting with `#`). Pure: readline passes the text before the cursor
  * and gets `[candidates, the word they replace]`.
  */
-import { COMMAND_WORDS } from "../protocol/commands.ts";
+import { COMMAND_WORDS, findCommand } from "../protocol/commands.ts";
+
+/** Commands whose first argument is a room name. */
+const ROOM_COMMANDS: ReadonlySet<string> = new Set(["join", "part", "users"]);
 
 export type Completion = [candidates: string[], word: string];
 
@@ -18,12 +22,21 @@ export function complete(
   users: readonly string[],
   self?: string,
   commands: readonly string[] = COMMAND_WORDS,
+  /** Rooms the client knows: its own and the last `/rooms` answer's. */
+  rooms: readonly string[] = [],
 ): Completion {
   const word = /\S*$/.exec(beforeCursor)?.[0] ?? "";
-  if (word === "") return [[], word];
-  const atLineStart = beforeCursor.slice(0, beforeCursor.length - word.length).trim() === "";
+  const before = beforeCursor.slice(0, beforeCursor.length - word.length);
+  const atLineStart = before.trim() === "";
+  const args = before.trim().split(/\s+/);
+  const command = args.length === 1 && args[0]?.startsWith("/") ? findCommand(args[0].slice(1)) : undefined;
+  const roomArgument = command !== undefined && ROOM_COMMANDS.has(command.name);
+  if (word === "" && !roomArgument) return [[], word];
   let candidates: string[];
-  if (word.startsWith("/")) {
+  if (roomArgument || word.startsWith("#")) {
+    const p = word.startsWith("#") ? word : `#${word}`;
+    candidates = matching([...new Set(rooms)], p);
+  } else if (word.startsWith("/")) {
     // `//text` is a message, not a command; a command is only a command at the start of the line.
     if (!atLineStart || word.startsWith("//")) return [[], word];
     candidates = matching(commands, word);

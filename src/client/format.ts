@@ -8,7 +8,7 @@
 
 import type { ClientTexts } from "../i18n/client-types.ts";
 import type { ChatTexts } from "../i18n/index.ts";
-import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
+import { type ErrorEvent, isRoomEvent, type RoomEvent, type ServerEvent } from "../protocol/events.ts";
 import { renderError, renderEvent } from "../protocol/text-render.ts";
 import { type Colors, paintName } from "./colors.ts";
 
@@ -21,8 +21,11 @@ export interface FormatOptions {
 }
 
 export interface Formatter {
-  /** The lines for one event, as seen by `self` (undefined before registration). */
-  event(event: ServerEvent, self: string | undefined): string[];
+  /**
+   * The lines for one event, as seen by `self` (undefined before registration). A room event of
+   * a room other than `current` starts with `[#room] `, as text mode shows it (protocol §2).
+   */
+  event(event: ServerEvent, self: string | undefined, current?: string): string[];
   /** A line of the client's own (connection lost, reconnecting...), timestamped. */
   status(text: string, at?: number): string;
 }
@@ -42,11 +45,17 @@ export function createFormatter(opts: FormatOptions): Formatter {
   // Continuation lines of a list line up under the first line's text.
   const indent = " ".repeat(formatClock(0).length);
 
-  const stamp = (lines: string[], at: number): string[] =>
-    lines.map((line, i) => `${i === 0 ? c.gray(formatClock(at)) : indent} ${line}`);
+  const stampWith =
+    (prefix: string) =>
+    (lines: string[], at: number): string[] =>
+      lines.map((line, i) => `${i === 0 ? c.gray(formatClock(at)) : indent} ${prefix}${line}`);
+  const stamp = stampWith("");
 
   return {
-    event(event, self) {
+    event(event, self, current) {
+      const elsewhere =
+        isRoomEvent(event) && current !== undefined && event.room.toLowerCase() !== current.toLowerCase();
+      const stamp = stampWith(elsewhere ? `${c.cyan(`[${event.room}]`)} ` : "");
       const paint = (name: string) => (name === self ? c.bold(paintName(c, name)) : paintName(c, name));
       const at = "at" in event ? event.at : now();
       switch (event.type) {
@@ -79,6 +88,14 @@ export function createFormatter(opts: FormatOptions): Formatter {
           return stamp(renderEvent(event, chat).map(c.yellow), at);
         case "error":
           return stamp([c.red(errorLine(event, chat, client))], at);
+        case "history":
+          // Earlier conversation, set apart: dimmed, each line with its own time (text-render).
+          return stamp(renderEvent(paintNames(event, paint), chat).map(c.dim), at);
+        case "gap":
+          return stamp(
+            renderEvent(event, chat).map((l) => c.bold(c.yellow(l))),
+            at,
+          );
         case "bye": {
           const reason: string = event.reason;
           const line = Object.hasOwn(chat.bye, reason)
@@ -113,6 +130,12 @@ function paintNames(e: ServerEvent, paint: (name: string) => string): ServerEven
     case "private":
     case "renamed":
       return { ...e, from: paint(e.from), to: paint(e.to) };
+    case "topic":
+      return { ...e, by: paint(e.by) };
+    case "room":
+      return { ...e, users: e.users.map((u) => ({ ...u, name: paint(u.name) })) };
+    case "history":
+      return { ...e, events: e.events.map((x) => paintNames(x, paint) as RoomEvent) };
     default:
       return e;
   }

@@ -2,14 +2,20 @@
  * `papo connect` (S12): the I/O shell around the pure session. It owns the socket, the terminal,
  * the timers and reconnection; every decision about what the protocol means is in session.ts.
  *
- * Exit codes: 0 when the user leaves (`/quit`, Ctrl-C, Ctrl-D, end of input) or the server shuts
- * down; 1 when there is no server, the connection is lost (and not regained), or the server ends
- * the session for another reason (kicked, flood, ...); 2 for a bad option.
+ * Exit codes: 0 when the user leaves (`/quit`, Ctrl-C, Ctrl-D, end of input), or the server shuts
+ * down with `--no-reconnect`; 1 when there is no server, the connection is lost with
+ * `--no-reconnect`, or the server ends the session for good (kicked, flood, ...); 2 for a bad option.
  *
- * Reconnection: when the connection drops without a `bye`, the client retries RECONNECT_ATTEMPTS
- * times with doubling delays from 1 s (1, 2, 4, 8, 16 s) and claims the same name again.
- * `--no-reconnect` turns this off. PAPO_RECONNECT_DELAY_MS sets the first delay (tests use a
- * few milliseconds to stay fast and deterministic).
+ * Reconnection (issue 10 item 3): when the connection drops, or the server says it is shutting
+ * down (operators restart), the client tries again until the user quits, with doubling delays
+ * from 1 s capped at RECONNECT_MAX_DELAY_MS; the prompt counts down (Enter on an empty line tries
+ * at once), and the session resumes (session.ts). `--no-reconnect` turns this off.
+ * PAPO_RECONNECT_DELAY_MS sets the first delay (tests use a few milliseconds).
+ *
+ * A dead link (no FIN: a cable pulled, a NAT that forgot us) sends nothing, so the client asks:
+ * after PING_IDLE_MS without a byte from the server it sends a json `ping`, and if nothing at all
+ * comes within PING_TIMEOUT_MS it drops the connection and reconnects. So a dead link is noticed
+ * within PING_IDLE_MS + PING_TIMEOUT_MS (25 s); PAPO_PING_MS and PAPO_PING_TIMEOUT_MS set them.
  */
 
 import { catalogue } from "../i18n/index.ts";
@@ -19,6 +25,7 @@ import { formatTarget } from "./address.ts";
 import { makeColors, shouldUseColor } from "./colors.ts";
 import { complete } from "./complete.ts";
 import { createFormatter } from "./format.ts";
+import { Heartbeat } from "./heartbeat.ts";
 import { describeNetError, NOT_PAPO } from "./net-errors.ts";
 import { parseConnectArgs } from "./options.ts";
 import { ClientSession, type Effect, EXIT_FAILURE, EXIT_OK } from "./session.ts";
@@ -29,8 +36,13 @@ import { openSocket, tlsProblem } from "./tls.ts";
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** How long to wait for the server's `bye` after `/quit` before leaving anyway. */
 export const QUIT_TIMEOUT_MS = 3_000;
-export const RECONNECT_ATTEMPTS = 5;
 export const RECONNECT_BASE_DELAY_MS = 1_000;
+/** The longest wait between two attempts: a restarted server is found within this long. */
+export const RECONNECT_MAX_DELAY_MS = 30_000;
+/** Milliseconds without a byte from the server after which the client sends a `ping`. */
+export const PING_IDLE_MS = 15_000;
+/** Milliseconds to wait for any byte after that `ping` before the link counts as dead. */
+export const PING_TIMEOUT_MS = 10_000;
 
 /** Runs the client; resolves to the process exit code. */
 export async function runConnect(args: string[]): Promise<number> {
@@ -58,9 +70,11 @@ export async function runConnect(args: string[]): Promise<number> {
     ...(options.name !== undefined ? { name: options.name } : {}),
     ...(password ? { password } : {}),
     formatter,
+    texts,
   });
-  const envDelay = Number(process.env.PAPO_RECONNECT_DELAY_MS);
-  const baseDelay = Number.isFinite(envDelay) && envDelay > 0 ? envDelay : RECONNECT_BASE_DELAY_MS;
+  const baseDelay = envMs("PAPO_RECONNECT_DELAY_MS", RECONNECT_BASE_DELAY_MS);
+  const pingIdle = envMs("PAPO_PING_MS", PING_IDLE_MS);
+  const pingTimeout = envMs("PAPO_PING_TIMEOUT_MS", PING_TIMEOUT_MS);
 
   return new Promise<number>((resolve) => {
     let socket: ReturnType<typeof openSocket>["socket"] | undefined;
@@ -71,16 +85,18 @@ export async function runConnect(args: string[]): Promise<number> {
     let interrupts = 0;
     let quitTimer: NodeJS.Timeout | undefined;
     let retryTimer: NodeJS.Timeout | undefined;
+    let countdownTimer: NodeJS.Timeout | undefined;
+    let heartbeat: Heartbeat | undefined;
+    /** The chat prompt (`ana> `, `#geral> `), kept to put the offline countdown in front of it. */
+    let chatPrompt = "";
 
     const terminal: Terminal = createTerminal({
       input: process.stdin,
       output: process.stdout,
-      completer: (before) => complete(before, session.state.users, session.state.self),
-      onLine: (line) => {
-        const effects = session.input(line);
-        if (effects.some((e) => e.kind === "send" && e.echoed)) terminal.eraseEntered();
-        apply(effects);
-      },
+      completer: (before) =>
+        complete(before, session.state.users, session.state.self, undefined, session.knownRooms),
+      // What was typed stays on the screen until the server's echo confirms it (`acked`).
+      onLine: (line) => apply(session.input(line)),
       onEnd: () => apply(session.leave()),
       onInterrupt: () => {
         // A second Ctrl-C does not wait for the server any more.
@@ -101,14 +117,34 @@ export async function runConnect(args: string[]): Promise<number> {
             terminal.print(effect.lines);
             break;
           case "prompt":
-            if (effect.mode === "chat") terminal.setPrompt(`${effect.self}> `);
-            else if (effect.mode === "name") terminal.setPrompt(texts.namePrompt);
+            if (effect.mode === "chat") {
+              chatPrompt = `${effect.room ?? effect.self}> `;
+              terminal.setPrompt(chatPrompt);
+            } else if (effect.mode === "name") terminal.setPrompt(texts.namePrompt);
             else terminal.setPrompt(texts.passwordPrompt, true);
             break;
+          case "acked":
+            terminal.eraseEntered(effect.typed);
+            break;
+          case "keep":
+            terminal.remember(effect.text);
+            break;
           case "lost":
-            terminal.print([formatter.status(texts.connectionLost({ address }))]);
-            if (options.reconnect) retry(undefined);
-            else finish(EXIT_FAILURE);
+            // A `bye` (shutdown, ...) was printed already; a silent close gets its line.
+            if (effect.reason === undefined)
+              terminal.print([formatter.status(texts.connectionLost({ address }))]);
+            stopHeartbeat();
+            socket?.destroy();
+            if (options.reconnect) retry();
+            else finish(effect.reason === "shutdown" ? EXIT_OK : EXIT_FAILURE);
+            break;
+          case "retry":
+            if (retryTimer !== undefined) {
+              clearTimeout(retryTimer);
+              retryTimer = undefined;
+              clearInterval(countdownTimer);
+              connect();
+            }
             break;
           case "done":
             finish(effect.code);
@@ -141,10 +177,16 @@ export async function runConnect(args: string[]): Promise<number> {
       });
       s.on(readyEvent, () => {
         opened = true;
-        if (everGreeted) terminal.print([formatter.status(texts.reconnected({ address }))]);
+        if (everGreeted) {
+          terminal.print([formatter.status(texts.reconnected({ address }))]);
+          if (chatPrompt) terminal.setPrompt(chatPrompt);
+        }
         apply(session.connected());
       });
       s.on("data", (chunk: Buffer) => {
+        // A connection given up on (a dead link) may still deliver: it is not ours any more.
+        if (socket !== s) return;
+        heartbeat?.received();
         for (const d of decoder.push(chunk)) {
           if (d.kind === "line") {
             // Connection limits refuse before the greeting with one text-mode line (protocol §1),
@@ -158,6 +200,7 @@ export async function runConnect(args: string[]): Promise<number> {
             everGreeted = true;
             attempt = 0;
             s.setTimeout(0);
+            startHeartbeat(s);
           }
         }
       });
@@ -166,32 +209,61 @@ export async function runConnect(args: string[]): Promise<number> {
       });
       s.on("close", () => {
         if (finished || socket !== s) return;
+        stopHeartbeat();
         if (greeted) apply(session.disconnected());
         else if (!everGreeted) {
           // S12: no server. One line on stderr, naming where and why; no stack trace.
           const reason = refusal || (lastError ? describe(lastError) : texts.reasons.closed);
           process.stderr.write(`${texts.cannotConnect({ address, reason })}\n`);
           finish(EXIT_FAILURE);
-        } else retry(lastError);
+        } else retry();
       });
     }
 
-    function retry(lastError: unknown): void {
+    function startHeartbeat(s: NonNullable<typeof socket>): void {
+      stopHeartbeat();
+      heartbeat = new Heartbeat({
+        idleMs: pingIdle,
+        timeoutMs: pingTimeout,
+        ping: () => {
+          if (s.writable) s.write(`${JSON.stringify({ type: "ping" })}\n`);
+        },
+        dead: (silentMs) => {
+          const seconds = Math.round(silentMs / 1000);
+          terminal.print([formatter.status(texts.linkDead({ address, seconds }))]);
+          s.destroy(); // `close` follows: lost, then reconnect
+        },
+      });
+    }
+
+    function stopHeartbeat(): void {
+      heartbeat?.stop();
+      heartbeat = undefined;
+    }
+
+    function retry(): void {
       // The user asked to leave while we were offline: no point in trying again.
       if (session.quitting) return finish(EXIT_OK);
+      if (retryTimer !== undefined) return; // one attempt at a time
       attempt++;
-      if (attempt > RECONNECT_ATTEMPTS) {
-        const reason = lastError ? describe(lastError) : texts.reasons.closed;
-        terminal.print([formatter.status(texts.reconnectFailed({ address, reason }))]);
-        finish(EXIT_FAILURE);
-        return;
-      }
-      const delay = baseDelay * 2 ** (attempt - 1);
+      const delay = Math.min(baseDelay * 2 ** Math.min(attempt - 1, 30), RECONNECT_MAX_DELAY_MS);
       const seconds = Math.round(delay / 100) / 10;
-      terminal.print([
-        formatter.status(texts.reconnecting({ address, seconds, attempt, attempts: RECONNECT_ATTEMPTS })),
-      ]);
-      retryTimer = setTimeout(connect, delay);
+      terminal.print([formatter.status(texts.reconnecting({ address, seconds, attempt }))]);
+      const due = Date.now() + delay;
+      const countdown = () => {
+        const left = Math.max(0, Math.ceil((due - Date.now()) / 1000));
+        if (chatPrompt) terminal.setPrompt(`${texts.offlinePrompt({ seconds: left })}${chatPrompt}`);
+      };
+      if (terminal.interactive) {
+        countdown();
+        clearInterval(countdownTimer);
+        countdownTimer = setInterval(countdown, 1000);
+      }
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        clearInterval(countdownTimer);
+        connect();
+      }, delay);
     }
 
     function describe(err: unknown): string {
@@ -204,6 +276,8 @@ export async function runConnect(args: string[]): Promise<number> {
       finished = true;
       clearTimeout(quitTimer);
       clearTimeout(retryTimer);
+      clearInterval(countdownTimer);
+      stopHeartbeat();
       socket?.destroy();
       terminal.close();
       // Backstop: if anything still holds the event loop (a stdin pipe left open by the parent),
@@ -215,4 +289,10 @@ export async function runConnect(args: string[]): Promise<number> {
     if (options.tls && options.insecure) terminal.print([formatter.status(texts.insecureWarning)]);
     connect();
   });
+}
+
+/** A positive number of milliseconds from the environment, or `fallback`. */
+function envMs(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : fallback;
 }

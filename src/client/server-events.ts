@@ -4,10 +4,14 @@
  * uses is dropped; every string is passed through `sanitizeText` (protocol §6) again, so even a
  * hostile or buggy server cannot move the cursor or recolour the terminal.
  */
-import type { LeaveReason, ServerEvent, UserInfo } from "../protocol/events.ts";
+import type { LeaveReason, RoomEvent, RoomInfo, ServerEvent, UserInfo } from "../protocol/events.ts";
+import { isRoomEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 
 const LEAVE_REASONS: ReadonlySet<string> = new Set<LeaveReason>(["quit", "disconnected", "kicked", "error"]);
+const HISTORY_KINDS: ReadonlySet<string> = new Set(["join", "resume", "request"]);
+/** A history answer longer than this is cut (the server sends at most 5000, on a resume). */
+const MAX_HISTORY_EVENTS = 10_000;
 
 /**
  * The event a server line carries, or undefined for anything else: the text-mode greeting sent
@@ -23,11 +27,16 @@ export function parseServerLine(line: string): ServerEvent | undefined {
     return undefined;
   }
   if (!isObject(raw) || typeof raw.type !== "string") return undefined;
-  const v = sanitizeDeep(raw) as Record<string, unknown>;
+  return parseEvent(sanitizeDeep(raw) as Record<string, unknown>);
+}
+
+/** One event object (already sanitized); history answers hold room events parsed the same way. */
+function parseEvent(v: Record<string, unknown>): ServerEvent | undefined {
   const at = typeof v.at === "number" && Number.isFinite(v.at) ? v.at : Date.now();
   // Room events (issue 14): a server without rooms sends none of these; that is the lobby.
   const room = str(v.room) ?? "#lobby";
-  const seq = num(v.seq) ?? 0;
+  // A place in a room's log: a whole number (0 for servers before rooms, which never repeat).
+  const seq = typeof v.seq === "number" && Number.isSafeInteger(v.seq) && v.seq >= 0 ? v.seq : 0;
   switch (v.type) {
     case "hello":
       return { type: "hello", protocol: 1, server: str(v.server) ?? "", online: num(v.online) ?? 0 };
@@ -36,9 +45,20 @@ export function parseServerLine(line: string): ServerEvent | undefined {
     case "welcome": {
       const name = str(v.name);
       const users = userList(v.users);
-      return name !== undefined && users
-        ? { type: "welcome", name, address: addr(v.address), users, at }
-        : undefined;
+      if (name === undefined || !users) return undefined;
+      const epoch = str(v.epoch);
+      const token = str(v.token);
+      return {
+        type: "welcome",
+        name,
+        address: addr(v.address),
+        users,
+        at,
+        room,
+        ...(epoch !== undefined ? { epoch } : {}),
+        ...(token !== undefined ? { token } : {}),
+        ...(v.resumed === true ? { resumed: true } : {}),
+      };
     }
     case "joined": {
       const name = str(v.name);
@@ -68,9 +88,84 @@ export function parseServerLine(line: string): ServerEvent | undefined {
       const from = str(v.from);
       const to = str(v.to);
       const text = str(v.text);
+      const cid = str(v.cid);
       return from !== undefined && to !== undefined && text !== undefined
-        ? { type: "private", from, to, text, at }
+        ? { type: "private", from, to, text, at, ...(cid !== undefined ? { cid } : {}) }
         : undefined;
+    }
+    case "topic": {
+      const by = str(v.by);
+      const topic = str(v.topic);
+      return by !== undefined && topic !== undefined
+        ? { type: "topic", by, topic, at, room, seq }
+        : undefined;
+    }
+    case "room": {
+      const name = str(v.room);
+      const users = userList(v.users);
+      if (name === undefined || !users) return undefined;
+      const topic = str(v.topic);
+      return {
+        type: "room",
+        room: name,
+        users,
+        ...(topic ? { topic } : {}),
+        epoch: str(v.epoch) ?? "",
+        seq,
+        current: v.current === true,
+        ...(v.initial === true ? { initial: true } : {}),
+      };
+    }
+    case "history": {
+      const name = str(v.room);
+      if (name === undefined || !Array.isArray(v.events)) return undefined;
+      const kind = typeof v.kind === "string" && HISTORY_KINDS.has(v.kind) ? v.kind : "request";
+      // Only room events of this room, in ascending order: anything else in the list is dropped.
+      const events = v.events
+        .slice(0, MAX_HISTORY_EVENTS)
+        .filter(isObject)
+        .map((e) => parseEvent({ ...e, room: name }))
+        .filter((e): e is RoomEvent => e !== undefined && isRoomEvent(e) && e.seq > 0)
+        .sort((a, b) => a.seq - b.seq);
+      return {
+        type: "history",
+        room: name,
+        events,
+        more: v.more === true,
+        kind: kind as "join" | "resume" | "request",
+      };
+    }
+    case "gap": {
+      const name = str(v.room);
+      if (name === undefined) return undefined;
+      return {
+        type: "gap",
+        room: name,
+        reason: v.reason === "epoch" ? "epoch" : "pruned",
+        epoch: str(v.epoch) ?? "",
+        seq,
+      };
+    }
+    case "current": {
+      const name = str(v.room);
+      return name !== undefined ? { type: "current", room: name } : undefined;
+    }
+    case "parted": {
+      const name = str(v.room);
+      const current = str(v.current);
+      return name !== undefined && current !== undefined
+        ? { type: "parted", room: name, current }
+        : undefined;
+    }
+    case "rooms": {
+      if (!Array.isArray(v.rooms)) return undefined;
+      const rooms = v.rooms.filter(isObject).flatMap((r): RoomInfo[] => {
+        const name = str(r.room);
+        if (name === undefined) return [];
+        const topic = str(r.topic);
+        return [{ room: name, users: num(r.users) ?? 0, ...(topic ? { topic } : {}) }];
+      });
+      return { type: "rooms", rooms };
     }
     case "renamed": {
       const from = str(v.from);
@@ -81,7 +176,8 @@ export function parseServerLine(line: string): ServerEvent | undefined {
     }
     case "users": {
       const users = userList(v.users);
-      return users ? { type: "users", users } : undefined;
+      const name = str(v.room);
+      return users ? { type: "users", users, ...(name !== undefined ? { room: name } : {}) } : undefined;
     }
     case "help": {
       if (!Array.isArray(v.commands)) return undefined;
@@ -96,6 +192,8 @@ export function parseServerLine(line: string): ServerEvent | undefined {
     }
     case "notice": {
       const text = isObject(v.params) ? str(v.params.text) : undefined;
+      if (v.code === "history_paused" || v.code === "history_resumed")
+        return { type: "notice", code: v.code, params: {}, at };
       return v.code === "announce" && text !== undefined
         ? { type: "notice", code: "announce", params: { text }, at }
         : undefined;

@@ -34,10 +34,13 @@ export interface Terminal {
   /** `masked`: the input is echoed as `*` and kept out of the history (a password). */
   setPrompt(prompt: string, masked?: boolean): void;
   /**
-   * Removes the line just entered from the screen, because the server's echo will show it with a
-   * timestamp; without this every message would appear twice.
+   * Removes an entered line from the screen once the server's echo (which shows it with a
+   * timestamp) has come; without this every message would appear twice. Only while it is the
+   * last line entered and nothing was printed since: otherwise it stays, as a plain copy.
    */
-  eraseEntered(): void;
+  eraseEntered(line: string): void;
+  /** Puts a line into the input history (Up recalls it): text the client gives back. */
+  remember(line: string): void;
   close(): void;
 }
 
@@ -59,21 +62,33 @@ export function createTerminal(opts: TerminalOptions): Terminal {
   };
 
   if (interactive) {
+    /** The last line entered while it is still right above the prompt (nothing printed since). */
+    let entered: string | undefined;
     const prompt: PromptLine = createPromptLine({
       input,
       output,
       completer: opts.completer,
-      onLine: opts.onLine,
+      onLine: (line) => {
+        entered = line;
+        opts.onLine(line);
+      },
       onClose: onEnd,
       onInterrupt: onSignal,
     });
     return {
       interactive,
       print(lines) {
-        if (lines.length > 0) prompt.print(`${lines.join("\n")}\n`);
+        if (lines.length === 0) return;
+        entered = undefined;
+        prompt.print(`${lines.join("\n")}\n`);
       },
       setPrompt: (next, masked) => prompt.setPrompt(next, masked),
-      eraseEntered: () => prompt.eraseEntered(),
+      eraseEntered(line) {
+        if (entered !== line) return;
+        entered = undefined;
+        prompt.eraseEntered();
+      },
+      remember: (line) => prompt.remember(line),
       close() {
         stopSignals();
         ended = true;
@@ -92,6 +107,7 @@ export function createTerminal(opts: TerminalOptions): Terminal {
     },
     setPrompt() {},
     eraseEntered() {},
+    remember() {},
     close() {
       stopSignals();
       ended = true;

@@ -15,9 +15,12 @@ export const clientEn: ClientTexts = {
 
 A server with a password asks for it (typed masked); or set PAPO_PASSWORD.
 
-Type a message and press Enter. @name text sends a private message; /help lists the commands;
-/quit (or Ctrl-D) leaves. Tab completes names and commands.
-Exit codes: 0 you left or the server shut down; 1 no server, connection lost, or removed; 2 bad option.
+Type a message and press Enter. @name text sends a private message; /join #room, /part, /rooms and
+/history [N] move between rooms; /help lists the commands; /quit (or Ctrl-D) leaves. Tab completes
+names, commands and rooms. When the connection drops (or the server restarts), the client tries
+again until you quit, takes your name back and shows what you missed; what you typed is kept.
+Exit codes: 0 you left (or, with --no-reconnect, the server shut down); 1 no server, connection lost
+with --no-reconnect, or removed; 2 bad option.
 `,
   badOption: ({ detail }) => `papo connect: ${detail}. Try papo connect --help.`,
   badAddress: ({ address }) => `bad address "${address}" (expected HOST, HOST:PORT, :PORT or [IPv6]:PORT)`,
@@ -47,10 +50,15 @@ Exit codes: 0 you left or the server shut down; 1 no server, connection lost, or
   insecureWarning: "*** --insecure: the server's certificate is not checked; anyone could be the server.",
   namePrompt: "name> ",
   connectionLost: ({ address }) => `*** The connection to ${address} was lost.`,
-  reconnecting: ({ address, seconds, attempt, attempts }) =>
-    `*** Reconnecting to ${address} in ${seconds} s (attempt ${attempt} of ${attempts})...`,
+  reconnecting: ({ address, seconds, attempt }) =>
+    `*** Reconnecting to ${address} in ${seconds} s (attempt ${attempt}; Enter on an empty line tries now)...`,
   reconnected: ({ address }) => `*** Reconnected to ${address}.`,
-  reconnectFailed: ({ address, reason }) => `*** Could not reconnect to ${address}: ${reason}. Giving up.`,
+  linkDead: ({ address, seconds }) =>
+    `*** No answer from ${address} for ${seconds} s: the connection is dead.`,
+  offlinePrompt: ({ seconds }) => `(offline: retry in ${seconds} s, Enter: now) `,
+  notSent: ({ text }) => `*** Not sent: ${text}`,
+  maybeNotDelivered: ({ text }) =>
+    `*** The connection was lost before the server confirmed this; it may not have arrived (Up recalls it): ${text}`,
   byeOther: ({ reason, text }) => `*** Disconnected by the server (${reason})${text ? `: ${text}` : "."}`,
   errorOther: ({ code }) => `! The server refused that (${code}).`,
   quitTimeout: "*** The server did not answer /quit; leaving anyway.",

@@ -15,10 +15,12 @@ export const clientPtBR: ClientTexts = {
 
 Um servidor com senha a pede (digitada oculta); ou defina PAPO_PASSWORD.
 
-Digite uma mensagem e tecle Enter. @nome texto envia uma mensagem privada; /ajuda lista os
-comandos; /sair (ou Ctrl-D) sai. Tab completa nomes e comandos.
-Códigos de saída: 0 você saiu ou o servidor foi encerrado; 1 sem servidor, conexão perdida ou
-removido; 2 opção inválida.
+Digite uma mensagem e tecle Enter. @nome texto envia uma mensagem privada; /entrar #sala, /part,
+/salas e /historico [N] passeiam entre as salas; /ajuda lista os comandos; /sair (ou Ctrl-D) sai.
+Tab completa nomes, comandos e salas. Quando a conexão cai (ou o servidor reinicia), o cliente
+tenta de novo até você sair, retoma o seu nome e mostra o que você perdeu; o que você digitou fica.
+Códigos de saída: 0 você saiu (ou, com --no-reconnect, o servidor foi encerrado); 1 sem servidor,
+conexão perdida com --no-reconnect, ou removido; 2 opção inválida.
 `,
   badOption: ({ detail }) => `papo connect: ${detail}. Veja papo connect --help.`,
   badAddress: ({ address }) =>
@@ -50,11 +52,14 @@ removido; 2 opção inválida.
     "*** --insecure: o certificado do servidor não é verificado; qualquer um poderia ser o servidor.",
   namePrompt: "nome> ",
   connectionLost: ({ address }) => `*** A conexão com ${address} caiu.`,
-  reconnecting: ({ address, seconds, attempt, attempts }) =>
-    `*** Reconectando a ${address} em ${seconds} s (tentativa ${attempt} de ${attempts})...`,
+  reconnecting: ({ address, seconds, attempt }) =>
+    `*** Reconectando a ${address} em ${seconds} s (tentativa ${attempt}; Enter numa linha vazia tenta agora)...`,
   reconnected: ({ address }) => `*** Reconectado a ${address}.`,
-  reconnectFailed: ({ address, reason }) =>
-    `*** Não foi possível reconectar a ${address}: ${reason}. Desistindo.`,
+  linkDead: ({ address, seconds }) => `*** ${address} não responde há ${seconds} s: a conexão morreu.`,
+  offlinePrompt: ({ seconds }) => `(sem conexão: nova tentativa em ${seconds} s, Enter: agora) `,
+  notSent: ({ text }) => `*** Não enviada: ${text}`,
+  maybeNotDelivered: ({ text }) =>
+    `*** A conexão caiu antes de o servidor confirmar esta mensagem; ela pode não ter chegado (a seta para cima a traz de volta): ${text}`,
   byeOther: ({ reason, text }) => `*** Desconectado pelo servidor (${reason})${text ? `: ${text}` : "."}`,
   errorOther: ({ code }) => `! O servidor recusou isso (${code}).`,
   quitTimeout: "*** O servidor não respondeu ao /sair; saindo assim mesmo.",

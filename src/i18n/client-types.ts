@@ -47,9 +47,21 @@ export interface ClientTexts {
   namePrompt: string;
   /** The connection closed without a `bye`. */
   connectionLost(p: { address: string }): string;
-  reconnecting(p: { address: string; seconds: number; attempt: number; attempts: number }): string;
+  /** Before each reconnect attempt (they go on until the user quits); Enter retries at once. */
+  reconnecting(p: { address: string; seconds: number; attempt: number }): string;
   reconnected(p: { address: string }): string;
-  reconnectFailed(p: { address: string; reason: string }): string;
+  /** The server sent nothing, not even an answer to our ping, for this long: the link is dead. */
+  linkDead(p: { address: string; seconds: number }): string;
+  /** Put before the prompt while offline, counting down to the next attempt. */
+  offlinePrompt(p: { seconds: number }): string;
+  /** A line that could not be sent (the user left while offline, or too many were waiting). */
+  notSent(p: { text: string }): string;
+  /**
+   * A line sent just before the connection was lost, and not confirmed, that cannot be sent again:
+   * a private message (the server cannot tell a second copy from a new one), one sent under
+   * another name, or one still waiting when the user quit. Up recalls it.
+   */
+  maybeNotDelivered(p: { text: string }): string;
   /** A `bye` reason this client does not know (a newer server). */
   byeOther(p: { reason: string; text?: string }): string;
   /** An `error` code this client does not know, or one with unusable params. */

@@ -50,10 +50,13 @@ export interface PromptLine {
   /** `masked`: the input is echoed as `*` and kept out of the history (a password). */
   setPrompt(prompt: string, masked?: boolean): void;
   /**
-   * Removes the line just entered (readline has moved below it) and redraws the prompt, for
-   * callers that will show the line again in another form (the client's timestamped echo).
+   * Removes the line last entered (readline has moved below it; the user may have typed on the
+   * new prompt since) and redraws the prompt, for callers that will show the line again in
+   * another form (the client's timestamped echo, once the server has confirmed it).
    */
   eraseEntered(): void;
+  /** Puts a line into the input history (Up recalls it). */
+  remember(line: string): void;
   /** Clears the prompt row and closes readline (restoring the terminal's mode). */
   close(): void;
 }
@@ -224,10 +227,15 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
     },
     eraseEntered() {
       if (closed) return;
-      readline.moveCursor(output, 0, -enteredRows);
+      // Up over what was typed since (0 rows right after Enter), then over the entry.
+      if (unsynced) syncRows();
+      readline.moveCursor(output, 0, -(state.prevRows + enteredRows));
       readline.cursorTo(output, 0);
       readline.clearScreenDown(output);
       redrawFromFreshRow();
+    },
+    remember(line) {
+      if (state.history && state.history[0] !== line) state.history.unshift(line);
     },
     close() {
       if (closed) return;
