@@ -3,7 +3,10 @@
  * in line mode) against a real server on port 0, next to raw TCP users.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, describe, test } from "node:test";
 import { PRIVATE_MARKER } from "../src/client/format.ts";
 import {
@@ -12,6 +15,7 @@ import {
   FakeServer,
   kick,
   RawUser,
+  ServerProcess,
   startChatServer,
   TcpProxy,
 } from "./client-helpers.ts";
@@ -127,9 +131,11 @@ describe("S12 terminal client (papo connect)", { concurrency: 4 }, () => {
     assert.match(c.stderr.lines[0] ?? "", /bad port "99999"/);
   });
 
-  test("S11/S12 client: the server shutting down shows the reason and exits 0", async () => {
+  test("S11/S12 client: the server shutting down shows the reason and exits 0 (--no-reconnect)", async () => {
     const server = await startChatServer();
-    const c = track(new ClientProcess([`127.0.0.1:${server.port}`, "--name", "ana", "--no-color"]));
+    const c = track(
+      new ClientProcess([`127.0.0.1:${server.port}`, "--name", "ana", "--no-color", "--no-reconnect"]),
+    );
     await c.waitFor("* Hello, ana!");
     await server.close("maintenance");
     await c.waitFor(new RegExp(`^${TIME} \\*\\*\\* The server is shutting down: maintenance$`));
@@ -178,7 +184,7 @@ describe("S12 terminal client (papo connect)", { concurrency: 4 }, () => {
     );
   });
 
-  test("S12 client: reconnects after a drop and claims the same name again", async () => {
+  test("S12 client: reconnects after a drop, resumes with the same name, no second banner", async () => {
     const server = await startChatServer();
     cleanups.push(() => server.close());
     const proxy = track(await new TcpProxy(server.port).listen());
@@ -192,28 +198,34 @@ describe("S12 terminal client (papo connect)", { concurrency: 4 }, () => {
     const mark = bob.lines.length;
     proxy.cut();
     await c.waitFor(`*** The connection to 127.0.0.1:${proxy.port} was lost.`);
-    await c.waitFor(/\*\*\* Reconnecting to 127\.0\.0\.1:\d+ in 0\.1 s \(attempt 1 of 5\)\.\.\./);
+    await c.waitFor(
+      /\*\*\* Reconnecting to 127\.0\.0\.1:\d+ in 0\.1 s \(attempt 1; Enter on an empty line tries now\)\.\.\./,
+    );
     await c.waitFor(`*** Reconnected to 127.0.0.1:${proxy.port}.`);
-    const from = c.lines.findIndex((l) => l.includes("Reconnected"));
-    await c.waitFor("* Hello, ana!", from);
     await bob.waitFor("* ana lost the connection", mark);
     await bob.waitFor(/\* ana joined/, mark + 1);
     c.send("back again");
     await bob.waitFor("ana: back again");
+    await c.waitFor(new RegExp(`^${TIME} ana: back again$`));
+    // Resumed, not registered anew: one banner, and no name asked for.
+    assert.equal(c.lines.filter((l) => l.includes("Hello, ana!")).length, 1, c.lines.join("\n"));
+    assert.ok(!c.lines.some((l) => l.includes("Choose a name")));
     c.send("/quit");
     assert.equal(await c.exitCode(), 0);
   });
 
-  test("S12 client: gives up after the reconnect attempts and exits 1", async () => {
+  test("issue 10 item 3 client: keeps retrying past any count until the user quits; what was typed is kept", async () => {
     const fake = track(await new FakeServer().listen());
     const c = track(
       new ClientProcess([`127.0.0.1:${fake.port}`, "--name", "ana"], { PAPO_RECONNECT_DELAY_MS: "10" }),
     );
     await c.waitFor("* Hello, ana!");
     await fake.close(); // drops the connection and stops listening
-    await c.waitFor("attempt 5 of 5");
-    await c.waitFor(`*** Could not reconnect to 127.0.0.1:${fake.port}: connection refused`);
-    assert.equal(await c.exitCode(), 1);
+    await c.waitFor("(attempt 8;");
+    c.send("typed while offline");
+    c.send("/quit");
+    await c.waitFor("*** Not sent: typed while offline");
+    assert.equal(await c.exitCode(), 0);
   });
 
   test("item 8 client: a server password is asked for and sent, or taken from PAPO_PASSWORD", async () => {
@@ -295,5 +307,189 @@ describe("S12 terminal client (papo connect)", { concurrency: 4 }, () => {
     assert.deepEqual(b.stderr.lines, [
       `papo: cannot connect to 127.0.0.1:${ports[1]}: The server is full; try again later.`,
     ]);
+  });
+});
+
+describe("issue 14 / issue 10 item 3: rooms, history and resume in the terminal client", {
+  concurrency: 1,
+}, () => {
+  test("issue 14 client: /join, /part, /rooms, /history, /topic; other rooms' lines prefixed", async () => {
+    const server = await startChatServer({}, { historyOnJoin: 50, floodBurst: 100 });
+    cleanups.push(() => server.close());
+    const bob = track(await RawUser.join(server.port, "bob"));
+    const carla = track(await RawUser.join(server.port, "carla"));
+    bob.send("/join #outra");
+    await bob.waitFor("* You are in #outra");
+    bob.send("said before ana came");
+    const ana = track(new ClientProcess([`127.0.0.1:${server.port}`, "--name", "ana", "--no-color"]));
+    await ana.waitFor("* Hello, ana!");
+
+    ana.send("/join #geral");
+    await ana.waitFor(new RegExp(`^${TIME} \\* You are in #geral\\.$`));
+    const mark = bob.lines.length;
+    bob.send("/join #geral");
+    await bob.waitFor("* You are in #geral", mark);
+    await ana.waitFor(new RegExp(`^${TIME} \\* bob joined from 127\\.0\\.0\\.1:\\d+$`));
+    bob.send("oi ana");
+    await ana.waitFor(new RegExp(`^${TIME} bob: oi ana$`));
+    ana.send("oi bob");
+    await bob.waitFor("ana: oi bob");
+    // The lobby is not ana's current room any more: its lines say where they come from.
+    carla.send("lobby talk");
+    await ana.waitFor(new RegExp(`^${TIME} \\[#lobby\\] carla: lobby talk$`));
+
+    ana.send("/topic planning");
+    await ana.waitFor(new RegExp(`^${TIME} \\* ana set the topic: planning$`));
+    ana.send("/rooms");
+    await ana.waitFor(/^\d\d:\d\d \* Rooms \(3\):$/);
+    await ana.waitFor("*   #geral: 2 people — planning");
+    await ana.waitFor("*   #outra: 1 person");
+
+    // History on join: what was said before, each line with its time, between two markers.
+    ana.send("/join #outra");
+    await ana.waitFor("* History of #outra, the last 1 event:");
+    await ana.waitFor(new RegExp(`^ +\\[${TIME}\\] bob: said before ana came$`));
+    await ana.waitFor("* --- end of history ---");
+    ana.send("/history 10");
+    const req = await ana.waitFor(
+      "* History of #outra, the last 1 event:",
+      ana.lines.indexOf("* --- end of history ---") + 1,
+    );
+    assert.ok(req);
+
+    ana.send("/part");
+    await ana.waitFor(new RegExp(`^${TIME} \\* You left #outra; now talking in #geral\\.$`));
+    ana.send("/part #geral");
+    await ana.waitFor("* You left #geral; now talking in #lobby.");
+    ana.send("back in the lobby");
+    await carla.waitFor("ana: back in the lobby");
+    ana.send("/part");
+    await ana.waitFor("! This is the last room you are in; to leave the chat, use /quit.");
+    ana.send("/quit");
+    assert.equal(await ana.exitCode(), 0);
+    // Nothing ana saw twice: each of these once.
+    for (const l of ["bob: oi ana", "carla: lobby talk", "ana: oi bob"])
+      assert.equal(ana.lines.filter((x) => x.endsWith(l)).length, 1, l);
+  });
+
+  test("issue 14 / issue 10 item 3 client: the server killed (-9) and restarted on its data: resume, same name, nothing lost or twice", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "papo-client-e2e-"));
+    const server = new ServerProcess(dataDir, ["--limit", "historyOnJoin=0"]);
+    cleanups.push(async () => {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    await server.start();
+    const proxy = track(await new TcpProxy(server.port).listen());
+    let bob = track(await RawUser.join(server.port, "bob"));
+    const ana = track(
+      new ClientProcess([`127.0.0.1:${proxy.port}`, "--name", "ana", "--no-color"], {
+        PAPO_RECONNECT_DELAY_MS: "100",
+      }),
+    );
+    await ana.waitFor("* Hello, ana!");
+    ana.send("/join #sala");
+    await ana.waitFor("* You are in #sala");
+    bob.send("/join #sala");
+    await ana.waitFor("* bob joined");
+    bob.send("before the crash");
+    await ana.waitFor("bob: before the crash");
+
+    // The server gets this line and posts it, but its echo never reaches ana...
+    proxy.dropDown = true;
+    ana.send("posted but not confirmed");
+    await bob.waitFor("ana: posted but not confirmed");
+    // ...and this one never reaches the server.
+    proxy.dropUp = true;
+    ana.send("lost on the way");
+    // Crash. While the server is away, ana types a line.
+    proxy.blocked = true;
+    await server.stop("SIGKILL");
+    await ana.waitFor(`*** The connection to 127.0.0.1:${proxy.port} was lost.`);
+    ana.send("typed while the server was down");
+
+    await server.start(); // same port, same data
+    bob = track(await RawUser.join(server.port, "bob"));
+    bob.send("/join #sala");
+    await bob.waitFor("* You are in #sala");
+    bob.send("said during the outage");
+    proxy.dropDown = false;
+    proxy.dropUp = false;
+    proxy.blocked = false;
+    ana.send(""); // Enter on an empty line: try now
+    await ana.waitFor(`*** Reconnected to 127.0.0.1:${proxy.port}.`);
+    await ana.waitFor(new RegExp(`^${TIME} bob: said during the outage$`));
+    await bob.waitFor("ana: lost on the way");
+    await bob.waitFor("ana: typed while the server was down");
+    ana.send("after the resume");
+    await bob.waitFor("ana: after the resume");
+    await ana.waitFor(new RegExp(`^${TIME} ana: after the resume$`));
+
+    const once = (lines: string[], text: string) =>
+      assert.equal(lines.filter((l) => l.endsWith(text)).length, 1, `${text}:\n${lines.join("\n")}`);
+    // Everything once on ana's screen (the replay and the live lines do not overlap)...
+    for (const t of [
+      "bob: before the crash",
+      "ana: posted but not confirmed",
+      "bob: said during the outage",
+      "ana: lost on the way",
+      "ana: typed while the server was down",
+    ])
+      once(ana.lines, t);
+    // ...and for the others: the resent line that had been posted is not posted again.
+    for (const t of ["ana: lost on the way", "ana: typed while the server was down", "ana: after the resume"])
+      once(bob.lines, t);
+    assert.ok(!bob.lines.some((l) => l.includes("ana: posted but not confirmed")), bob.lines.join("\n"));
+    // The same name, without being asked, and no second banner.
+    assert.ok(!ana.lines.some((l) => l.includes("Choose a name")));
+    assert.equal(ana.lines.filter((l) => l.includes("Hello, ana!")).length, 1);
+    // Still in #sala, and it is still the current room.
+    bob.send("still here?");
+    await ana.waitFor(new RegExp(`^${TIME} bob: still here\\?$`));
+
+    // An operator's restart (SIGTERM: bye shutdown) is retried as well.
+    await server.stop("SIGTERM");
+    await ana.waitFor("*** The server is shutting down");
+    await server.start();
+    bob = track(await RawUser.join(server.port, "bob"));
+    bob.send("/join #sala");
+    await ana.waitFor(
+      `*** Reconnected to 127.0.0.1:${proxy.port}.`,
+      ana.lines.findIndex((l) => l.includes("shutting down")),
+    );
+    bob.send("after the restart");
+    await ana.waitFor(new RegExp(`^${TIME} bob: after the restart$`));
+    ana.send("/quit");
+    assert.equal(await ana.exitCode(), 0);
+  });
+
+  test("issue 10 item 3 client: a dead link (nothing passes, nothing closes) is noticed by ping, and the session taken back", async () => {
+    const server = await startChatServer();
+    cleanups.push(() => server.close());
+    const proxy = track(await new TcpProxy(server.port).listen());
+    const bob = track(await RawUser.join(server.port, "bob"));
+    const ana = track(
+      new ClientProcess([`127.0.0.1:${proxy.port}`, "--name", "ana", "--no-color"], {
+        PAPO_RECONNECT_DELAY_MS: "50",
+        PAPO_PING_MS: "300",
+        PAPO_PING_TIMEOUT_MS: "300",
+      }),
+    );
+    await ana.waitFor("* Hello, ana!");
+    const mark = bob.lines.length;
+    proxy.freeze();
+    ana.send("sent into the void");
+    await ana.waitFor(/\*\*\* No answer from 127\.0\.0\.1:\d+ for \d+ s: the connection is dead\./);
+    await ana.waitFor(`*** Reconnected to 127.0.0.1:${proxy.port}.`);
+    // The server still holds the old, half-open connection: the resume takes its place, so the
+    // others see neither a leave nor a join, and the line is posted once.
+    await bob.waitFor("ana: sent into the void", mark);
+    bob.send("welcome back");
+    await ana.waitFor(new RegExp(`^${TIME} bob: welcome back$`));
+    assert.ok(!bob.lines.slice(mark).some((l) => /ana (left|lost|joined)/.test(l)), bob.lines.join("\n"));
+    assert.equal(bob.lines.filter((l) => l === "ana: sent into the void").length, 1);
+    proxy.release();
+    ana.send("/quit");
+    assert.equal(await ana.exitCode(), 0);
   });
 });

@@ -8,6 +8,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { canonicalName } from "../src/core/nickname.ts";
+import type { Limits } from "../src/server/limits.ts";
 import { type RunningServer, type ServeConfig, startServer } from "../src/server/server.ts";
 import { testConfig } from "./config.ts";
 
@@ -17,8 +18,9 @@ export const WAIT_MS = 15_000;
 
 export async function startChatServer(
   extra: Pick<ServeConfig, "password" | "tls"> = {},
+  limits: Partial<Limits> = {},
 ): Promise<RunningServer & { port: number }> {
-  const server = await startServer(testConfig(extra), () => {});
+  const server = await startServer(testConfig(extra, limits), () => {});
   return Object.assign(server, { port: server.address.port });
 }
 
@@ -237,26 +239,49 @@ export class FakeServer {
 }
 
 /**
- * A TCP proxy in front of the real server, so a test can cut the client's connection without a
- * `bye` (what a network failure looks like) while the server stays up.
+ * A TCP proxy in front of the real server, so a test can fail the client's connection the ways a
+ * network does while the server stays up: cut it (no `bye`), drop what flows one way (a line the
+ * server got but whose echo never came back, or one that never got there), freeze it (a dead link:
+ * nothing passes, nothing closes), or refuse new connections for a while.
  */
 export class TcpProxy {
   readonly server: net.Server;
   readonly pairs: Array<[net.Socket, net.Socket]> = [];
   port = 0;
+  /** Drop bytes from the client to the server, or from the server to the client. */
+  dropUp = false;
+  dropDown = false;
+  /** New connections are closed at once (the server looks down). */
+  blocked = false;
 
   constructor(targetPort: number) {
     this.server = net.createServer((down) => {
-      const up = net.connect(targetPort, "127.0.0.1");
       down.on("error", () => {});
+      if (this.blocked) {
+        down.destroy();
+        return;
+      }
+      const up = net.connect(targetPort, "127.0.0.1");
       up.on("error", () => {});
-      down.pipe(up);
-      up.pipe(down);
-      down.on("close", () => up.destroy());
-      up.on("close", () => down.destroy());
-      this.pairs.push([down, up]);
+      const pair: [net.Socket, net.Socket] = [down, up];
+      down.on("data", (d) => {
+        if (!this.dropUp && !this.#frozen.has(pair)) up.write(d);
+      });
+      up.on("data", (d) => {
+        if (!this.dropDown && !this.#frozen.has(pair)) down.write(d);
+      });
+      // A frozen link carries no FIN either way: each side's close stays unknown to the other.
+      down.on("close", () => {
+        if (!this.#frozen.has(pair)) up.destroy();
+      });
+      up.on("close", () => {
+        if (!this.#frozen.has(pair)) down.destroy();
+      });
+      this.pairs.push(pair);
     });
   }
+
+  readonly #frozen = new Set<[net.Socket, net.Socket]>();
 
   async listen(): Promise<this> {
     await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
@@ -272,8 +297,98 @@ export class TcpProxy {
     }
   }
 
+  /**
+   * The current connections go dead: nothing passes either way and nothing is closed, as when a
+   * cable is pulled. New connections work. `release()` closes the frozen ones.
+   */
+  freeze(): void {
+    for (const pair of this.pairs.splice(0)) this.#frozen.add(pair);
+  }
+
+  release(): void {
+    for (const [down, up] of this.#frozen) {
+      down.destroy();
+      up.destroy();
+    }
+    this.#frozen.clear();
+  }
+
   async close(): Promise<void> {
     this.cut();
+    this.release();
     await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+/**
+ * `papo serve` in a child process on a data directory, so a test can kill it (-9) and start it
+ * again on the same port and data, as an operator's restart or a crash does.
+ */
+export class ServerProcess {
+  child: ChildProcessWithoutNullStreams | undefined;
+  port = 0;
+  output = "";
+
+  constructor(
+    readonly dataDir: string,
+    readonly extraArgs: string[] = [],
+  ) {}
+
+  /** Starts the server (on the port it had, after the first start) and waits until it listens. */
+  async start(): Promise<this> {
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "src/cli.ts",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(this.port),
+        "--no-http",
+        "--data",
+        this.dataDir,
+        "--lang",
+        "en",
+        ...this.extraArgs,
+      ],
+      { cwd: ROOT, env: { ...process.env, LANG: "C" }, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    this.child = child;
+    child.stdin.on("error", () => {});
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    let mine = "";
+    const listening = new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${mine}`)), WAIT_MS);
+      const onData = (d: string) => {
+        this.output += d;
+        mine += d;
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(mine);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      };
+      child.stdout.on("data", onData);
+      child.stderr.on("data", onData);
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited (${code}):\n${mine}`));
+      });
+    });
+    this.port = await listening;
+    return this;
+  }
+
+  /** Ends the process: SIGKILL (a crash; nothing is flushed or said) or SIGTERM (a shutdown). */
+  async stop(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.on("exit", () => r()));
+    child.kill(signal);
+    await exited;
   }
 }

@@ -8,6 +8,7 @@ import { formatTarget, parseTarget } from "../src/client/address.ts";
 import { makeColors, nameColorIndex, paintName, shouldUseColor } from "../src/client/colors.ts";
 import { complete } from "../src/client/complete.ts";
 import { createFormatter, formatClock, PRIVATE_MARKER } from "../src/client/format.ts";
+import { Heartbeat } from "../src/client/heartbeat.ts";
 import { describeNetError } from "../src/client/net-errors.ts";
 import { parseConnectArgs } from "../src/client/options.ts";
 import { parseServerLine } from "../src/client/server-events.ts";
@@ -523,5 +524,509 @@ describe("client session logic", () => {
     );
     assert.equal(describeNetError(agg, r), r.refused);
     assert.equal(describeNetError(new Error("odd\nsecond line"), r), "odd");
+  });
+});
+
+// ---- issue 14 (rooms, history, resume) and issue 10 item 3 (lossless reconnect) ----------------
+
+describe("client: room events parsed defensively", () => {
+  test("room, history, gap, current, parted, rooms, topic and the welcome's token", () => {
+    assert.deepEqual(
+      parseServerLine(
+        JSON.stringify({
+          type: "room",
+          room: "#geral",
+          users: [{ name: "bob", address: null }, 7],
+          topic: `t${ESC}[31mopic`,
+          epoch: "e1",
+          seq: 12,
+          current: true,
+        }),
+      ),
+      {
+        type: "room",
+        room: "#geral",
+        users: [{ name: "bob", address: null }],
+        topic: "topic",
+        epoch: "e1",
+        seq: 12,
+        current: true,
+      },
+    );
+    const h = parseServerLine(
+      JSON.stringify({
+        type: "history",
+        room: "#geral",
+        kind: "resume",
+        more: false,
+        events: [
+          { type: "message", from: "bob", text: `b${ESC}[2J`, seq: 5, at: 1 },
+          { type: "private", from: "x", to: "y", text: "not a room event", at: 1 },
+          { type: "message", from: "ana", text: "a", seq: 4, at: 1, cid: "c.1", room: "#elsewhere" },
+          { type: "message", from: "nobody", text: "no seq", at: 1 },
+          "junk",
+        ],
+      }),
+    );
+    assert.deepEqual(h, {
+      type: "history",
+      room: "#geral",
+      kind: "resume",
+      more: false,
+      // Ascending, only logged events with a place in the log, all of this room, sanitized.
+      events: [
+        { type: "message", from: "ana", text: "a", seq: 4, at: 1, cid: "c.1", room: "#geral" },
+        { type: "message", from: "bob", text: "b", seq: 5, at: 1, room: "#geral" },
+      ],
+    });
+    assert.equal(parseServerLine('{"type":"history","room":"#r","events":"no"}'), undefined);
+    assert.deepEqual(parseServerLine('{"type":"gap","room":"#r","reason":"weird","epoch":"e2","seq":-3}'), {
+      type: "gap",
+      room: "#r",
+      reason: "pruned",
+      epoch: "e2",
+      seq: 0,
+    });
+    assert.deepEqual(parseServerLine('{"type":"current","room":"#r"}'), { type: "current", room: "#r" });
+    assert.deepEqual(parseServerLine('{"type":"parted","room":"#r","current":"#lobby"}'), {
+      type: "parted",
+      room: "#r",
+      current: "#lobby",
+    });
+    assert.equal(parseServerLine('{"type":"parted","room":"#r"}'), undefined);
+    assert.deepEqual(
+      parseServerLine(
+        '{"type":"rooms","rooms":[{"room":"#a","users":2,"topic":"x"},{"users":1},{"room":"#b"}]}',
+      ),
+      {
+        type: "rooms",
+        rooms: [
+          { room: "#a", users: 2, topic: "x" },
+          { room: "#b", users: 0 },
+        ],
+      },
+    );
+    assert.deepEqual(parseServerLine('{"type":"topic","by":"ana","topic":"t","room":"#r","seq":3,"at":1}'), {
+      type: "topic",
+      by: "ana",
+      topic: "t",
+      at: 1,
+      room: "#r",
+      seq: 3,
+    });
+    const w = parseServerLine(
+      '{"type":"welcome","name":"ana","address":null,"users":[],"at":1,"room":"#lobby","epoch":"e1","token":"t.k","resumed":true}',
+    );
+    assert.deepEqual(w, {
+      type: "welcome",
+      name: "ana",
+      address: null,
+      users: [],
+      at: 1,
+      room: "#lobby",
+      epoch: "e1",
+      token: "t.k",
+      resumed: true,
+    });
+    assert.equal(parseServerLine('{"type":"notice","code":"history_paused","params":{}}')?.type, "notice");
+    // A seq that is not a whole number is no place in a log.
+    assert.equal(
+      (parseServerLine('{"type":"message","from":"a","text":"b","seq":1.5}') as { seq: number }).seq,
+      0,
+    );
+  });
+});
+
+/** Feeds server events (as JSON lines, the way they arrive) to a session. */
+function feed(s: ClientSession, ...events: object[]): Effect[] {
+  return events.flatMap((e) => s.serverLine(JSON.stringify(e)));
+}
+const sendsOf = (effects: Effect[]) => effects.flatMap((e) => (e.kind === "send" ? [e.request] : []));
+const printed = (effects: Effect[]) => effects.flatMap((e) => (e.kind === "print" ? e.lines : []));
+const msg = (room: string, seq: number, from: string, text: string, cid?: string) => ({
+  type: "message",
+  room,
+  seq,
+  from,
+  text,
+  at: AT,
+  ...(cid ? { cid } : {}),
+});
+
+/** A session registered as ana, in #lobby (head 3) and #geral (head 10, current). */
+function inTwoRooms(): ClientSession {
+  const s = new ClientSession({ name: "ana", formatter: formatter(false), cidPrefix: "c" });
+  s.connected();
+  feed(
+    s,
+    { type: "hello", protocol: 1, server: "papo", online: 1 },
+    { type: "prompt", need: "name" },
+    {
+      type: "welcome",
+      name: "ana",
+      address: null,
+      users: [],
+      at: AT,
+      room: "#lobby",
+      epoch: "E",
+      token: "TOK",
+    },
+    { type: "room", room: "#lobby", users: [], epoch: "E", seq: 3, current: true, initial: true },
+    { type: "history", room: "#lobby", events: [], more: false, kind: "join" },
+    {
+      type: "room",
+      room: "#geral",
+      users: [{ name: "bob", address: null }],
+      epoch: "E",
+      seq: 10,
+      current: true,
+    },
+    { type: "history", room: "#geral", events: [msg("#geral", 10, "bob", "old")], more: true, kind: "join" },
+  );
+  return s;
+}
+
+describe("client: rooms, reading positions and resume", () => {
+  test("the state follows rooms: current, parted, /rooms, users; reading position per room", () => {
+    const s = inTwoRooms();
+    assert.equal(s.state.current, "#geral");
+    assert.deepEqual(
+      s.state.rooms.map((r) => [r.name, r.epoch, r.head, r.seen]),
+      [
+        ["#lobby", "E", 3, 3],
+        ["#geral", "E", 10, 10],
+      ],
+    );
+    feed(s, msg("#geral", 11, "bob", "new"), msg("#lobby", 4, "carla", "x"));
+    assert.deepEqual(
+      s.state.rooms.map((r) => r.seen),
+      [4, 11],
+    );
+    feed(s, { type: "rooms", rooms: [{ room: "#outra", users: 1 }] });
+    assert.deepEqual(s.knownRooms, ["#lobby", "#geral", "#outra"]);
+    feed(s, { type: "current", room: "#lobby" });
+    assert.equal(s.state.current, "#lobby");
+    feed(s, { type: "parted", room: "#geral", current: "#lobby" });
+    assert.deepEqual(
+      s.state.rooms.map((r) => r.name),
+      ["#lobby"],
+    );
+    // Another epoch: the store was rebuilt, old numbers mean nothing.
+    const t = reduce(INITIAL_STATE, {
+      type: "room",
+      room: "#r",
+      users: [],
+      epoch: "E",
+      seq: 5,
+      current: false,
+    });
+    const t2 = reduce(reduce(t, { ...msg("#r", 6, "b", "x"), type: "message" } as ServerEvent), {
+      type: "room",
+      room: "#r",
+      users: [],
+      epoch: "F",
+      seq: 2,
+      current: false,
+    });
+    assert.deepEqual([t2.rooms[0]?.epoch, t2.rooms[0]?.seen, t2.rooms[0]?.head], ["F", 0, 2]);
+  });
+
+  test("the prompt shows the room once there is more than the lobby; lines of other rooms are prefixed", () => {
+    const s = new ClientSession({ name: "ana", formatter: formatter(false) });
+    s.connected();
+    const welcome = feed(
+      s,
+      { type: "prompt", need: "name" },
+      { type: "welcome", name: "ana", address: null, users: [], at: AT, room: "#lobby", epoch: "E" },
+    );
+    assert.deepEqual(
+      welcome.find((e) => e.kind === "prompt"),
+      { kind: "prompt", mode: "chat", self: "ana" },
+    );
+    const joined = feed(s, { type: "room", room: "#geral", users: [], epoch: "E", seq: 0, current: true });
+    assert.deepEqual(joined.at(-1), { kind: "prompt", mode: "chat", self: "ana", room: "#geral" });
+    assert.deepEqual(printed(feed(s, msg("#lobby", 1, "bob", "hi"))), ["09:05 [#lobby] bob: hi"]);
+    assert.deepEqual(printed(feed(s, msg("#geral", 1, "bob", "oi"))), ["09:05 bob: oi"]);
+    // Our own join is said by the `room` event already.
+    assert.deepEqual(
+      printed(feed(s, { type: "joined", room: "#geral", seq: 2, name: "ana", address: null, at: AT })),
+      [],
+    );
+  });
+
+  test("history on join is dimmed with its times; /history pages are shown as asked", () => {
+    const s = new ClientSession({ name: "ana", formatter: formatter(true) });
+    s.connected();
+    feed(
+      s,
+      { type: "prompt", need: "name" },
+      { type: "welcome", name: "ana", address: null, users: [], at: AT },
+    );
+    feed(s, { type: "room", room: "#r", users: [], epoch: "E", seq: 2, current: true });
+    const lines = printed(
+      feed(s, {
+        type: "history",
+        room: "#r",
+        kind: "join",
+        more: false,
+        events: [msg("#r", 1, "bob", "first"), msg("#r", 2, "bob", "second")],
+      }),
+    );
+    assert.equal(lines.length, 4);
+    assert.ok(
+      lines.every((l) => l.includes(`${ESC}[2m`)),
+      "dimmed",
+    );
+    assert.match(lines[1] ?? "", /\[09:05\] .*bob.*: first/);
+    const page = printed(
+      feed(s, {
+        type: "history",
+        room: "#r",
+        kind: "request",
+        more: false,
+        events: [msg("#r", 1, "bob", "first")],
+      }),
+    );
+    assert.equal(page.length, 3, "shown again when asked for");
+  });
+
+  test("a reconnect resumes (token, each room's epoch and last seq, the current room last) instead of sending the name", () => {
+    const s = inTwoRooms();
+    feed(s, msg("#lobby", 4, "carla", "x"));
+    assert.deepEqual(s.disconnected(), [{ kind: "lost" }]);
+    s.connected();
+    // The greeting is not shown again.
+    assert.deepEqual(feed(s, { type: "hello", protocol: 1, server: "papo", online: 1 }), []);
+    assert.deepEqual(sendsOf(feed(s, { type: "prompt", need: "name" })), [
+      {
+        type: "resume",
+        token: "TOK",
+        rooms: [
+          { room: "#lobby", epoch: "E", seq: 4 },
+          { room: "#geral", epoch: "E", seq: 10 },
+        ],
+      },
+    ]);
+  });
+
+  test("the replay shows only what was missed, once, as live lines; no banner, no room notices", () => {
+    const s = inTwoRooms();
+    feed(s, msg("#geral", 11, "bob", "seen before the drop"));
+    s.disconnected();
+    s.connected();
+    feed(s, { type: "prompt", need: "name" });
+    const back = feed(
+      s,
+      {
+        type: "welcome",
+        name: "ana",
+        address: null,
+        users: [],
+        at: AT,
+        room: "#lobby",
+        epoch: "E",
+        token: "TOK2",
+      },
+      { type: "room", room: "#lobby", users: [], epoch: "E", seq: 3, current: true, initial: true },
+      { type: "history", room: "#lobby", events: [], more: false, kind: "resume" },
+      { type: "joined", room: "#lobby", seq: 4, name: "ana", address: null, at: AT },
+      { type: "room", room: "#geral", users: [], epoch: "E", seq: 12, current: true },
+      {
+        type: "history",
+        room: "#geral",
+        more: false,
+        kind: "resume",
+        // The server replays from the seq we gave; 11 was on screen already.
+        events: [msg("#geral", 11, "bob", "seen before the drop"), msg("#geral", 12, "bob", "missed")],
+      },
+      msg("#geral", 12, "bob", "missed"),
+      msg("#geral", 13, "bob", "live"),
+    );
+    assert.deepEqual(printed(back), ["09:05 bob: missed", "09:05 bob: live"]);
+    assert.equal(s.state.token, "TOK2");
+  });
+
+  test("a gap is shown, then the last N as history", () => {
+    const s = inTwoRooms();
+    s.disconnected();
+    s.connected();
+    feed(s, { type: "prompt", need: "name" });
+    const lines = printed(
+      feed(
+        s,
+        { type: "welcome", name: "ana", address: null, users: [], at: AT, resumed: true },
+        { type: "room", room: "#geral", users: [], epoch: "F", seq: 2, current: true },
+        { type: "gap", room: "#geral", reason: "epoch", epoch: "F", seq: 2 },
+        {
+          type: "history",
+          room: "#geral",
+          more: false,
+          kind: "join",
+          events: [msg("#geral", 2, "bob", "new world")],
+        },
+      ),
+    );
+    assert.equal(lines[0], `09:05 ${en.gap({ room: "#geral", reason: "epoch" })}`);
+    assert.match(lines.join("\n"), /\[09:05\] bob: new world/);
+  });
+
+  test("every message gets a cid and stays until its echo; what did not come back is resent after the resume", () => {
+    const s = inTwoRooms();
+    const first = s.input("one");
+    assert.deepEqual(sendsOf(first), [{ type: "line", text: "one", cid: "c.1" }]);
+    s.input("two");
+    s.input("@bob psst");
+    s.input("/me waves");
+    assert.deepEqual(sendsOf(s.input("/rooms")), [{ type: "line", text: "/rooms" }], "commands carry none");
+    assert.deepEqual(s.unconfirmed, ["one", "two", "@bob psst", "/me waves"]);
+    // The echo of "one" comes back: the terminal may now erase what was typed.
+    const acked = feed(s, msg("#geral", 11, "ana", "one", "c.1"));
+    assert.deepEqual(acked[0], { kind: "acked", typed: "one" });
+    assert.deepEqual(s.unconfirmed, ["two", "@bob psst", "/me waves"]);
+    // The link dies; "two" made it into the log (the replay carries it), the rest did not.
+    s.disconnected();
+    s.input("typed while offline");
+    s.connected();
+    feed(s, { type: "prompt", need: "name" });
+    const after = feed(
+      s,
+      { type: "welcome", name: "ana", address: null, users: [], at: AT, resumed: true },
+      { type: "room", room: "#geral", users: [], epoch: "E", seq: 12, current: true },
+      {
+        type: "history",
+        room: "#geral",
+        more: false,
+        kind: "resume",
+        events: [msg("#geral", 12, "ana", "two", "c.2")],
+      },
+    );
+    assert.deepEqual(sendsOf(after), [
+      // Sent again with their cids and rooms, before the replay is in: the server drops a cid
+      // it has logged ("two"), and posts the others.
+      { type: "line", text: "two", room: "#geral", cid: "c.2" },
+      { type: "line", text: "/me waves", room: "#geral", cid: "c.4" },
+      // What was typed offline goes out after, as a new line.
+      { type: "line", text: "typed while offline", cid: "c.5" },
+    ]);
+    // The replay shows "two" (once), and confirms it.
+    assert.deepEqual(
+      printed(after).filter((l) => l.includes("two")),
+      ["09:05 ana: two"],
+    );
+    // A private message is not logged, so a second copy could not be told apart: not resent.
+    assert.ok(
+      printed(after).includes(`09:05 ${enClient.maybeNotDelivered({ text: "@bob psst" })}`),
+      printed(after).join("\n"),
+    );
+    assert.ok(after.some((e) => e.kind === "keep" && e.text === "@bob psst"));
+    assert.deepEqual(s.unconfirmed, ["/me waves", "typed while offline"]);
+  });
+
+  test("an echo settles the lines sent before it on the same connection (they were answered, in order)", () => {
+    const s = inTwoRooms();
+    s.input("refused by flood control");
+    s.input("posted");
+    feed(s, { type: "error", code: "flood", params: { retryMs: 500 }, at: AT });
+    feed(s, msg("#geral", 11, "ana", "posted", "c.2"));
+    assert.deepEqual(s.unconfirmed, []);
+  });
+
+  test("a failed resume registers by name and starts from the lobby; what cannot be resent is given back", () => {
+    const s = inTwoRooms();
+    s.input("pending");
+    s.disconnected();
+    s.connected();
+    assert.equal(sendsOf(feed(s, { type: "prompt", need: "name" }))[0]?.type, "resume");
+    const refused = feed(s, { type: "error", code: "resume_failed", params: { reason: "expired" }, at: AT });
+    assert.deepEqual(printed(refused), [`09:05 ${en.resumeFailed({ reason: "expired" })}`]);
+    assert.deepEqual(sendsOf(feed(s, { type: "prompt", need: "name" })), [{ type: "name", name: "ana" }]);
+    assert.deepEqual(
+      s.state.rooms.map((r) => r.name),
+      [],
+    );
+    const back = feed(s, { type: "welcome", name: "ana", address: null, users: [], at: AT, room: "#lobby" });
+    // It was said in #geral, which this registration is not in: given back, not posted elsewhere.
+    assert.deepEqual(sendsOf(back), []);
+    assert.ok(back.some((e) => e.kind === "keep" && e.text === "pending"));
+    assert.deepEqual(s.unconfirmed, []);
+  });
+
+  test("after a fresh registration by resume, the lobby is made current again, quietly", () => {
+    const s = inTwoRooms();
+    feed(s, { type: "current", room: "#lobby" });
+    s.disconnected();
+    s.connected();
+    const resume = sendsOf(feed(s, { type: "prompt", need: "name" }))[0] as { rooms: { room: string }[] };
+    assert.deepEqual(
+      resume.rooms.map((r) => r.room),
+      ["#geral", "#lobby"],
+      "the current room last",
+    );
+    const back = feed(s, { type: "welcome", name: "ana", address: null, users: [], at: AT });
+    assert.deepEqual(sendsOf(back), [{ type: "join", room: "#lobby" }]);
+    assert.deepEqual(
+      printed(
+        feed(
+          s,
+          { type: "room", room: "#lobby", users: [], epoch: "E", seq: 3, current: true, initial: true },
+          { type: "room", room: "#geral", users: [], epoch: "E", seq: 10, current: true },
+          { type: "current", room: "#lobby" },
+        ),
+      ),
+      [],
+    );
+    assert.equal(s.state.current, "#lobby");
+  });
+
+  test("offline: Enter on an empty line retries now; /quit leaves and shows what was not sent", () => {
+    const s = inTwoRooms();
+    s.disconnected();
+    assert.deepEqual(s.input(""), [{ kind: "retry" }]);
+    s.input("still typing");
+    assert.deepEqual(s.input("/quit"), [
+      { kind: "print", lines: [`09:05 ${enClient.notSent({ text: "still typing" })}`] },
+      { kind: "done", code: 0 },
+    ]);
+  });
+});
+
+describe("client: room completion", () => {
+  const rooms = ["#lobby", "#geral", "#Games"];
+  test("after /join, /part (and aliases) and on any #word", () => {
+    assert.deepEqual(complete("/join #ge", [], "ana", undefined, rooms), [["#geral "], "#ge"]);
+    assert.deepEqual(complete("/j ge", [], "ana", undefined, rooms), [["#geral "], "ge"]);
+    assert.deepEqual(complete("/part ", [], "ana", undefined, rooms), [["#Games", "#geral", "#lobby"], ""]);
+    assert.deepEqual(complete("/entrar #g", [], "ana", undefined, rooms), [["#Games", "#geral"], "#g"]);
+    assert.deepEqual(complete("see #lo", [], "ana", undefined, rooms), [["#lobby "], "#lo"]);
+    // Not after other commands' arguments, and names still complete elsewhere.
+    assert.deepEqual(complete("/nick ", ["bob"], "ana", undefined, rooms), [[], ""]);
+    assert.deepEqual(complete("hi b", ["bob"], "ana", undefined, rooms), [["bob "], "b"]);
+  });
+});
+
+describe("client: heartbeat", () => {
+  test("pings an idle server, and calls a link dead when nothing answers; any byte keeps it alive", (t) => {
+    t.mock.timers.enable({ apis: ["setTimeout", "Date"] });
+    const log: string[] = [];
+    const hb = new Heartbeat({
+      idleMs: 1000,
+      timeoutMs: 500,
+      ping: () => log.push("ping"),
+      dead: (ms) => log.push(`dead ${ms}`),
+    });
+    t.mock.timers.tick(900);
+    hb.received();
+    t.mock.timers.tick(900);
+    assert.deepEqual(log, [], "busy: no ping");
+    t.mock.timers.tick(100);
+    assert.deepEqual(log, ["ping"]);
+    hb.received(); // the pong
+    t.mock.timers.tick(500);
+    assert.deepEqual(log, ["ping"]);
+    t.mock.timers.tick(500);
+    assert.deepEqual(log, ["ping", "ping"]);
+    t.mock.timers.tick(500);
+    assert.deepEqual(log, ["ping", "ping", "dead 1500"]);
+    hb.stop();
   });
 });

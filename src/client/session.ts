@@ -26,7 +26,7 @@
 import { clientEn } from "../i18n/client-en.ts";
 import type { ClientTexts } from "../i18n/client-types.ts";
 import { findCommand } from "../protocol/commands.ts";
-import { isRoomEvent, type RoomEvent, type ServerEvent } from "../protocol/events.ts";
+import type { RoomEvent, ServerEvent } from "../protocol/events.ts";
 import type { ClientRequest } from "../protocol/json.ts";
 import type { Formatter } from "./format.ts";
 import { parseServerLine } from "./server-events.ts";
@@ -344,18 +344,21 @@ export class ClientSession {
         this.#quietCurrent = true;
         out.push({ kind: "send", request: { type: "join", room: wanted } });
       }
-      out.push(...this.#resend(sameName));
+      out.push(...this.#resend(sameName, this.#resumed.size > 0));
     }
     out.push(...this.#drain());
     return out;
   }
 
-  /** After a reconnect: what was sent and not confirmed goes again (same cid), or back to the user. */
-  #resend(sameName: boolean): Effect[] {
+  /**
+   * After a reconnect: what was sent and not confirmed goes again (same cid, same room), or back
+   * to the user. `resumed`: the server took our rooms back; otherwise only the lobby is ours.
+   */
+  #resend(sameName: boolean, resumed: boolean): Effect[] {
     const out: Effect[] = [];
     for (const p of [...this.#outbox]) {
       // The server drops a cid it has logged for this name; a private message it cannot check.
-      if (!p.private && sameName) {
+      if (!p.private && sameName && (resumed || sameRoom(p.room, LOBBY))) {
         p.conn = this.#conn;
         out.push({
           kind: "send",
@@ -381,7 +384,7 @@ export class ClientSession {
       event.kind === "request" ? event.events : event.events.filter((e) => !alreadySeen(before, e));
     const out: Effect[] = [];
     for (const e of fresh)
-      if (e.type === "message" || e.type === "action") out.push(...this.#ack(e.from, e.cid));
+      if (e.type === "message" || e.type === "action") out.push(...this.#ack(e.from, e.cid, false));
     if (event.kind === "resume") {
       // What was missed continues the screen, as it would have appeared live.
       for (const e of fresh) if (!this.#quietJoin(e)) out.push(this.#show(e));
@@ -405,22 +408,26 @@ export class ClientSession {
     return out;
   }
 
-  /** Our own `joined` in a room a resume brings back: the user never left, as far as they know. */
+  /**
+   * Our own `joined` (json clients get it back, with its seq): the welcome or the `room` event
+   * said it already, and after a resume the user never left, as far as they know.
+   */
   #quietJoin(e: RoomEvent): boolean {
-    return e.type === "joined" && e.name === this.#state.self && this.#resumed.has(e.room.toLowerCase());
+    return e.type === "joined" && e.name === this.#state.self;
   }
 
   /**
-   * The echo of a line we sent: it is delivered. Lines sent before it on the same connection
-   * have had their answer too (the server answers a connection's lines in order: an echo, or
-   * an error such as a flood refusal), so they are settled as well.
+   * The echo of a line we sent: it is delivered. A live echo also settles the lines sent before
+   * it on the same connection: the server answers a connection's lines in order (an echo, or an
+   * error such as a flood refusal), so they have had their answer. A replay's does not: lines
+   * resent on this connection may still be on their way.
    */
-  #ack(from: string, cid: string | undefined): Effect[] {
+  #ack(from: string, cid: string | undefined, live = true): Effect[] {
     if (cid === undefined || from !== this.#state.self) return [];
     const i = this.#outbox.findIndex((p) => p.cid === cid);
     if (i < 0) return [];
     const p = this.#outbox[i] as Pending;
-    this.#outbox = this.#outbox.filter((q, j) => j > i || (j < i && q.conn !== p.conn));
+    this.#outbox = this.#outbox.filter((q, j) => j > i || (j < i && (!live || q.conn !== p.conn)));
     return [{ kind: "acked", typed: p.typed }];
   }
 
