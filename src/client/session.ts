@@ -174,7 +174,7 @@ export class ClientSession {
     return this.#quitting;
   }
 
-  /** Lines sent and not yet confirmed by the server (their cids), oldest first. */
+  /** The texts of lines sent and not yet confirmed by the server, oldest first. */
   get unconfirmed(): readonly string[] {
     return this.#outbox.map((p) => p.text);
   }
@@ -279,7 +279,9 @@ export class ClientSession {
       case "bye": {
         if (FINAL_BYES.has(event.reason) || this.#quitting) {
           this.#phase = "ended";
-          return [show(), { kind: "done", code: event.reason === "quit" ? EXIT_OK : EXIT_FAILURE }];
+          // Leaving on purpose is a normal end (whatever the server was doing meanwhile).
+          const code = event.reason === "quit" || this.#quitting ? EXIT_OK : EXIT_FAILURE;
+          return [show(), { kind: "done", code }];
         }
         this.#phase = "offline";
         return [show(), { kind: "lost", reason: event.reason }];
