@@ -170,7 +170,9 @@ describe("S12 terminal client (papo connect)", { concurrency: 4 }, () => {
         s.write(`${JSON.stringify({ type: "bye", reason: "shutdown", at: Date.now() })}\n`);
       }).listen(),
     );
-    const c = track(new ClientProcess([`127.0.0.1:${fake.port}`, "--name", "ana", "--no-color"]));
+    const c = track(
+      new ClientProcess([`127.0.0.1:${fake.port}`, "--name", "ana", "--no-color", "--no-reconnect"]),
+    );
     await c.waitFor(new RegExp(`^${TIME} mallory: hi there$`));
     assert.equal(await c.exitCode(), 0);
     assert.ok(!c.stdoutRaw.includes(ESC) && !c.stdoutRaw.includes("\x07") && !c.stdoutRaw.includes("\r"));
