@@ -312,6 +312,19 @@ describe("S12 terminal client (papo connect)", { concurrency: 4 }, () => {
   });
 });
 
+/**
+ * Presses Enter on an empty line (offline: "try now") until `reconnected` shows, so a test does
+ * not wait out a back-off that grew while the server was starting.
+ */
+async function reconnectNow(c: ClientProcess, reconnected: string, from: number): Promise<void> {
+  const timer = setInterval(() => c.send(""), 300);
+  try {
+    await c.waitFor(reconnected, from);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 describe("issue 14 / issue 10 item 3: rooms, history and resume in the terminal client", {
   concurrency: 1,
 }, () => {
@@ -418,8 +431,7 @@ describe("issue 14 / issue 10 item 3: rooms, history and resume in the terminal 
     proxy.dropDown = false;
     proxy.dropUp = false;
     proxy.blocked = false;
-    ana.send(""); // Enter on an empty line: try now
-    await ana.waitFor(`*** Reconnected to 127.0.0.1:${proxy.port}.`);
+    await reconnectNow(ana, `*** Reconnected to 127.0.0.1:${proxy.port}.`, ana.lines.length);
     await ana.waitFor(new RegExp(`^${TIME} bob: said during the outage$`));
     await bob.waitFor("ana: lost on the way");
     await bob.waitFor("ana: typed while the server was down");
@@ -455,7 +467,8 @@ describe("issue 14 / issue 10 item 3: rooms, history and resume in the terminal 
     await server.start();
     bob = track(await RawUser.join(server.port, "bob"));
     bob.send("/join #sala");
-    await ana.waitFor(
+    await reconnectNow(
+      ana,
       `*** Reconnected to 127.0.0.1:${proxy.port}.`,
       ana.lines.findIndex((l) => l.includes("shutting down")),
     );
