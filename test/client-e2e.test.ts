@@ -133,6 +133,9 @@ describe("S12 terminal client (papo connect)", { concurrency: 4 }, () => {
 
   test("S11/S12 client: the server shutting down shows the reason and exits 0 (--no-reconnect)", async () => {
     const server = await startChatServer();
+    // Closed below; this one is for a failure before that (a listener left open keeps the file's
+    // process alive after its tests).
+    cleanups.push(() => server.close());
     const c = track(
       new ClientProcess([`127.0.0.1:${server.port}`, "--name", "ana", "--no-color", "--no-reconnect"]),
     );
