@@ -169,9 +169,17 @@ export class Chat implements SessionHost {
 
   /** A new connection: the transport calls this, then `session.start()`. */
   open(port: SessionPort): Session {
-    const session = new Session(this, port);
+    const session = this.newSession(port);
     this.#sessions.add(session);
     return session;
+  }
+
+  /**
+   * Makes the session for a new connection. The cluster layer (server/cluster.ts) overrides it:
+   * there a name is reserved cluster-wide (asynchronously) before `claim` runs.
+   */
+  protected newSession(port: SessionPort): Session {
+    return new Session(this, port);
   }
 
   get online(): number {

@@ -1,0 +1,286 @@
+/**
+ * Cluster mode (issue 12: `papo serve --redis URL`): the Redis store, fan-out and names composed
+ * around the core, which does not know Redis exists.
+ *
+ * Names: the core claims a name synchronously (`Chat.claim`: check and insert in one step, so two
+ * local clients never both win). Across nodes that cannot be synchronous, so the cluster's session
+ * reserves the name in Redis first (SET NX with a lease, server/redis-names.ts) and only then runs
+ * the core's registration, whose `claim` here also requires that reservation. While a reservation
+ * is in flight, the session's further input waits in order behind it. See docs/operations.md
+ * ("Several nodes").
+ */
+
+import { Chat, type ChatOptions, type LogFn } from "../core/chat.ts";
+import { checkName, checkRoomName } from "../core/index.ts";
+import { Session, type SessionPort } from "../core/session.ts";
+import type { LeaveReason } from "../protocol/events.ts";
+import { errorEvent } from "../protocol/events.ts";
+import { createRedisClient, type RedisClient, RedisKeys, type RedisLog, RedisStore } from "../store/redis.ts";
+import type { Limits } from "./limits.ts";
+import { type FanOutTarget, RedisFanOut } from "./redis-fanout.ts";
+import { newNodeId, RedisNames } from "./redis-names.ts";
+
+/** What a node needs to join a cluster: connected, and the fan-out's start fixed. */
+export interface Cluster {
+  readonly nodeId: string;
+  readonly client: RedisClient;
+  readonly store: RedisStore;
+  readonly fanout: RedisFanOut;
+  readonly names: RedisNames;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to Redis (`redis://[:password@]host:port[/db]`, `rediss://`), opens the store (epoch and
+ * secret shared by every node), and fixes where this node starts reading the cluster's events.
+ * Rejects when Redis cannot be reached (the node does not start without it).
+ */
+export async function connectCluster(
+  url: string,
+  limits: Pick<Limits, "retentionMessages" | "clusterEventsMaxLength" | "nameLeaseMs">,
+  log: LogFn,
+  opts: { prefix?: string; nodeId?: string; blockMs?: number; readTimeoutMs?: number } = {},
+): Promise<Cluster> {
+  const rlog: RedisLog = (level, event, fields) => log(level, event, fields);
+  let reported = false;
+  const client = createRedisClient(url, (err) => {
+    // node-redis reports every failed reconnect; the fan-out says "down" and "up" once each.
+    if (reported) return;
+    reported = true;
+    log("error", "redis_error", { error: err.message });
+  });
+  client.on("ready", () => {
+    reported = false;
+  });
+  await connectOnce(client);
+  const keys = new RedisKeys(opts.prefix);
+  const nodeId = opts.nodeId ?? newNodeId();
+  try {
+    const store = await RedisStore.open(client, { prefix: keys.prefix, log: rlog });
+    const fanout = await RedisFanOut.open(client, {
+      keys,
+      roomMaxLength: limits.retentionMessages,
+      eventsMaxLength: limits.clusterEventsMaxLength,
+      log: rlog,
+      onReconnect: () => store.refreshEpoch(),
+      ...(opts.blockMs !== undefined ? { blockMs: opts.blockMs } : {}),
+      ...(opts.readTimeoutMs !== undefined ? { readTimeoutMs: opts.readTimeoutMs } : {}),
+    });
+    const names = new RedisNames(client, keys, { nodeId, leaseMs: limits.nameLeaseMs, log: rlog });
+    return {
+      nodeId,
+      client,
+      store,
+      fanout,
+      names,
+      async close() {
+        await fanout.close();
+        await names.close();
+        await client.close().catch(() => client.destroy());
+      },
+    };
+  } catch (err) {
+    client.destroy();
+    throw err;
+  }
+}
+
+/** The first connection fails fast (a wrong URL is a start-up error, not a retry loop). */
+async function connectOnce(client: RedisClient): Promise<void> {
+  let failed: Error | undefined;
+  const onError = (err: Error) => {
+    failed ??= err;
+  };
+  client.on("error", onError);
+  const connecting = client.connect();
+  const timer = setInterval(() => {
+    if (failed) client.destroy();
+  }, 50);
+  try {
+    await connecting;
+  } catch (err) {
+    throw failed ?? err;
+  } finally {
+    clearInterval(timer);
+    client.off("error", onError);
+  }
+}
+
+/** The chat as the fan-out sees it. */
+export function fanOutTarget(chat: Chat, maxRoomNameLength: number): FanOutTarget {
+  return {
+    apply: (key, event) => chat.apply(key, event),
+    head: (key) => {
+      const room = chat.room(key);
+      return room?.loaded ? room.head : undefined;
+    },
+    *rooms() {
+      yield chat.lobby.key;
+      for (const r of chat.roomList()) {
+        const check = checkRoomName(r.room, Math.max(maxRoomNameLength, 1000));
+        if (check.ok && check.key !== chat.lobby.key) yield check.key;
+      }
+    },
+  };
+}
+
+type ReserveResult = "ok" | "taken" | "error";
+
+/** The chat of one cluster node: names are reserved cluster-wide before the core claims them. */
+export class ClusterChat extends Chat {
+  readonly names: RedisNames;
+  /** Local reservations, pending or done: canonical name -> the session that made it. */
+  readonly #reserved = new Map<string, Session>();
+  /** Sessions whose name another node took (their user resumed there): they go without a `left`. */
+  readonly #replaced = new WeakSet<Session>();
+
+  constructor(options: ChatOptions, names: RedisNames, log?: LogFn) {
+    super(options, log);
+    this.names = names;
+    names.onLost = (canonical) => this.#lost(canonical);
+  }
+
+  protected override newSession(port: SessionPort): Session {
+    return new ClusterSession(this, port);
+  }
+
+  /** Reserves `canonical` in Redis for `session` (locally first, so this node never races itself). */
+  async reserve(canonical: string, session: Session, nonce: string, resume: boolean): Promise<ReserveResult> {
+    const holder = this.#reserved.get(canonical);
+    if (holder && holder !== session && !holder.closed) return "taken";
+    this.#reserved.set(canonical, session);
+    let result: ReserveResult;
+    try {
+      result = (await this.names.reserve(canonical, nonce, resume)) ? "ok" : "taken";
+    } catch (err) {
+      this.log("error", "redis_name_reserve_failed", { error: String((err as Error)?.message ?? err) });
+      result = "error";
+    }
+    if (result !== "ok" || session.closed) this.unreserve(canonical, session);
+    return session.closed ? "error" : result;
+  }
+
+  /** Gives up a reservation `session` made and did not use. */
+  unreserve(canonical: string, session: Session): void {
+    if (this.#reserved.get(canonical) !== session) return;
+    this.#reserved.delete(canonical);
+    if (this.find(canonical) !== session) this.names.release(canonical);
+  }
+
+  override claim(canonical: string, session: Session): boolean {
+    if (this.#reserved.get(canonical) !== session) return false;
+    return super.claim(canonical, session);
+  }
+
+  override release(canonical: string, session: Session): void {
+    super.release(canonical, session);
+    if (this.#reserved.get(canonical) === session) {
+      this.#reserved.delete(canonical);
+      this.names.release(canonical);
+    }
+  }
+
+  override transfer(from: Session, to: Session): ReturnType<Chat["transfer"]> {
+    // A resume took over a half-open connection on this node: the reservation moves with the name.
+    if (this.#reserved.get(from.canonical) === from) this.#reserved.set(from.canonical, to);
+    return super.transfer(from, to);
+  }
+
+  /**
+   * A leaving session is announced to every node, on shutdown too (one node's users leaving is
+   * news to the others; the core skips it on one node, where everyone is leaving at once), except
+   * a session whose user resumed on another node.
+   */
+  override leaveAll(session: Session, event: { reason: LeaveReason; text?: string }, _tell: boolean): void {
+    super.leaveAll(session, event, !this.#replaced.has(session));
+  }
+
+  /** Another node took a name this node's user had: that user resumed there; this copy goes quietly. */
+  #lost(canonical: string): void {
+    const session = this.find(canonical);
+    this.#reserved.delete(canonical);
+    if (!session) return;
+    this.#replaced.add(session);
+    session.disconnect("replaced");
+  }
+}
+
+/** A session whose registration and renames wait for the cluster-wide name reservation. */
+class ClusterSession extends Session {
+  /** Input that arrived while a reservation was in flight, replayed in order after it. */
+  #waiting: (() => void)[] | undefined;
+
+  get #cluster(): ClusterChat {
+    return this.chat as ClusterChat;
+  }
+
+  #after(reserve: Promise<unknown>): void {
+    this.#waiting = [];
+    void reserve.finally(() => {
+      const queued = this.#waiting ?? [];
+      this.#waiting = undefined;
+      for (const run of queued) {
+        if (this.closed) break;
+        run();
+      }
+    });
+  }
+
+  override line(text: string, room?: string, cid?: string): void {
+    if (this.#waiting) this.#waiting.push(() => this.line(text, room, cid));
+    else super.line(text, room, cid);
+  }
+
+  override nameRequest(name: string): void {
+    if (this.#waiting) this.#waiting.push(() => this.nameRequest(name));
+    else super.nameRequest(name);
+  }
+
+  override resumeRequest(token: string, rooms: Parameters<Session["resumeRequest"]>[1]): void {
+    if (this.#waiting) this.#waiting.push(() => this.resumeRequest(token, rooms));
+    else super.resumeRequest(token, rooms);
+  }
+
+  override register(raw: string, resume?: Parameters<Session["register"]>[1]): void {
+    if (this.registered || this.closed) return;
+    const check = checkName(raw, this.chat.options);
+    // Invalid names and names taken on this node are answered by the core as usual.
+    if (!check.ok || this.chat.find(check.canonical)) return super.register(raw, resume);
+    const nonce = resume?.nonce ?? this.chat.newNonce();
+    const rooms = resume?.rooms ?? [];
+    const reserving = this.#cluster.reserve(check.canonical, this, nonce, resume !== undefined);
+    this.#after(reserving);
+    reserving.then((result) => {
+      if (this.closed) return;
+      if (result === "ok") {
+        // With the nonce fixed here (an empty room list registers exactly as a fresh name does).
+        super.register(raw, { nonce, rooms });
+        if (!this.registered) this.#cluster.unreserve(check.canonical, this);
+        return;
+      }
+      this.send(
+        result === "taken" ? errorEvent("name_taken", { name: check.name }) : errorEvent("internal", {}),
+      );
+      this.send({ type: "prompt", need: "name" });
+    });
+  }
+
+  override rename(raw: string): void {
+    const check = checkName(raw.trim(), this.chat.options);
+    if (!check.ok || check.canonical === this.canonical || this.chat.find(check.canonical))
+      return super.rename(raw);
+    const reserving = this.#cluster.reserve(check.canonical, this, this.chat.newNonce(), false);
+    this.#after(reserving);
+    reserving.then((result) => {
+      if (this.closed) return;
+      if (result === "ok") {
+        super.rename(raw);
+        if (this.canonical !== check.canonical) this.#cluster.unreserve(check.canonical, this);
+        return;
+      }
+      this.send(
+        result === "taken" ? errorEvent("name_taken", { name: check.name }) : errorEvent("internal", {}),
+      );
+    });
+  }
+}
