@@ -3,12 +3,16 @@
  * through one real redis-server; clients on real sockets, nothing mocked.
  */
 import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import type { RoomEvent, ServerEvent } from "../src/protocol/events.ts";
 import { type Cluster, connectCluster } from "../src/server/cluster.ts";
 import { DEFAULT_LIMITS } from "../src/server/limits.ts";
-import { JsonClient, startTestServer, type TestServer, TextClient } from "./helpers.ts";
-import { haveRedis, TestRedis } from "./redis-helpers.ts";
+import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
+import { freePort, haveRedis, TestRedis } from "./redis-helpers.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 const skip = !haveRedis() && !process.env.CI ? "redis-server is not installed" : false;
 
@@ -165,5 +169,90 @@ describe("two papo nodes on one Redis", { skip }, () => {
       replay.events.filter((e) => e.type === "message").map((e) => (e.type === "message" ? e.text : "")),
       ["missed1", "missed2"],
     );
+  });
+});
+
+describe("papo serve --redis (two child processes)", { skip }, () => {
+  let redis: TestRedis;
+  const procs: ChildProcess[] = [];
+  before(async () => {
+    redis = await TestRedis.start();
+  });
+  after(async () => {
+    for (const p of procs) p.kill("SIGKILL");
+    await redis?.close();
+  });
+
+  function serve(args: string[], env: NodeJS.ProcessEnv = {}) {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", ...args], {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "", ...env },
+    });
+    procs.push(child);
+    let out = "";
+    let err = "";
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+    });
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+      err += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const port = async () => {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) return Number(m[1]);
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no start:\n${out}\n${err}`);
+        await sleep(20);
+      }
+    };
+    return { child, out: () => out, err: () => err, exited, port };
+  }
+
+  it("two nodes started with --redis and PAPO_REDIS_URL share the lobby and its messages", async () => {
+    const one = serve(["--host", "127.0.0.1", "--port", "0", "--no-http", "--redis", redis.url]);
+    const two = serve(["--host", "127.0.0.1", "--port", "0", "--no-http"], { PAPO_REDIS_URL: redis.url });
+    const [p1, p2] = [await one.port(), await two.port()];
+    assert.match(
+      one.out(),
+      /Cluster mode: rooms, names and history are shared through Redis at redis:\/\/127\.0\.0\.1:\d+/,
+    );
+    const ivo = await TextClient.join(p1, "ivo");
+    const from = ivo.lines.length;
+    const jan = await TextClient.join(p2, "jan");
+    await ivo.waitFor(/jan.*joined/, { from });
+    jan.line("oi do nó dois");
+    await ivo.waitFor("jan: oi do nó dois", { from });
+    // The name is taken cluster-wide.
+    const other = new TextClient(p1);
+    await other.waitFor("Choose a name");
+    other.line("jan");
+    await other.waitFor(/taken|in use/i);
+    for (const c of [ivo, jan, other]) c.close();
+    one.child.kill("SIGTERM");
+    two.child.kill("SIGTERM");
+    assert.equal(await one.exited, 0);
+    assert.equal(await two.exited, 0);
+  });
+
+  it("a Redis that cannot be reached stops the start with one line, and --redis goes without --data", async () => {
+    const port = await freePort();
+    const bad = serve([
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--no-http",
+      "--redis",
+      `redis://:secret@127.0.0.1:${port}`,
+    ]);
+    assert.equal(await bad.exited, 1);
+    assert.match(bad.err(), /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+/);
+    assert.doesNotMatch(bad.err(), /secret|\n.*\n/);
+    const both = serve(["--port", "0", "--no-http", "--redis", redis.url, "--no-store"]);
+    assert.equal(await both.exited, 2);
+    assert.match(both.err(), /--redis keeps history in Redis/);
   });
 });

@@ -193,6 +193,9 @@ export const en: Catalogue = {
       `papo: SQLite is not available here (${reason}); history is kept in memory only and lost when papo stops.`,
     storeMissing: ({ reason }) => `--data needs SQLite, which is not available here (${reason})`,
     consoleUsages: { kick: "/kick NAME [reason]", announce: "/announce TEXT" },
+    clusterIn: ({ address }) =>
+      `Cluster mode: rooms, names and history are shared through Redis at ${address}`,
+    redisUnreachable: ({ address, reason }) => `cannot reach Redis at ${address} (${reason})`,
     shuttingDown: ({ text }) => `Shutting down${text ? `: ${text}` : ""}...`,
     stopped: "papo stopped.",
   },

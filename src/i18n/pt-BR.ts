@@ -192,6 +192,9 @@ export const ptBR: Catalogue = {
       `papo: o SQLite não está disponível aqui (${reason}); o histórico fica só na memória e se perde quando o papo parar.`,
     storeMissing: ({ reason }) => `--data precisa do SQLite, que não está disponível aqui (${reason})`,
     consoleUsages: { kick: "/expulsar NOME [motivo]", announce: "/avisar TEXTO" },
+    clusterIn: ({ address }) =>
+      `Modo cluster: salas, nomes e histórico são compartilhados pelo Redis em ${address}`,
+    redisUnreachable: ({ address, reason }) => `não foi possível conectar ao Redis em ${address} (${reason})`,
     shuttingDown: ({ text }) => `Encerrando${text ? `: ${text}` : ""}...`,
     stopped: "papo encerrado.",
   },

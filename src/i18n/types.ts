@@ -101,6 +101,9 @@ export interface ServerTexts {
   historyIn(p: { file: string }): string;
   storeFallback(p: { reason: string }): string;
   storeMissing(p: { reason: string }): string;
+  /** Issue 12: cluster mode (`--redis`): where rooms, names and history are shared. */
+  clusterIn(p: { address: string }): string;
+  redisUnreachable(p: { address: string; reason: string }): string;
   stopped: string;
 }
 

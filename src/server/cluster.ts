@@ -27,6 +27,8 @@ export interface Cluster {
   readonly store: RedisStore;
   readonly fanout: RedisFanOut;
   readonly names: RedisNames;
+  /** The node's chat (a ClusterChat on this fan-out and these names), delivering from now on. */
+  createChat(options: Omit<ChatOptions, "fanout">, log: LogFn): Chat;
   close(): Promise<void>;
 }
 
@@ -42,9 +44,10 @@ export async function connectCluster(
   opts: { prefix?: string; nodeId?: string; blockMs?: number; readTimeoutMs?: number } = {},
 ): Promise<Cluster> {
   const rlog: RedisLog = (level, event, fields) => log(level, event, fields);
-  let reported = false;
+  // Quiet until the first connection (a failed start is one line from the caller); then one line
+  // per outage: node-redis reports every failed reconnect, the fan-out says "down" and "up".
+  let reported = true;
   const client = createRedisClient(url, (err) => {
-    // node-redis reports every failed reconnect; the fan-out says "down" and "up" once each.
     if (reported) return;
     reported = true;
     log("error", "redis_error", { error: err.message });
@@ -73,6 +76,12 @@ export async function connectCluster(
       store,
       fanout,
       names,
+      createChat(options, chatLog) {
+        const chat = new ClusterChat({ ...options, store, fanout }, names, chatLog);
+        fanout.attach(fanOutTarget(chat, options.rooms?.maxRoomNameLength ?? 32));
+        names.start();
+        return chat;
+      },
       async close() {
         await fanout.close();
         await names.close();

@@ -9,7 +9,7 @@ import type { RoomStore } from "../core/ports.ts";
 import { catalogue, type Lang } from "../i18n/index.ts";
 import { MemoryStore } from "../store/memory.ts";
 import { createTcpServer, createTlsServer } from "../transports/tcp.ts";
-import { type Cluster, ClusterChat, fanOutTarget } from "./cluster.ts";
+import type { Cluster } from "./cluster.ts";
 import { startWebServer, type WebServer } from "./http.ts";
 import { coreLimits, type Limits } from "./limits.ts";
 import { VERSION } from "./version.ts";
@@ -95,13 +95,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     ...(config.password ? { password: config.password } : {}),
     ...coreLimits(config.limits),
   };
-  const chat = cluster
-    ? new ClusterChat({ ...options, fanout: cluster.fanout }, cluster.names, log)
-    : new Chat(options, log);
-  if (cluster) {
-    cluster.fanout.attach(fanOutTarget(chat, config.limits.maxRoomNameLength));
-    cluster.names.start();
-  }
+  const chat = cluster ? cluster.createChat(options, log) : new Chat(options, log);
   const texts = catalogue(config.lang).chat;
   const pruner = startPruning(store, config.limits, log);
   const tcp = createTcpServer({ chat, limits: config.limits, texts });
