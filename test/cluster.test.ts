@@ -100,6 +100,36 @@ describe("two papo nodes on one Redis", { skip }, () => {
     );
   });
 
+  it("a node started later knows who is already in the lobby and in a room on the others", async () => {
+    const kai = track(await JsonClient.join(a.port, "kai"));
+    kai.request({ type: "join", room: "#tarde" });
+    await kai.waitEvent("room", (e) => e.room === "#tarde");
+    const c = await node("c");
+    try {
+      const lia = track(await JsonClient.join(c.port, "lia"));
+      const welcome = await lia.waitEvent("welcome");
+      assert.ok(
+        welcome.users.some((u) => u.name === "kai" && u.address?.startsWith("127.0.0.1:")),
+        JSON.stringify(welcome.users),
+      );
+      lia.request({ type: "join", room: "#tarde" });
+      const room = await lia.waitEvent("room", (e) => e.room === "#tarde");
+      // Who was there before lia (as on one node: her own join follows).
+      assert.deepEqual(
+        room.users.map((u) => u.name),
+        ["kai"],
+      );
+      kai.request({ type: "line", text: "/nick kai2" });
+      await lia.waitEvent("renamed", (e) => e.to === "kai2" && e.room === "#tarde");
+      const from = lia.events.length;
+      lia.request({ type: "line", room: "#tarde", text: "/users #tarde" });
+      const users = await lia.waitEvent("users", () => true, { from });
+      assert.deepEqual(users.users.map((u) => u.name).sort(), ["kai2", "lia"]);
+    } finally {
+      await c.close();
+    }
+  });
+
   it("a name is unique across nodes: 100 races for one name on two nodes, one winner each", async () => {
     for (let i = 0; i < 100; i++) {
       const name = `racer${i}`;

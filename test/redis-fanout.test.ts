@@ -71,6 +71,7 @@ describe("redis fan-out", { skip }, () => {
     await client.connect();
     const f = await RedisFanOut.open(client, {
       keys: new RedisKeys(prefix),
+      nodeId: `node-${fanouts.length}`,
       roomMaxLength: 1000,
       eventsMaxLength: 1000,
       blockMs: 200,

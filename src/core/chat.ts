@@ -363,7 +363,17 @@ export class Chat implements SessionHost {
         when(
           // The ring holds at least what a join shows (historyOnJoin may exceed roomRingSize).
           this.store.recent(key, Math.max(this.limits.roomRingSize, this.limits.historyOnJoin)),
-          (recent) => this.#loaded(r, recent),
+          (recent) => {
+            if (!this.store.members) return this.#loaded(r, recent);
+            when(
+              this.store.members(key),
+              (users) => {
+                for (const u of users) r.names.set(canonicalName(u.name), u);
+                this.#loaded(r, recent);
+              },
+              (err) => this.#loadFailed(r, err),
+            );
+          },
           (err) => this.#loadFailed(r, err),
         );
       },

@@ -62,6 +62,7 @@ export async function connectCluster(
     const store = await RedisStore.open(client, { prefix: keys.prefix, log: rlog });
     const fanout = await RedisFanOut.open(client, {
       keys,
+      nodeId,
       roomMaxLength: limits.retentionMessages,
       eventsMaxLength: limits.clusterEventsMaxLength,
       log: rlog,

@@ -17,6 +17,7 @@
  * Each event is decoded once per node and the same object goes to every local recipient.
  */
 import { createHash } from "node:crypto";
+import { canonicalName } from "../core/nickname.ts";
 import type { FanOut } from "../core/ports.ts";
 import type { RoomEvent, UnsequencedRoomEvent } from "../protocol/events.ts";
 import {
@@ -40,10 +41,11 @@ export interface FanOutTarget {
 }
 
 /**
- * KEYS: meta hash, room stream, events stream, rooms set.
+ * KEYS: meta hash, room stream, events stream, rooms set, presence hash, the user's node's set.
  * ARGV: room key, event JSON (no seq), room MAXLEN, events MAXLEN, display name, has-topic, topic,
  * floor (the publishing node's head for the room: the seq never goes below what a node has seen,
- * even when Redis lost its last writes).
+ * even when Redis lost its last writes), presence change (j: joined, l: left, r: renamed, -:
+ * none), canonical name, new canonical name (renamed), the member's JSON (joined) or new name.
  */
 const PUBLISH = `
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
@@ -57,12 +59,33 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'k', ARGV[1], 's', seq,
 redis.call('HSETNX', KEYS[1], 'room', ARGV[5])
 if ARGV[6] == '1' then redis.call('HSET', KEYS[1], 'topic', ARGV[7]) end
 redis.call('SADD', KEYS[4], ARGV[1])
+local change = ARGV[9]
+if change == 'j' then
+  redis.call('HSET', KEYS[5], ARGV[10], ARGV[12])
+  redis.call('SADD', KEYS[6], ARGV[1] .. '\\n' .. ARGV[10])
+elseif change == 'l' then
+  redis.call('HDEL', KEYS[5], ARGV[10])
+  redis.call('SREM', KEYS[6], ARGV[1] .. '\\n' .. ARGV[10])
+elseif change == 'r' then
+  local v = redis.call('HGET', KEYS[5], ARGV[10])
+  local u = { name = ARGV[12], address = cjson.null }
+  if v then
+    u = cjson.decode(v)
+    u.name = ARGV[12]
+  end
+  redis.call('HDEL', KEYS[5], ARGV[10])
+  redis.call('HSET', KEYS[5], ARGV[11], cjson.encode(u))
+  redis.call('SREM', KEYS[6], ARGV[1] .. '\\n' .. ARGV[10])
+  redis.call('SADD', KEYS[6], ARGV[1] .. '\\n' .. ARGV[11])
+end
 return seq
 `;
 const PUBLISH_SHA = createHash("sha1").update(PUBLISH).digest("hex");
 
 export interface RedisFanOutOptions {
   keys: RedisKeys;
+  /** This node's id (server/redis-names.ts newNodeId): members are recorded as connected here. */
+  nodeId: string;
   /** Events kept in each room's stream (MAXLEN ~): the retention limit. */
   roomMaxLength: number;
   /** Events kept in the cluster-wide stream (MAXLEN ~). */
@@ -139,8 +162,21 @@ export class RedisFanOut implements FanOut {
   }
 
   publish(key: string, event: UnsequencedRoomEvent): void {
+    this.publishFor(this.#opts.nodeId, key, event);
+  }
+
+  /** Publishes an event about a member connected to `node` (another node's, when it died). */
+  publishFor(node: string, key: string, event: UnsequencedRoomEvent): void {
     const k = this.#opts.keys;
     const floor = this.#target?.head(key) ?? 0;
+    const presence =
+      event.type === "joined"
+        ? ["j", canonicalName(event.name), "", JSON.stringify({ name: event.name, address: event.address })]
+        : event.type === "left"
+          ? ["l", canonicalName(event.name), "", ""]
+          : event.type === "renamed"
+            ? ["r", canonicalName(event.from), canonicalName(event.to), event.to]
+            : ["-", "", "", ""];
     const argv = [
       key,
       encodeEvent(event),
@@ -150,14 +186,15 @@ export class RedisFanOut implements FanOut {
       event.type === "topic" ? "1" : "0",
       event.type === "topic" ? event.topic : "",
       String(floor),
+      ...presence,
     ];
-    const keys = [k.meta(key), k.stream(key), k.events, k.rooms];
+    const keys = [k.meta(key), k.stream(key), k.events, k.rooms, k.presence(key), k.nodeUsers(node)];
     this.#pending++;
     this.client
-      .sendCommand(["EVALSHA", PUBLISH_SHA, "4", ...keys, ...argv])
+      .sendCommand(["EVALSHA", PUBLISH_SHA, String(keys.length), ...keys, ...argv])
       .catch((err: unknown) => {
         if (!String(err).includes("NOSCRIPT")) throw err;
-        return this.client.sendCommand(["EVAL", PUBLISH, "4", ...keys, ...argv]);
+        return this.client.sendCommand(["EVAL", PUBLISH, String(keys.length), ...keys, ...argv]);
       })
       .then(
         () => {

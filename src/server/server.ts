@@ -96,6 +96,9 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     ...coreLimits(config.limits),
   };
   const chat = cluster ? cluster.createChat(options, log) : new Chat(options, log);
+  // Everyone is welcomed with the lobby's user list: listen once the lobby is loaded (at once with
+  // an embedded store; a round trip or three with Redis).
+  if (!chat.lobby.loaded) await new Promise<void>((resolve) => chat.lobby.waiting.push(resolve));
   const texts = catalogue(config.lang).chat;
   const pruner = startPruning(store, config.limits, log);
   const tcp = createTcpServer({ chat, limits: config.limits, texts });

@@ -8,6 +8,11 @@
  * - `P m:K`     hash: `room` (display name as first created), `seq` (the head: the last seq ever
  *               given, never lowered by pruning), `topic`.
  * - `P rooms`   set of every room key (pruning walks it).
+ * - `P p:K`     hash: who is in the room now, canonical name -> `{"name","address"}` (cluster mode:
+ *               kept by the fan-out's publish script from joins, leaves and renames).
+ * - `P nu:NODE` set of `K\nCANONICAL`: which node each member is connected to (so the users of a
+ *               node that died can be announced as gone). `P node:NODE` (a lease) says the node is
+ *               alive, `P nodes` lists the nodes, `P dead:NODE` elects the node that cleans up.
  * - `P epoch`, `P secret`: created once with SET NX; an empty Redis gets new ones.
  * In cluster mode the fan-out (server/redis-fanout.ts) appends with its own script (seq from the
  * hash, the room stream and the node stream in one step); `append` here is for a single node
@@ -16,7 +21,7 @@
 import { randomBytes } from "node:crypto";
 import { createClient } from "redis";
 import type { RoomHead, RoomStore } from "../core/ports.ts";
-import type { RoomEvent } from "../protocol/events.ts";
+import type { RoomEvent, UserInfo } from "../protocol/events.ts";
 
 /** The node-redis client type papo uses (RESP2 replies: plain arrays and strings). */
 export type RedisClient = ReturnType<typeof createRedisClient>;
@@ -65,6 +70,21 @@ export class RedisKeys {
   }
   get secret(): string {
     return `${this.prefix}secret`;
+  }
+  presence(key: string): string {
+    return `${this.prefix}p:${key}`;
+  }
+  nodeUsers(node: string): string {
+    return `${this.prefix}nu:${node}`;
+  }
+  node(node: string): string {
+    return `${this.prefix}node:${node}`;
+  }
+  get nodes(): string {
+    return `${this.prefix}nodes`;
+  }
+  dead(node: string): string {
+    return `${this.prefix}dead:${node}`;
   }
   /** The cluster-wide stream every node reads (server/redis-fanout.ts). */
   get events(): string {
@@ -354,6 +374,21 @@ export class RedisStore implements RoomStore {
       removed += Number(await this.client.sendCommand<number>(["XTRIM", stream, "MINID", minId]));
     }
     return removed;
+  }
+
+  /** Who is in the room now, across the cluster (kept by the fan-out's publish script). */
+  async members(key: string): Promise<UserInfo[]> {
+    const values = await this.client.sendCommand<string[]>(["HVALS", this.keys.presence(key)]);
+    const out: UserInfo[] = [];
+    for (const v of values) {
+      try {
+        const u = JSON.parse(v) as UserInfo;
+        if (typeof u.name === "string") out.push({ name: u.name, address: u.address ?? null });
+      } catch {
+        // A damaged entry costs one name in a list, never the room.
+      }
+    }
+    return out;
   }
 
   close(): void {
