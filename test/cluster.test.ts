@@ -267,6 +267,55 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
     assert.equal(await two.exited, 0);
   });
 
+  it("a node killed with -9: another node announces each of its users' departure once, and frees their names", async () => {
+    const lease = 1500;
+    const dying = serve([
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--no-http",
+      "--redis",
+      redis.url,
+      "--limit",
+      `nameLeaseMs=${lease}`,
+    ]);
+    const cluster = await connectCluster(redis.url, { ...DEFAULT_LIMITS, nameLeaseMs: lease }, () => {});
+    const live = await startTestServer({ cluster, limits: { nameLeaseMs: lease } });
+    try {
+      const mia = await JsonClient.join(await dying.port(), "mia");
+      mia.request({ type: "join", room: "#fim" });
+      await mia.waitEvent("room", (e) => e.room === "#fim");
+      const noa = await JsonClient.join(live.port, "noa");
+      noa.request({ type: "join", room: "#fim" });
+      await noa.waitEvent("room", (e) => e.room === "#fim" && e.users.some((u) => u.name === "mia"));
+      dying.child.kill("SIGKILL");
+      await dying.exited;
+      mia.close();
+      const gone = await noa.waitEvent("left", (e) => e.name === "mia" && e.room === "#fim", {
+        ms: 20 * lease,
+      });
+      assert.equal(gone.reason, "disconnected");
+      await noa.waitEvent("left", (e) => e.name === "mia" && e.room === "#lobby", { ms: 20 * lease });
+      // Two more leases: nobody announces it again.
+      await sleep(2 * lease);
+      const lefts = noa.events.filter((e) => e.type === "left" && e.name === "mia");
+      assert.equal(lefts.length, 2, JSON.stringify(lefts));
+      noa.request({ type: "line", room: "#fim", text: "/users #fim" });
+      const users = await noa.waitEvent("users", (e) => e.room === "#fim");
+      assert.deepEqual(
+        users.users.map((u) => u.name),
+        ["noa"],
+      );
+      // Her name is free again once its lease has run out.
+      const again = await JsonClient.join(live.port, "mia");
+      again.close();
+      noa.close();
+    } finally {
+      await live.close();
+    }
+  });
+
   it("a Redis that cannot be reached stops the start with one line, and --redis goes without --data", async () => {
     const port = await freePort();
     const bad = serve([

@@ -19,6 +19,7 @@ import { createRedisClient, type RedisClient, RedisKeys, type RedisLog, RedisSto
 import type { Limits } from "./limits.ts";
 import { type FanOutTarget, RedisFanOut } from "./redis-fanout.ts";
 import { newNodeId, RedisNames } from "./redis-names.ts";
+import { NodeWatch } from "./redis-nodes.ts";
 
 /** What a node needs to join a cluster: connected, and the fan-out's start fixed. */
 export interface Cluster {
@@ -27,6 +28,7 @@ export interface Cluster {
   readonly store: RedisStore;
   readonly fanout: RedisFanOut;
   readonly names: RedisNames;
+  readonly nodes: NodeWatch;
   /** The node's chat (a ClusterChat on this fan-out and these names), delivering from now on. */
   createChat(options: Omit<ChatOptions, "fanout">, log: LogFn): Chat;
   close(): Promise<void>;
@@ -71,21 +73,25 @@ export async function connectCluster(
       ...(opts.readTimeoutMs !== undefined ? { readTimeoutMs: opts.readTimeoutMs } : {}),
     });
     const names = new RedisNames(client, keys, { nodeId, leaseMs: limits.nameLeaseMs, log: rlog });
+    const nodes = new NodeWatch(client, keys, fanout, { nodeId, leaseMs: limits.nameLeaseMs, log: rlog });
     return {
       nodeId,
       client,
       store,
       fanout,
       names,
+      nodes,
       createChat(options, chatLog) {
         const chat = new ClusterChat({ ...options, store, fanout }, names, chatLog);
         fanout.attach(fanOutTarget(chat, options.rooms?.maxRoomNameLength ?? 32));
         names.start();
+        nodes.start();
         return chat;
       },
       async close() {
         await fanout.close();
         await names.close();
+        await nodes.close();
         await client.close().catch(() => client.destroy());
       },
     };

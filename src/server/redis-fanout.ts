@@ -171,7 +171,12 @@ export class RedisFanOut implements FanOut {
     const floor = this.#target?.head(key) ?? 0;
     const presence =
       event.type === "joined"
-        ? ["j", canonicalName(event.name), "", JSON.stringify({ name: event.name, address: event.address })]
+        ? [
+            "j",
+            canonicalName(event.name),
+            "",
+            JSON.stringify({ name: event.name, address: event.address, node }),
+          ]
         : event.type === "left"
           ? ["l", canonicalName(event.name), "", ""]
           : event.type === "renamed"

@@ -8,7 +8,7 @@
  * - `P m:K`     hash: `room` (display name as first created), `seq` (the head: the last seq ever
  *               given, never lowered by pruning), `topic`.
  * - `P rooms`   set of every room key (pruning walks it).
- * - `P p:K`     hash: who is in the room now, canonical name -> `{"name","address"}` (cluster mode:
+ * - `P p:K`     hash: who is in the room now, canonical name -> `{"name","address","node"}` (cluster mode:
  *               kept by the fan-out's publish script from joins, leaves and renames).
  * - `P nu:NODE` set of `K\nCANONICAL`: which node each member is connected to (so the users of a
  *               node that died can be announced as gone). `P node:NODE` (a lease) says the node is
