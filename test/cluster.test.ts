@@ -200,6 +200,37 @@ describe("two papo nodes on one Redis", { skip }, () => {
       ["missed1", "missed2"],
     );
   });
+
+  // Last in this suite: it empties Redis.
+  it("Redis restarted empty: chat goes on across nodes, and a resume says the epoch changed", async () => {
+    const ona = await JsonClient.join(a.port, "ona");
+    const token = (await ona.waitEvent("welcome")).token;
+    ona.request({ type: "join", room: "#vazio" });
+    await ona.waitEvent("room", (e) => e.room === "#vazio");
+    const pia = track(await JsonClient.join(b.port, "pia"));
+    pia.request({ type: "join", room: "#vazio" });
+    await ona.waitEvent("joined", (e) => e.name === "pia" && e.room === "#vazio");
+    pia.request({ type: "line", room: "#vazio", text: "antes" });
+    const before = await ona.waitEvent("message", (e) => e.text === "antes");
+    const epoch = a.chat.store.epoch;
+    await redis.restart({ keepData: false });
+    for (let i = 0; a.chat.store.epoch === epoch || b.chat.store.epoch === epoch; i++) {
+      assert.ok(i < 300, "the nodes never saw the new epoch");
+      await sleep(50);
+    }
+    assert.equal(a.chat.store.epoch, b.chat.store.epoch);
+    pia.request({ type: "line", room: "#vazio", text: "depois" });
+    const after = await ona.waitEvent("message", (e) => e.text === "depois", { ms: 10_000 });
+    assert.ok(after.seq > before.seq, `${after.seq} after ${before.seq}`);
+    ona.close();
+    await pia.waitEvent("left", (e) => e.name === "ona" && e.room === "#vazio");
+    const back = track(new JsonClient(b.port));
+    await back.waitEvent("prompt");
+    back.request({ type: "resume", token, rooms: [{ room: "#vazio", epoch, seq: after.seq }] });
+    assert.equal((await back.waitEvent("welcome")).name, "ona");
+    const gap = await back.waitEvent("gap", (e) => e.room === "#vazio");
+    assert.equal(gap.reason, "epoch");
+  });
 });
 
 describe("papo serve --redis (two child processes)", { skip }, () => {

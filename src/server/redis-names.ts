@@ -15,12 +15,16 @@ import type { RedisClient, RedisKeys, RedisLog } from "../store/redis.ts";
 
 /**
  * KEYS: name keys; ARGV: lease ms, then the value this node set for each key. Renews the ones
- * still holding that value; returns the others (another node took them).
+ * still holding that value, takes back the ones that are gone (Redis restarted empty, or the lease
+ * ran out while Redis was unreachable and nobody took the name); returns the others (another node
+ * took them).
  */
 const RENEW = `
 local lost = {}
 for i, k in ipairs(KEYS) do
-  if redis.call('GET', k) == ARGV[i + 1] then redis.call('PEXPIRE', k, ARGV[1])
+  local cur = redis.call('GET', k)
+  if cur == ARGV[i + 1] then redis.call('PEXPIRE', k, ARGV[1])
+  elseif cur == false then redis.call('SET', k, ARGV[i + 1], 'PX', ARGV[1])
   else table.insert(lost, k) end
 end
 return lost

@@ -218,6 +218,9 @@ export class RedisStore implements RoomStore {
    * when it changed.
    */
   async refreshEpoch(): Promise<boolean> {
+    // The secret is not data: every node keeps signing with the one it has, so tokens stay valid
+    // on every node (an empty Redis gets it back from the first node that reconnects).
+    await createOnce(this.client, this.keys.secret, this.secret);
     const now = await createOnce(this.client, this.keys.epoch, randomBytes(6).toString("base64url"));
     if (now === this.#epoch) return false;
     this.#log("warn", "redis_epoch_changed", { from: this.#epoch, to: now });
