@@ -201,6 +201,45 @@ describe("two papo nodes on one Redis", { skip }, () => {
     );
   });
 
+  it("a private message reaches a user on the other node, and only them", async () => {
+    const rui = track(await JsonClient.join(a.port, "rui"));
+    const sol = track(await JsonClient.join(b.port, "sol"));
+    const tom = track(await JsonClient.join(b.port, "tom"));
+    await rui.waitEvent("joined", (e) => e.name === "tom");
+    rui.say("@sol psiu, só pra você");
+    const got = await sol.waitEvent("private");
+    assert.deepEqual([got.from, got.to, got.text], ["rui", "sol", "psiu, só pra você"]);
+    const echo = await rui.waitEvent("private");
+    assert.equal(echo.to, "sol");
+    rui.say("@ninguem oi");
+    assert.equal((await rui.waitEvent("error")).code, "unknown_user");
+    tom.say("marca");
+    await rui.waitEvent("message", (e) => e.text === "marca");
+    assert.equal(
+      tom.events.some((e) => e.type === "private"),
+      false,
+    );
+  });
+
+  it("the operator console works cluster-wide: users, announce once everywhere, kick on another node", async () => {
+    const uri = track(await JsonClient.join(a.port, "uri"));
+    const vera = track(await JsonClient.join(b.port, "vera"));
+    await uri.waitEvent("joined", (e) => e.name === "vera" && e.room === "#lobby");
+    assert.ok(a.chat.users().some((u) => u.name === "vera"));
+    a.chat.announce("manutenção às 18h");
+    for (const c of [uri, vera]) await c.waitEvent("notice", (e) => e.params.text === "manutenção às 18h");
+    assert.equal(a.chat.kick("vera", "chega"), "vera");
+    const bye = await vera.waitEvent("bye");
+    assert.equal(bye.reason, "kicked");
+    const left = await uri.waitEvent("left", (e) => e.name === "vera");
+    assert.equal(left.reason, "kicked");
+    for (const c of [uri, vera])
+      assert.equal(
+        c.events.filter((e) => e.type === "notice" && e.params.text === "manutenção às 18h").length,
+        1,
+      );
+  });
+
   // Last in this suite: it empties Redis.
   it("Redis restarted empty: chat goes on across nodes, and a resume says the epoch changed", async () => {
     const ona = await JsonClient.join(a.port, "ona");

@@ -11,13 +11,14 @@
  */
 
 import { Chat, type ChatOptions, type LogFn } from "../core/chat.ts";
-import { checkName, checkRoomName } from "../core/index.ts";
+import { canonicalName, checkName, checkRoomName } from "../core/index.ts";
 import { Session, type SessionPort } from "../core/session.ts";
-import type { LeaveReason } from "../protocol/events.ts";
+import type { LeaveReason, UserInfo } from "../protocol/events.ts";
 import { errorEvent } from "../protocol/events.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
 import { createRedisClient, type RedisClient, RedisKeys, type RedisLog, RedisStore } from "../store/redis.ts";
 import type { Limits } from "./limits.ts";
-import { type FanOutTarget, RedisFanOut } from "./redis-fanout.ts";
+import { type ControlMessage, type FanOutTarget, RedisFanOut } from "./redis-fanout.ts";
 import { newNodeId, RedisNames } from "./redis-names.ts";
 import { NodeWatch } from "./redis-nodes.ts";
 
@@ -82,7 +83,7 @@ export async function connectCluster(
       names,
       nodes,
       createChat(options, chatLog) {
-        const chat = new ClusterChat({ ...options, store, fanout }, names, chatLog);
+        const chat = new ClusterChat({ ...options, store, fanout }, names, fanout, chatLog);
         fanout.attach(fanOutTarget(chat, options.rooms?.maxRoomNameLength ?? 32));
         names.start();
         nodes.start();
@@ -125,6 +126,7 @@ async function connectOnce(client: RedisClient): Promise<void> {
 /** The chat as the fan-out sees it. */
 export function fanOutTarget(chat: Chat, maxRoomNameLength: number): FanOutTarget {
   return {
+    ...(chat instanceof ClusterChat ? { control: (m: ControlMessage) => chat.control(m) } : {}),
     apply: (key, event) => chat.apply(key, event),
     head: (key) => {
       const room = chat.room(key);
@@ -145,15 +147,58 @@ type ReserveResult = "ok" | "taken" | "error";
 /** The chat of one cluster node: names are reserved cluster-wide before the core claims them. */
 export class ClusterChat extends Chat {
   readonly names: RedisNames;
+  readonly fanout: RedisFanOut;
   /** Local reservations, pending or done: canonical name -> the session that made it. */
   readonly #reserved = new Map<string, Session>();
   /** Sessions whose name another node took (their user resumed there): they go without a `left`. */
   readonly #replaced = new WeakSet<Session>();
 
-  constructor(options: ChatOptions, names: RedisNames, log?: LogFn) {
+  constructor(options: ChatOptions, names: RedisNames, fanout: RedisFanOut, log?: LogFn) {
     super(options, log);
     this.names = names;
+    this.fanout = fanout;
     names.onLost = (canonical) => this.#lost(canonical);
+  }
+
+  /** Everyone registered in the cluster (everyone is in the lobby): the operator's `/users`. */
+  override users(): UserInfo[] {
+    return this.lobby.users();
+  }
+
+  /** Operator: a notice to everyone on every node. */
+  override announce(text: string): void {
+    this.fanout.sendControl({ t: "announce", text });
+  }
+
+  /** Operator: removes a user, whichever node they are on. */
+  override kick(canonical: string, reason?: string): string | undefined {
+    const here = super.kick(canonical, reason);
+    if (here !== undefined) return here;
+    const remote = this.lobby.names.get(canonical);
+    if (!remote) return undefined;
+    this.fanout.sendControl({ t: "kick", to: canonical, ...(reason ? { reason } : {}) });
+    return remote.name;
+  }
+
+  /** A message from another node (or this one) that is not part of a room's log. */
+  control(m: ControlMessage): void {
+    switch (m.t) {
+      case "private": {
+        const s = this.find(m.to);
+        if (s) this.deliver(s, m.event);
+        return;
+      }
+      case "kick":
+        super.kick(m.to, m.reason);
+        return;
+      case "announce":
+        super.announce(m.text);
+        return;
+      default: {
+        const never: never = m;
+        return never;
+      }
+    }
   }
 
   protected override newSession(port: SessionPort): Session {
@@ -279,6 +324,26 @@ class ClusterSession extends Session {
       );
       this.send({ type: "prompt", need: "name" });
     });
+  }
+
+  /** `@name text` to a user on another node goes through Redis; on this node, as always. */
+  override whisper(to: string, raw: string, cid?: string): void {
+    const canonical = canonicalName(to);
+    const remote = this.#cluster.find(canonical) ? undefined : this.chat.lobby.names.get(canonical);
+    const text = sanitizeText(raw).trim();
+    if (!remote || !text || canonical === this.canonical) return super.whisper(to, raw, cid);
+    const event = {
+      type: "private" as const,
+      from: this.name,
+      to: remote.name,
+      text,
+      at: Date.now(),
+      ...(cid !== undefined ? { cid } : {}),
+    };
+    if (this.chat.options.logMessages)
+      this.chat.log("info", "private", { from: this.name, to: remote.name, text });
+    this.#cluster.fanout.sendControl({ t: "private", to: canonical, event });
+    this.send(event);
   }
 
   override rename(raw: string): void {

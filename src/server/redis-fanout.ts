@@ -19,7 +19,7 @@
 import { createHash } from "node:crypto";
 import { canonicalName } from "../core/nickname.ts";
 import type { FanOut } from "../core/ports.ts";
-import type { RoomEvent, UnsequencedRoomEvent } from "../protocol/events.ts";
+import type { RoomEvent, ServerEvent, UnsequencedRoomEvent } from "../protocol/events.ts";
 import {
   decodeEntries,
   decodeEvent,
@@ -30,6 +30,15 @@ import {
   type StreamEntry,
 } from "../store/redis.ts";
 
+/**
+ * A message between nodes that is not part of a room's log (no seq): a private message for a
+ * user connected to another node, and the operator's kick and announcement.
+ */
+export type ControlMessage =
+  | { t: "private"; to: string; event: Extract<ServerEvent, { type: "private" }> }
+  | { t: "kick"; to: string; reason?: string }
+  | { t: "announce"; text: string };
+
 /** What the fan-out needs of the chat (server.ts adapts Chat to it). */
 export interface FanOutTarget {
   /** Applies an ordered event (Chat.apply). */
@@ -38,6 +47,8 @@ export interface FanOutTarget {
   head(key: string): number | undefined;
   /** Keys of the rooms in memory (to catch up after Redis was away). */
   rooms(): Iterable<string>;
+  /** A control message from any node (this one included), in stream order. */
+  control?(message: ControlMessage): void;
 }
 
 /**
@@ -216,6 +227,31 @@ export class RedisFanOut implements FanOut {
       );
   }
 
+  /** Sends a control message to every node (this one included), in the events stream's order. */
+  sendControl(message: ControlMessage): void {
+    this.#pending++;
+    this.client
+      .sendCommand([
+        "XADD",
+        this.#opts.keys.events,
+        "MAXLEN",
+        "~",
+        String(this.#opts.eventsMaxLength),
+        "*",
+        "c",
+        JSON.stringify(message),
+      ])
+      .then(
+        () => {
+          this.#pending--;
+        },
+        (err: unknown) => {
+          this.#pending--;
+          this.#log("error", "redis_publish_failed", { type: message.t, error: String(err) });
+        },
+      );
+  }
+
   async #connectReader(): Promise<RedisClient> {
     for (;;) {
       if (this.#closed) throw new Error("closed");
@@ -290,6 +326,14 @@ export class RedisFanOut implements FanOut {
       if (f === "k") key = fields[i + 1];
       else if (f === "s") seq = Number(fields[i + 1]);
       else if (f === "e") json = fields[i + 1];
+      else if (f === "c") {
+        try {
+          target.control?.(JSON.parse(fields[i + 1] as string) as ControlMessage);
+        } catch (err) {
+          this.#log("error", "redis_bad_control", { error: String(err) });
+        }
+        return;
+      }
     }
     if (key === undefined || json === undefined || !(seq > 0)) return;
     const head = target.head(key);
