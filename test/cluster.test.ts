@@ -405,3 +405,54 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
     assert.match(both.err(), /--redis keeps history in Redis/);
   });
 });
+
+describe("two nodes while Redis hangs (SIGSTOP) and comes back", { skip }, () => {
+  let redis: TestRedis;
+  const servers: TestServer[] = [];
+  before(async () => {
+    redis = await TestRedis.start();
+    for (let i = 0; i < 2; i++) {
+      // A short read timeout, so the hang is noticed in well under a second.
+      const cluster = await connectCluster(redis.url, DEFAULT_LIMITS, () => {}, {
+        blockMs: 200,
+        readTimeoutMs: 300,
+      });
+      servers.push(await startTestServer({ cluster }));
+    }
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    await redis?.close();
+  });
+
+  it("users are told once that the cluster is degraded and once that it is back; no line is lost", async () => {
+    const [a, b] = servers as [TestServer, TestServer];
+    const wil = await TextClient.join(a.port, "wil");
+    const from = wil.lines.length;
+    const xia = await TextClient.join(b.port, "xia");
+    await wil.waitFor(/xia.*joined/, { from });
+    redis.pause();
+    try {
+      await wil.waitFor("lost touch with the others", { from, ms: 5000 });
+      await xia.waitFor("lost touch with the others", { ms: 5000 });
+      xia.line("durante a pausa");
+      await sleep(1000);
+      assert.equal(wil.lines.slice(from).filter((l) => l.includes("durante a pausa")).length, 0);
+    } finally {
+      redis.resume();
+    }
+    await wil.waitFor("xia: durante a pausa", { from, ms: 10_000 });
+    await wil.waitFor("back in touch with the others", { from, ms: 10_000 });
+    await xia.waitFor("back in touch with the others", { ms: 10_000 });
+    xia.line("depois da pausa");
+    await wil.waitFor("xia: depois da pausa", { from });
+    const count = (c: TextClient, text: string) => c.lines.filter((l) => l.includes(text)).length;
+    for (const c of [wil, xia]) {
+      assert.equal(count(c, "lost touch with the others"), 1);
+      assert.equal(count(c, "back in touch with the others"), 1);
+    }
+    assert.equal(count(wil, "xia: durante a pausa"), 1);
+    wil.close();
+    xia.close();
+  });
+});

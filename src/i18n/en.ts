@@ -156,6 +156,9 @@ export const en: Catalogue = {
           : "! That session cannot be resumed; choose a name.",
     historyPaused: "*** History is paused: the server cannot save messages right now. Chat goes on.",
     historyResumed: "*** History is being saved again.",
+    clusterDegraded:
+      "*** This server has lost touch with the others: messages will arrive late (none are lost) until it is back.",
+    clusterRestored: "*** This server is back in touch with the others.",
     notChat:
       "This is a papo chat server, not a web server on this port. Connect with nc or telnet, or papo connect.",
     tlsOnPlainPort:

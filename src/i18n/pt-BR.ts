@@ -155,6 +155,9 @@ export const ptBR: Catalogue = {
           : "! Essa sessão não pode ser retomada; escolha um nome.",
     historyPaused: "*** Histórico pausado: o servidor não consegue salvar mensagens agora. O chat continua.",
     historyResumed: "*** O histórico voltou a ser salvo.",
+    clusterDegraded:
+      "*** Este servidor perdeu contato com os outros: as mensagens vão chegar atrasadas (nenhuma se perde) até ele voltar.",
+    clusterRestored: "*** Este servidor voltou a ter contato com os outros.",
     notChat:
       "Este é um servidor de chat papo, não um servidor web nesta porta. Conecte com nc, telnet ou papo connect.",
     tlsOnPlainPort:

@@ -68,6 +68,9 @@ export interface ChatTexts {
   resumeFailed(p: { reason: "invalid" | "expired" | "taken" }): string;
   historyPaused: string;
   historyResumed: string;
+  /** Issue 12: this node cannot reach the cluster's Redis; lines are queued, not lost. */
+  clusterDegraded: string;
+  clusterRestored: string;
   notChat: string;
   tlsOnPlainPort: string;
 }

@@ -85,6 +85,11 @@ export async function connectCluster(
       createChat(options, chatLog) {
         const chat = new ClusterChat({ ...options, store, fanout }, names, fanout, chatLog);
         fanout.attach(fanOutTarget(chat, options.rooms?.maxRoomNameLength ?? 32));
+        // Users are told, instead of wondering why their lines do not come back (issue 12).
+        fanout.onDown = () =>
+          chat.broadcast({ type: "notice", code: "cluster_degraded", params: {}, at: Date.now() });
+        fanout.onUp = () =>
+          chat.broadcast({ type: "notice", code: "cluster_restored", params: {}, at: Date.now() });
         names.start();
         nodes.start();
         return chat;

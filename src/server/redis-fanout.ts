@@ -116,6 +116,9 @@ export class RedisFanOut implements FanOut {
   /** A reading connection being opened (closed with the fan-out). */
   #connecting: RedisClient | undefined;
   readonly #opts: RedisFanOutOptions;
+  /** Called once when Redis stops answering, and once when it answers again (the cluster tells users). */
+  onDown: () => void = () => {};
+  onUp: () => void = () => {};
   readonly #log: RedisLog;
   #target: FanOutTarget | undefined;
   /** The id of the last entry of the events stream this node has handled. */
@@ -387,12 +390,14 @@ export class RedisFanOut implements FanOut {
     if (this.#down) return;
     this.#down = true;
     this.#log("error", "redis_down", { error: String((err as Error)?.message ?? err) });
+    this.onDown();
   }
 
   /** Redis answers again: the store re-reads its epoch, and every room catches up by seq. */
   async #recovered(): Promise<void> {
     this.#down = false;
     this.#log("warn", "redis_up", {});
+    this.onUp();
     try {
       await this.#opts.onReconnect?.();
     } catch (err) {
