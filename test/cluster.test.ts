@@ -226,6 +226,10 @@ describe("two papo nodes on one Redis", { skip }, () => {
     const vera = track(await JsonClient.join(b.port, "vera"));
     await uri.waitEvent("joined", (e) => e.name === "vera" && e.room === "#lobby");
     assert.ok(a.chat.users().some((u) => u.name === "vera"));
+    // hello counts the cluster's users, not the node's.
+    const peek = track(new JsonClient(a.port));
+    assert.equal((await peek.waitEvent("hello")).online, b.chat.lobby.names.size);
+    assert.ok(a.chat.online > [...a.chat.members()].length);
     a.chat.announce("manutenção às 18h");
     for (const c of [uri, vera]) await c.waitEvent("notice", (e) => e.params.text === "manutenção às 18h");
     assert.equal(a.chat.kick("vera", "chega"), "vera");

@@ -165,6 +165,11 @@ export class ClusterChat extends Chat {
     names.onLost = (canonical) => this.#lost(canonical);
   }
 
+  /** How many are online in the cluster (`hello`): everyone registered is in the lobby. */
+  override get online(): number {
+    return this.lobby.names.size;
+  }
+
   /** Everyone registered in the cluster (everyone is in the lobby): the operator's `/users`. */
   override users(): UserInfo[] {
     return this.lobby.users();
