@@ -10,7 +10,7 @@ import type { RoomEvent, ServerEvent } from "../src/protocol/events.ts";
 import { type Cluster, connectCluster } from "../src/server/cluster.ts";
 import { DEFAULT_LIMITS } from "../src/server/limits.ts";
 import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
-import { freePort, haveRedis, TestRedis } from "./redis-helpers.ts";
+import { freePort, haveRedis, rawCommand, TestRedis } from "./redis-helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
@@ -256,12 +256,33 @@ describe("two papo nodes on one Redis", { skip }, () => {
     pia.request({ type: "line", room: "#vazio", text: "antes" });
     const before = await ona.waitEvent("message", (e) => e.text === "antes");
     const epoch = a.chat.store.epoch;
+    const wiped = pia.events.length;
     await redis.restart({ keepData: false });
     for (let i = 0; a.chat.store.epoch === epoch || b.chat.store.epoch === epoch; i++) {
       assert.ok(i < 300, "the nodes never saw the new epoch");
       await sleep(50);
     }
     assert.equal(a.chat.store.epoch, b.chat.store.epoch);
+    // The nodes write their users back into the member lists (at their next beat), quietly: a node
+    // started now knows who is there.
+    for (let i = 0; !/^:[2-9]/.test(await rawCommand(redis.port, "HLEN papo:p:#vazio")); i++) {
+      assert.ok(i < 300, "members were not written back");
+      await sleep(50);
+    }
+    const c = await node("c");
+    try {
+      const rex = track(await JsonClient.join(c.port, "rex"));
+      rex.request({ type: "join", room: "#vazio" });
+      const room = await rex.waitEvent("room", (e) => e.room === "#vazio");
+      assert.deepEqual(room.users.map((u) => u.name).sort(), ["ona", "pia"]);
+    } finally {
+      await c.close();
+    }
+    assert.deepEqual(
+      pia.events.slice(wiped).filter((e) => e.type === "joined" || e.type === "left"),
+      [],
+      "nobody was announced again",
+    );
     pia.request({ type: "line", room: "#vazio", text: "depois" });
     const after = await ona.waitEvent("message", (e) => e.text === "depois", { ms: 10_000 });
     assert.ok(after.seq > before.seq, `${after.seq} after ${before.seq}`);
@@ -458,5 +479,50 @@ describe("two nodes while Redis hangs (SIGSTOP) and comes back", { skip }, () =>
     assert.equal(count(wil, "xia: durante a pausa"), 1);
     wil.close();
     xia.close();
+  });
+});
+
+describe("a node cut off longer than its lease", { skip }, () => {
+  let redis: TestRedis;
+  const clusters: Cluster[] = [];
+  const servers: TestServer[] = [];
+  const lease = 900;
+  before(async () => {
+    redis = await TestRedis.start();
+    for (let i = 0; i < 2; i++) {
+      const cluster = await connectCluster(redis.url, { ...DEFAULT_LIMITS, nameLeaseMs: lease }, () => {});
+      clusters.push(cluster);
+      servers.push(await startTestServer({ cluster, limits: { nameLeaseMs: lease } }));
+    }
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    await redis?.close();
+  });
+
+  it("is announced as gone by the others, and its users are announced again when it is back", async () => {
+    const [a, b] = servers as [TestServer, TestServer];
+    const yan = await JsonClient.join(a.port, "yan");
+    yan.request({ type: "join", room: "#zumbi" });
+    await yan.waitEvent("room", (e) => e.room === "#zumbi");
+    const zoe = await JsonClient.join(b.port, "zoe");
+    zoe.request({ type: "join", room: "#zumbi" });
+    await zoe.waitEvent("room", (e) => e.room === "#zumbi" && e.users.some((u) => u.name === "yan"));
+    // Node A stops beating (as if hung or cut off); its connections stay up.
+    clusters[0]?.nodes.stop();
+    const gone = await zoe.waitEvent("left", (e) => e.name === "yan" && e.room === "#zumbi", {
+      ms: 20 * lease,
+    });
+    assert.equal(gone.reason, "disconnected");
+    clusters[0]?.nodes.start();
+    await zoe.waitEvent("joined", (e) => e.name === "yan" && e.room === "#zumbi", { ms: 20 * lease });
+    const from = zoe.events.length;
+    zoe.request({ type: "line", room: "#zumbi", text: "/users #zumbi" });
+    const users = await zoe.waitEvent("users", (e) => e.room === "#zumbi", { from });
+    assert.deepEqual(users.users.map((u) => u.name).sort(), ["yan", "zoe"]);
+    yan.request({ type: "line", room: "#zumbi", text: "voltei" });
+    await zoe.waitEvent("message", (e) => e.text === "voltei");
+    yan.close();
+    zoe.close();
   });
 });

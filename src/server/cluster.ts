@@ -90,6 +90,25 @@ export async function connectCluster(
           chat.broadcast({ type: "notice", code: "cluster_degraded", params: {}, at: Date.now() });
         fanout.onUp = () =>
           chat.broadcast({ type: "notice", code: "cluster_restored", params: {}, at: Date.now() });
+        // Cut off longer than the lease: the others announced this node's users as gone, so they
+        // are announced again. Redis came back empty: they are written back, quietly.
+        nodes.onRevived = (declaredDead) => {
+          for (const s of chat.members())
+            for (const room of s.rooms) {
+              if (declaredDead)
+                fanout.publish(room.key, {
+                  type: "joined",
+                  room: room.name,
+                  name: s.name,
+                  address: s.shownAddress,
+                  at: Date.now(),
+                });
+              else
+                fanout.restoreMember(room.key, room.name, s.name, s.shownAddress).catch((err: unknown) => {
+                  log("error", "redis_restore_failed", { error: String(err) });
+                });
+            }
+        };
         names.start();
         nodes.start();
         return chat;

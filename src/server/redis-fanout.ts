@@ -230,6 +230,25 @@ export class RedisFanOut implements FanOut {
       );
   }
 
+  /**
+   * Writes a member of a room on this node back into Redis's member lists, without an event (Redis
+   * came back empty while the member stayed connected).
+   */
+  async restoreMember(key: string, room: string, name: string, address: string | null): Promise<void> {
+    const k = this.#opts.keys;
+    const canonical = canonicalName(name);
+    const node = this.#opts.nodeId;
+    await this.client.sendCommand([
+      "HSET",
+      k.presence(key),
+      canonical,
+      JSON.stringify({ name, address, node }),
+    ]);
+    await this.client.sendCommand(["SADD", k.nodeUsers(node), `${key}\n${canonical}`]);
+    await this.client.sendCommand(["SADD", k.rooms, key]);
+    await this.client.sendCommand(["HSETNX", k.meta(key), "room", room]);
+  }
+
   /** Sends a control message to every node (this one included), in the events stream's order. */
   sendControl(message: ControlMessage): void {
     this.#pending++;

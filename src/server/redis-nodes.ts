@@ -5,7 +5,25 @@
  * dead node's users as gone (`left`, reason `disconnected`) in every room they were in (from
  * `P nu:ID`, kept by the publish script), through the normal fan-out, so each departure is told
  * exactly once and in the rooms' order. Their names come free by their own leases.
+ *
+ * A node that was only cut off (or hung) for longer than its lease comes back to find itself
+ * declared dead: `onRevived(true)`, and the cluster announces its users again (`joined`). A node
+ * that finds itself missing from `P nodes` without that (Redis came back empty) gets
+ * `onRevived(false)`, and writes its users back into the member lists without telling anyone.
  */
+
+/** KEYS: node lease, nodes set, dead key; ARGV: node id, now, lease ms. Returns {added, dead}. */
+const BEAT = `
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+local added = redis.call('SADD', KEYS[2], ARGV[1])
+local dead = redis.call('GET', KEYS[3])
+if dead then redis.call('DEL', KEYS[3]) end
+return {added, dead and 1 or 0}
+`;
+
+/** How long a node's death is remembered (a node cut off for up to this long is told it was). */
+const DEAD_MEMORY_MS = 24 * 60 * 60 * 1000;
+
 import type { LeaveReason, UserInfo } from "../protocol/events.ts";
 import type { RedisClient, RedisKeys, RedisLog } from "../store/redis.ts";
 import type { RedisFanOut } from "./redis-fanout.ts";
@@ -19,6 +37,9 @@ export class NodeWatch {
   readonly #log: RedisLog;
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
+  #beaten = false;
+  /** This node was dropped from the node list while it lived (see the top of the file). */
+  onRevived: (declaredDead: boolean) => void = () => {};
 
   constructor(
     client: RedisClient,
@@ -36,14 +57,23 @@ export class NodeWatch {
 
   /** Renews this node's lease now. */
   async beat(): Promise<void> {
-    await this.#client.sendCommand([
-      "SET",
-      this.#keys.node(this.nodeId),
+    const k = this.#keys;
+    const [added, dead] = await this.#client.sendCommand<[number, number]>([
+      "EVAL",
+      BEAT,
+      "3",
+      k.node(this.nodeId),
+      k.nodes,
+      k.dead(this.nodeId),
+      this.nodeId,
       String(Date.now()),
-      "PX",
       String(this.leaseMs),
     ]);
-    await this.#client.sendCommand(["SADD", this.#keys.nodes, this.nodeId]);
+    const first = !this.#beaten;
+    this.#beaten = true;
+    if (first || Number(added) !== 1) return;
+    this.#log("warn", "node_revived", { declaredDead: Number(dead) === 1 });
+    this.onRevived(Number(dead) === 1);
   }
 
   /** Announces the users of nodes whose lease ran out (those this node wins the cleanup of). */
@@ -60,7 +90,7 @@ export class NodeWatch {
         this.nodeId,
         "NX",
         "PX",
-        String(this.leaseMs * 20),
+        String(Math.max(this.leaseMs * 20, DEAD_MEMORY_MS)),
       ]);
       if (won !== "OK") continue;
       const entries = await this.#client.sendCommand<string[]>(["SMEMBERS", k.nodeUsers(id)]);
@@ -97,6 +127,12 @@ export class NodeWatch {
       await this.#client.sendCommand(["SREM", k.nodes, id]);
     }
     return announced;
+  }
+
+  /** Stops beating (and reaping) without leaving the node list: what a hung node looks like. */
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
   start(): void {
