@@ -500,6 +500,39 @@ describe("a node cut off longer than its lease", { skip }, () => {
     await redis?.close();
   });
 
+  it("a resume on another node takes over a connection still open on the first: no leave, no double", async () => {
+    const [a, b] = servers as [TestServer, TestServer];
+    const old = await JsonClient.join(a.port, "ari");
+    const welcome = await old.waitEvent("welcome");
+    old.request({ type: "join", room: "#troca" });
+    const seen = await old.waitEvent("joined", (e) => e.room === "#troca" && e.name === "ari");
+    const bea = await JsonClient.join(b.port, "bea");
+    bea.request({ type: "join", room: "#troca" });
+    await old.waitEvent("joined", (e) => e.room === "#troca" && e.name === "bea");
+    // The old connection stays open (half-open, as after a network change); the client resumes on B.
+    const fresh = new JsonClient(b.port);
+    await fresh.waitEvent("prompt");
+    fresh.request({
+      type: "resume",
+      token: welcome.token,
+      rooms: [{ room: "#troca", epoch: welcome.epoch, seq: seen.seq }],
+    });
+    assert.equal((await fresh.waitEvent("welcome")).name, "ari");
+    // Node A finds the name taken over at its next renewal: the old connection goes quietly.
+    assert.equal((await old.waitEvent("bye", () => true, { ms: 10 * lease })).reason, "replaced");
+    bea.request({ type: "line", room: "#troca", text: "ainda aqui?" });
+    await fresh.waitEvent("message", (e) => e.text === "ainda aqui?");
+    assert.deepEqual(
+      bea.events.filter((e) => e.type === "left" && e.name === "ari"),
+      [],
+    );
+    const from = bea.events.length;
+    bea.request({ type: "line", room: "#troca", text: "/users #troca" });
+    const users = await bea.waitEvent("users", (e) => e.room === "#troca", { from });
+    assert.deepEqual(users.users.map((u) => u.name).sort(), ["ari", "bea"]);
+    for (const c of [old, bea, fresh]) c.close();
+  });
+
   it("is announced as gone by the others, and its users are announced again when it is back", async () => {
     const [a, b] = servers as [TestServer, TestServer];
     const yan = await JsonClient.join(a.port, "yan");
