@@ -450,6 +450,22 @@ describe("two nodes while Redis hangs (SIGSTOP) and comes back", { skip }, () =>
     await redis?.close();
   });
 
+  it("a node stops even while Redis hangs", async () => {
+    const cluster = await connectCluster(redis.url, DEFAULT_LIMITS, () => {}, {
+      blockMs: 200,
+      readTimeoutMs: 300,
+    });
+    const server = await startTestServer({ cluster });
+    const yuri = await TextClient.join(server.port, "yuri");
+    redis.pause();
+    try {
+      await server.close("bye");
+    } finally {
+      redis.resume();
+    }
+    await yuri.waitClosed();
+  });
+
   it("users are told once that the cluster is degraded and once that it is back; no line is lost", async () => {
     const [a, b] = servers as [TestServer, TestServer];
     const wil = await TextClient.join(a.port, "wil");

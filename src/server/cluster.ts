@@ -22,6 +22,9 @@ import { type ControlMessage, type FanOutTarget, RedisFanOut } from "./redis-fan
 import { newNodeId, RedisNames } from "./redis-names.ts";
 import { NodeWatch } from "./redis-nodes.ts";
 
+/** Milliseconds a stopping node waits for its last Redis writes. */
+const CLOSE_TIMEOUT_MS = 3000;
+
 /** What a node needs to join a cluster: connected, and the fan-out's start fixed. */
 export interface Cluster {
   readonly nodeId: string;
@@ -114,10 +117,24 @@ export async function connectCluster(
         return chat;
       },
       async close() {
-        await fanout.close();
-        await names.close();
-        await nodes.close();
-        await client.close().catch(() => client.destroy());
+        // Redis may be away: the last writes (users leaving, names freed) get a few seconds, then
+        // the connection is cut (a node that dies is cleaned up by the others anyway).
+        const orderly = (async () => {
+          await fanout.close();
+          await names.close();
+          await nodes.close();
+          await client.close();
+        })();
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<"late">((resolve) => {
+          timer = setTimeout(resolve, CLOSE_TIMEOUT_MS, "late");
+        });
+        const outcome = await Promise.race([orderly.then(() => "done" as const), late]).catch(() => "failed");
+        clearTimeout(timer);
+        if (outcome !== "done") {
+          log("warn", "redis_close_cut", { outcome });
+          client.destroy();
+        }
       },
     };
   } catch (err) {
