@@ -411,6 +411,66 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
     }
   });
 
+  it("kill -9 of a node: its user resumes on another node at once, with nothing lost and no departure", async () => {
+    const lease = 1500;
+    const dying = serve([
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--no-http",
+      "--redis",
+      redis.url,
+      "--limit",
+      `nameLeaseMs=${lease}`,
+    ]);
+    const cluster = await connectCluster(redis.url, { ...DEFAULT_LIMITS, nameLeaseMs: lease }, () => {});
+    const live = await startTestServer({ cluster, limits: { nameLeaseMs: lease, historyOnJoin: 50 } });
+    try {
+      const ana = await JsonClient.join(await dying.port(), "tess");
+      const welcome = await ana.waitEvent("welcome");
+      ana.request({ type: "join", room: "#queda" });
+      await ana.waitEvent("room", (e) => e.room === "#queda");
+      const uma = await JsonClient.join(live.port, "uma");
+      uma.request({ type: "join", room: "#queda" });
+      const last = await ana.waitEvent("joined", (e) => e.name === "uma" && e.room === "#queda");
+      dying.child.kill("SIGKILL");
+      await dying.exited;
+      ana.close();
+      for (let i = 1; i <= 3; i++) uma.request({ type: "line", room: "#queda", text: `perdida${i}` });
+      await uma.waitEvent("message", (e) => e.text === "perdida3");
+      // Her name is still leased to the dead node; her token's nonce takes it back.
+      const back = new JsonClient(live.port);
+      await back.waitEvent("prompt");
+      back.request({
+        type: "resume",
+        token: welcome.token,
+        rooms: [{ room: "#queda", epoch: welcome.epoch, seq: last.seq }],
+      });
+      assert.equal((await back.waitEvent("welcome")).name, "tess");
+      const replay = await back.waitEvent("history", (e) => e.room === "#queda");
+      assert.equal(replay.kind, "resume");
+      const texts = replay.events.flatMap((e) => (e.type === "message" ? [e.text] : []));
+      assert.deepEqual(texts, ["perdida1", "perdida2", "perdida3"]);
+      // Compared with the room's log: what she got is what is stored after her last seq.
+      const log = await cluster.store.range("#queda", last.seq, 100);
+      assert.deepEqual(
+        replay.events,
+        log.filter((e) => e.seq <= (replay.events.at(-1)?.seq ?? 0)),
+      );
+      // The dead node's cleanup does not announce her: she is back.
+      await sleep(3 * lease);
+      assert.deepEqual(
+        uma.events.filter((e) => e.type === "left" && e.name === "tess"),
+        [],
+      );
+      back.close();
+      uma.close();
+    } finally {
+      await live.close();
+    }
+  });
+
   it("a Redis that cannot be reached stops the start with one line, and --redis goes without --data", async () => {
     const port = await freePort();
     const bad = serve([
