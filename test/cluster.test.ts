@@ -152,6 +152,17 @@ describe("two papo nodes on one Redis", { skip }, () => {
     }
   });
 
+  it("lines sent right behind the name wait for its reservation, then go out as messages", async () => {
+    const ravi = track(await TextClient.join(b.port, "ravi"));
+    const from = ravi.lines.length;
+    const quim = track(new TextClient(a.port));
+    await quim.waitFor("Choose a name");
+    quim.send("quim\noi logo de cara\n/me acena\n");
+    await ravi.waitFor("quim: oi logo de cara", { from });
+    await ravi.waitFor(/quim acena/, { from });
+    assert.equal(quim.lines.filter((l) => /taken|invalid/i.test(l)).length, 0);
+  });
+
   it("a name freed on one node can be taken on the other", async () => {
     const f1 = await JsonClient.join(a.port, "fabi");
     f1.request({ type: "line", text: "/quit" });

@@ -321,9 +321,13 @@ class ClusterSession extends Session {
     return this.chat as ClusterChat;
   }
 
-  #after(reserve: Promise<unknown>): void {
+  /**
+   * Runs `done` with the reservation's outcome, then the input that arrived meanwhile, in order
+   * (a line typed right behind the name is a message once the name is taken, as on one node).
+   */
+  #after<T>(reserve: Promise<T>, done: (result: T) => void): void {
     this.#waiting = [];
-    void reserve.finally(() => {
+    void reserve.then(done).finally(() => {
       const queued = this.#waiting ?? [];
       this.#waiting = undefined;
       for (const run of queued) {
@@ -356,8 +360,7 @@ class ClusterSession extends Session {
     const nonce = resume?.nonce ?? this.chat.newNonce();
     const rooms = resume?.rooms ?? [];
     const reserving = this.#cluster.reserve(check.canonical, this, nonce, resume !== undefined);
-    this.#after(reserving);
-    reserving.then((result) => {
+    this.#after(reserving, (result) => {
       if (this.closed) return;
       if (result === "ok") {
         // With the nonce fixed here (an empty room list registers exactly as a fresh name does).
@@ -397,8 +400,7 @@ class ClusterSession extends Session {
     if (!check.ok || check.canonical === this.canonical || this.chat.find(check.canonical))
       return super.rename(raw);
     const reserving = this.#cluster.reserve(check.canonical, this, this.chat.newNonce(), false);
-    this.#after(reserving);
-    reserving.then((result) => {
+    this.#after(reserving, (result) => {
       if (this.closed) return;
       if (result === "ok") {
         super.rename(raw);
