@@ -176,11 +176,14 @@ export class RedisFanOut implements FanOut {
   }
 
   publish(key: string, event: UnsequencedRoomEvent): void {
-    this.publishFor(this.#opts.nodeId, key, event);
+    void this.publishFor(this.#opts.nodeId, key, event);
   }
 
-  /** Publishes an event about a member connected to `node` (another node's, when it died). */
-  publishFor(node: string, key: string, event: UnsequencedRoomEvent): void {
+  /**
+   * Publishes an event about a member connected to `node` (another node's, when it died). Resolves
+   * once Redis has it (or the failure was logged).
+   */
+  publishFor(node: string, key: string, event: UnsequencedRoomEvent): Promise<void> {
     const k = this.#opts.keys;
     const floor = this.#target?.head(key) ?? 0;
     const presence =
@@ -209,7 +212,7 @@ export class RedisFanOut implements FanOut {
     ];
     const keys = [k.meta(key), k.stream(key), k.events, k.rooms, k.presence(key), k.nodeUsers(node)];
     this.#pending++;
-    this.client
+    return this.client
       .sendCommand(["EVALSHA", PUBLISH_SHA, String(keys.length), ...keys, ...argv])
       .catch((err: unknown) => {
         if (!String(err).includes("NOSCRIPT")) throw err;

@@ -12,13 +12,29 @@
  * `onRevived(false)`, and writes its users back into the member lists without telling anyone.
  */
 
-/** KEYS: node lease, nodes set, dead key; ARGV: node id, now, lease ms. Returns {added, dead}. */
+/**
+ * KEYS: node lease, nodes set, dead key; ARGV: node id, now, lease ms. Returns {added, dead}:
+ * dead 2 when another node has finished announcing this one's users as gone (the key is then
+ * removed), 1 while it is still at it, 0 when nobody declared this node dead.
+ */
 const BEAT = `
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 local added = redis.call('SADD', KEYS[2], ARGV[1])
 local dead = redis.call('GET', KEYS[3])
-if dead then redis.call('DEL', KEYS[3]) end
+if dead == 'done' then
+  redis.call('DEL', KEYS[3])
+  return {added, 2}
+end
 return {added, dead and 1 or 0}
+`;
+
+/** KEYS: dead key, nodes set; ARGV: this node, the dead node, ttl. Claims the cleanup of a node. */
+const CLAIM = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[3]) then
+  redis.call('SREM', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
 `;
 
 /** How long a node's death is remembered (a node cut off for up to this long is told it was). */
@@ -71,9 +87,16 @@ export class NodeWatch {
     ]);
     const first = !this.#beaten;
     this.#beaten = true;
-    if (first || Number(added) !== 1) return;
-    this.#log("warn", "node_revived", { declaredDead: Number(dead) === 1 });
-    this.onRevived(Number(dead) === 1);
+    // Declared dead, and every departure announced: announce this node's users again. While the
+    // announcing is still going on, wait (the next beat looks again), so a `joined` can never
+    // come before the `left` it answers.
+    if (Number(dead) === 2) {
+      this.#log("warn", "node_revived", { declaredDead: true });
+      this.onRevived(true);
+    } else if (Number(dead) === 0 && !first && Number(added) === 1) {
+      this.#log("warn", "node_revived", { declaredDead: false });
+      this.onRevived(false);
+    }
   }
 
   /** Announces the users of nodes whose lease ran out (those this node wins the cleanup of). */
@@ -84,15 +107,19 @@ export class NodeWatch {
     for (const id of nodes) {
       if (id === this.nodeId) continue;
       if (Number(await this.#client.sendCommand(["EXISTS", k.node(id)])) === 1) continue;
-      const won = await this.#client.sendCommand<string | null>([
-        "SET",
+      const ttl = String(Math.max(this.leaseMs * 20, DEAD_MEMORY_MS));
+      const won = await this.#client.sendCommand([
+        "EVAL",
+        CLAIM,
+        "2",
         k.dead(id),
+        k.nodes,
         this.nodeId,
-        "NX",
-        "PX",
-        String(Math.max(this.leaseMs * 20, DEAD_MEMORY_MS)),
+        id,
+        ttl,
       ]);
-      if (won !== "OK") continue;
+      if (Number(won) !== 1) continue;
+      const sends: Promise<void>[] = [];
       const entries = await this.#client.sendCommand<string[]>(["SMEMBERS", k.nodeUsers(id)]);
       this.#log("warn", "node_dead", { node: id, users: entries.length });
       for (const entry of entries) {
@@ -121,10 +148,13 @@ export class NodeWatch {
           // The canonical form names them well enough.
         }
         const reason: LeaveReason = "disconnected";
-        this.#fanout.publishFor(id, key, { type: "left", room: room ?? key, name, reason, at: Date.now() });
+        sends.push(
+          this.#fanout.publishFor(id, key, { type: "left", room: room ?? key, name, reason, at: Date.now() }),
+        );
         announced++;
       }
-      await this.#client.sendCommand(["SREM", k.nodes, id]);
+      await Promise.all(sends);
+      await this.#client.sendCommand(["SET", k.dead(id), "done", "PX", ttl]);
     }
     return announced;
   }
