@@ -521,6 +521,26 @@ describe("two nodes while Redis hangs (SIGSTOP) and comes back", { skip }, () =>
     await redis?.close();
   });
 
+  it("a line Redis refuses (out of memory) is reported to its author as not sent", async () => {
+    const [a, b] = servers as [TestServer, TestServer];
+    const zeca = await TextClient.join(a.port, "zeca");
+    const from = zeca.lines.length;
+    const yara = await TextClient.join(b.port, "yara");
+    await zeca.waitFor(/yara.*joined/, { from });
+    assert.equal(await rawCommand(redis.port, "CONFIG SET maxmemory 1"), "+OK\r\n");
+    try {
+      yara.line("não cabe");
+      await yara.waitFor("it was not sent");
+    } finally {
+      await rawCommand(redis.port, "CONFIG SET maxmemory 0");
+    }
+    yara.line("agora cabe");
+    await zeca.waitFor("yara: agora cabe", { from });
+    assert.equal(zeca.lines.filter((l) => l.includes("não cabe")).length, 0);
+    zeca.close();
+    yara.close();
+  });
+
   it("a node stops even while Redis hangs", async () => {
     const cluster = await connectCluster(redis.url, DEFAULT_LIMITS, () => {}, {
       blockMs: 200,

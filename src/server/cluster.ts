@@ -93,6 +93,17 @@ export async function connectCluster(
           chat.broadcast({ type: "notice", code: "cluster_degraded", params: {}, at: Date.now() });
         fanout.onUp = () =>
           chat.broadcast({ type: "notice", code: "cluster_restored", params: {}, at: Date.now() });
+        // Redis refused a line (out of memory: noeviction): its author is told it was not sent.
+        fanout.onPublishFailed = (_key, event) => {
+          const author =
+            event.type === "message" || event.type === "action"
+              ? event.from
+              : event.type === "topic"
+                ? event.by
+                : undefined;
+          const session = author === undefined ? undefined : chat.find(canonicalName(author));
+          if (session) chat.deliver(session, errorEvent("internal", {}));
+        };
         // Cut off longer than the lease: the others announced this node's users as gone, so they
         // are announced again. Redis came back empty: they are written back, quietly.
         nodes.onRevived = (declaredDead) => {

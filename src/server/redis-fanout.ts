@@ -118,6 +118,8 @@ export class RedisFanOut implements FanOut {
   readonly #opts: RedisFanOutOptions;
   /** Called once when Redis stops answering, and once when it answers again (the cluster tells users). */
   onDown: () => void = () => {};
+  /** Redis refused an event (out of memory, a script error): it is in no log and reached nobody. */
+  onPublishFailed: (key: string, event: UnsequencedRoomEvent) => void = () => {};
   onUp: () => void = () => {};
   readonly #log: RedisLog;
   #target: FanOutTarget | undefined;
@@ -229,6 +231,7 @@ export class RedisFanOut implements FanOut {
             type: event.type,
             error: String(err),
           });
+          this.onPublishFailed(key, event);
         },
       );
   }
