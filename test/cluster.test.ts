@@ -505,14 +505,23 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
 describe("two nodes while Redis hangs (SIGSTOP) and comes back", { skip }, () => {
   let redis: TestRedis;
   const servers: TestServer[] = [];
+  const clusters: Cluster[] = [];
+  /** Until both nodes read Redis again (after a test that paused it). */
+  async function bothUp(): Promise<void> {
+    for (let i = 0; clusters.some((c) => c.fanout.down); i++) {
+      assert.ok(i < 400, "a node never came back");
+      await sleep(50);
+    }
+  }
   before(async () => {
     redis = await TestRedis.start();
     for (let i = 0; i < 2; i++) {
-      // A short read timeout, so the hang is noticed in well under a second.
+      // A short read timeout, so the hang is noticed within a second or two.
       const cluster = await connectCluster(redis.url, DEFAULT_LIMITS, () => {}, {
         blockMs: 200,
-        readTimeoutMs: 300,
+        readTimeoutMs: 800,
       });
+      clusters.push(cluster);
       servers.push(await startTestServer({ cluster }));
     }
   });
@@ -555,13 +564,16 @@ describe("two nodes while Redis hangs (SIGSTOP) and comes back", { skip }, () =>
       redis.resume();
     }
     await yuri.waitClosed();
+    await bothUp();
   });
 
   it("users are told once that the cluster is degraded and once that it is back; no line is lost", async () => {
     const [a, b] = servers as [TestServer, TestServer];
+    await bothUp();
     const wil = await TextClient.join(a.port, "wil");
     const from = wil.lines.length;
     const xia = await TextClient.join(b.port, "xia");
+    const xiaFrom = xia.lines.length;
     await wil.waitFor(/xia.*joined/, { from });
     redis.pause();
     try {
@@ -578,10 +590,11 @@ describe("two nodes while Redis hangs (SIGSTOP) and comes back", { skip }, () =>
     await xia.waitFor("back in touch with the others", { ms: 10_000 });
     xia.line("depois da pausa");
     await wil.waitFor("xia: depois da pausa", { from });
-    const count = (c: TextClient, text: string) => c.lines.filter((l) => l.includes(text)).length;
+    const count = (c: TextClient, text: string) =>
+      c.lines.slice(c === wil ? from : xiaFrom).filter((l) => l.includes(text)).length;
     for (const c of [wil, xia]) {
-      assert.equal(count(c, "lost touch with the others"), 1);
-      assert.equal(count(c, "back in touch with the others"), 1);
+      assert.equal(count(c, "lost touch with the others"), 1, c.lines.join("\n"));
+      assert.equal(count(c, "back in touch with the others"), 1, c.lines.join("\n"));
     }
     assert.equal(count(wil, "xia: durante a pausa"), 1);
     wil.close();

@@ -22,6 +22,9 @@ import { type ControlMessage, type FanOutTarget, RedisFanOut } from "./redis-fan
 import { newNodeId, RedisNames } from "./redis-names.ts";
 import { NodeWatch } from "./redis-nodes.ts";
 
+/** Milliseconds Redis must stay away before users are told (shorter blips are only logged). */
+const NOTICE_AFTER_MS = 1000;
+
 /** Milliseconds a stopping node waits for its last Redis writes. */
 const CLOSE_TIMEOUT_MS = 3000;
 
@@ -88,11 +91,28 @@ export async function connectCluster(
       createChat(options, chatLog) {
         const chat = new ClusterChat({ ...options, store, fanout }, names, fanout, chatLog);
         fanout.attach(fanOutTarget(chat, options.rooms?.maxRoomNameLength ?? 32));
-        // Users are told, instead of wondering why their lines do not come back (issue 12).
-        fanout.onDown = () =>
-          chat.broadcast({ type: "notice", code: "cluster_degraded", params: {}, at: Date.now() });
-        fanout.onUp = () =>
+        // Users are told, instead of wondering why their lines do not come back (issue 12): once
+        // per outage, and not for a blip shorter than NOTICE_AFTER_MS (a read that came back late
+        // on a busy machine), so a flapping connection does not flood them with notices.
+        let told = false;
+        let pending: NodeJS.Timeout | undefined;
+        fanout.onDown = () => {
+          clearTimeout(pending);
+          pending = setTimeout(() => {
+            pending = undefined;
+            if (!fanout.down || told) return;
+            told = true;
+            chat.broadcast({ type: "notice", code: "cluster_degraded", params: {}, at: Date.now() });
+          }, NOTICE_AFTER_MS);
+          pending.unref();
+        };
+        fanout.onUp = () => {
+          clearTimeout(pending);
+          pending = undefined;
+          if (!told) return;
+          told = false;
           chat.broadcast({ type: "notice", code: "cluster_restored", params: {}, at: Date.now() });
+        };
         // Redis refused a line (out of memory: noeviction): its author is told it was not sent.
         fanout.onPublishFailed = (_key, event) => {
           const author =

@@ -168,8 +168,8 @@ export class RedisStore implements RoomStore {
   readonly secret: string;
   readonly #owns: boolean;
   readonly #log: RedisLog;
-  /** Appended, not yet sent (per room key, in order). */
-  #queue = new Map<string, RoomEvent[]>();
+  /** Appends sent since the last commit: undefined when Redis took it, else why not. */
+  #sent: Promise<Error | undefined>[] = [];
 
   private constructor(
     client: RedisClient,
@@ -228,30 +228,30 @@ export class RedisStore implements RoomStore {
     return true;
   }
 
+  /**
+   * Sends the batch at once (commands on one connection run in order, so every later read sees
+   * it, committed or not); `commit` waits for what was sent and reports its first failure.
+   */
   append(key: string, events: readonly RoomEvent[]): void {
-    let q = this.#queue.get(key);
-    if (!q) {
-      q = [];
-      this.#queue.set(key, q);
-    }
-    q.push(...events);
+    const first = events[0];
+    if (!first) return;
+    let topic: string | undefined;
+    for (const e of events) if (e.type === "topic") topic = e.topic;
+    const argv = [key, first.room, topic === undefined ? "0" : "1", topic ?? ""];
+    for (const e of events) argv.push(String(e.seq), encodeEvent(e));
+    const sent = this.#eval(APPEND, [this.keys.meta(key), this.keys.stream(key), this.keys.rooms], argv).then(
+      () => undefined,
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
+    this.#sent.push(sent);
   }
 
   async commit(): Promise<void> {
-    if (this.#queue.size === 0) return;
-    const batches = this.#queue;
-    this.#queue = new Map();
-    const sends: Promise<unknown>[] = [];
-    for (const [key, events] of batches) {
-      const first = events[0];
-      if (!first) continue;
-      let topic: string | undefined;
-      for (const e of events) if (e.type === "topic") topic = e.topic;
-      const argv = [key, first.room, topic === undefined ? "0" : "1", topic ?? ""];
-      for (const e of events) argv.push(String(e.seq), encodeEvent(e));
-      sends.push(this.#eval(APPEND, [this.keys.meta(key), this.keys.stream(key), this.keys.rooms], argv));
-    }
-    await Promise.all(sends);
+    if (this.#sent.length === 0) return;
+    const sent = this.#sent;
+    this.#sent = [];
+    const failed = (await Promise.all(sent)).find((r) => r !== undefined);
+    if (failed) throw failed;
   }
 
   #eval(script: string, keys: string[], argv: string[]): Promise<unknown> {
