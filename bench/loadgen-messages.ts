@@ -6,6 +6,8 @@ export interface WorkerInit {
   workerIndex: number;
   host: string;
   port: number;
+  /** cluster runs: client i connects to ports[i mod length] (several nodes); unset: `port` */
+  ports?: number[];
   protocol: ProtocolName;
   ircJoin: boolean;
   /** rooms run: client i talks in `#r<i mod rooms>`; 0: one room for everyone */

@@ -243,7 +243,8 @@ function fail(c: Client, why: string): void {
 
 function connect(c: Client): void {
   inflight++;
-  const sock = net.connect({ host: init.host, port: init.port, noDelay: true });
+  const port = init.ports?.length ? (init.ports[c.id % init.ports.length] as number) : init.port;
+  const sock = net.connect({ host: init.host, port, noDelay: true });
   c.sock = sock;
   c.timer = setTimeout(
     () => fail(c, `not registered after ${init.registerTimeoutMs} ms (phase ${phase})`),

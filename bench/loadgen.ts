@@ -39,6 +39,8 @@ import { loopbackOnly, type ProtocolName } from "./protocols.ts";
 export interface LoadOptions {
   host: string;
   port: number;
+  /** several nodes of one cluster: client i connects to ports[i mod length] (`--ports A,B`) */
+  ports?: number[];
   protocol: ProtocolName;
   /** number of clients (N) */
   clients: number;
@@ -171,6 +173,7 @@ export function validate(o: LoadOptions): LoadOptions {
     if (!ok) throw new Error(`bad option: ${what}`);
   };
   check(Number.isInteger(o.port) && o.port > 0 && o.port < 65536, `port ${o.port}`);
+  for (const p of o.ports ?? []) check(Number.isInteger(p) && p > 0 && p < 65536, `ports ${o.ports}`);
   check(o.protocol === "text" || o.protocol === "irc", `protocol ${o.protocol}`);
   check(
     Number.isInteger(o.clients) && o.clients >= 2 && o.clients <= MAX_CLIENTS,
@@ -260,6 +263,7 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
       workerIndex: w,
       host: o.host,
       port: o.port,
+      ...(o.ports ? { ports: o.ports } : {}),
       protocol: o.protocol,
       ircJoin: o.ircJoin,
       rooms: o.rooms,
@@ -567,6 +571,7 @@ export function formatTable(rows: string[][]): string {
 export const LOAD_FLAGS = {
   host: { type: "string" },
   port: { type: "string" },
+  ports: { type: "string" },
   protocol: { type: "string" },
   clients: { type: "string", short: "n" },
   rate: { type: "string", short: "r" },
@@ -593,6 +598,7 @@ export function loadOptionsFromFlags(v: Record<string, string | boolean | undefi
   };
   set("host", v.host as string | undefined);
   set("port", num("port"));
+  if (typeof v.ports === "string") o.ports = v.ports.split(",").map(Number);
   set("protocol", v.protocol as ProtocolName | undefined);
   set("clients", num("clients"));
   set("rate", num("rate"));

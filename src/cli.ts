@@ -11,6 +11,7 @@ import { catalogue, LANGS, parseLang, pickLang } from "./i18n/index.ts";
 import type { Lang } from "./i18n/types.ts";
 import { webCatalogue } from "./i18n/web.ts";
 import { hostPort, lanAddresses } from "./server/addresses.ts";
+import type { Cluster } from "./server/cluster.ts";
 import { type OperatorConsole, startConsole } from "./server/console.ts";
 import { DEFAULT_HTTP_PORT } from "./server/http.ts";
 import { DEFAULT_LIMITS, type Limits, parseLimitOverrides } from "./server/limits.ts";
@@ -32,7 +33,7 @@ Usage:
                [--log-level debug|info|warn|error|silent] [--log-messages] [--limit NAME=VALUE ...]
                [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--password PASSWORD]
                [--http-port PORT | --no-http] [--allow-origin ORIGIN ...] [--nick-port PORT]
-               [--data DIR | --no-store]
+               [--data DIR | --no-store | --redis URL]
   papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
                [--tls [--ca FILE | --insecure]]   (papo connect --help for details)
 
@@ -58,6 +59,9 @@ serve options:
   --no-store          keep history in memory only (lost when papo stops)
   --nick-port PORT    also listen for seed 001's client on PORT (it greets with NICK and
                       sends ASCII only; the seed used 55555; 0 picks a free one)
+  --redis URL         join a cluster: rooms, names and history shared with every papo on this
+                      Redis (redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS; or
+                      PAPO_REDIS_URL); see docs/operations.md
   --limit NAME=VALUE  change a limit (see the README's operations section):
                       ${Object.keys(DEFAULT_LIMITS).join(", ")}
 `;
@@ -106,6 +110,7 @@ const SERVE_OPTIONS = {
   data: { type: "string" },
   "no-store": { type: "boolean", default: false },
   "nick-port": { type: "string" },
+  redis: { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies ParseArgsConfig["options"];
 
@@ -186,12 +191,32 @@ async function serve(args: string[]): Promise<number> {
   const log = createLogger(level, (line) => writeLog(line));
   if (values["no-store"] && values.data !== undefined)
     throw new UsageError("--data and --no-store contradict each other");
-  const store = openStore(
-    values["no-store"] ? undefined : (values.data ?? process.env.PAPO_DATA),
-    values["no-store"] ?? false,
-    lang,
-    limits.retentionMessages,
-  );
+  // Issue 12: the option wins over the environment; an empty value means no cluster.
+  const redisUrl = values.redis ?? process.env.PAPO_REDIS_URL ?? "";
+  if (values.redis && (values.data !== undefined || values["no-store"]))
+    throw new UsageError("--redis keeps history in Redis: it goes without --data and --no-store");
+  let cluster: Cluster | undefined;
+  if (redisUrl) {
+    const address = redactUrl(redisUrl);
+    try {
+      // Loaded only in cluster mode: a single node never loads the Redis client.
+      const { connectCluster } = await import("./server/cluster.ts");
+      cluster = await connectCluster(redisUrl, limits, log);
+    } catch (err) {
+      const reason = (err as Error)?.message ?? String(err);
+      process.stderr.write(`${t.startFailed({ reason: t.redisUnreachable({ address, reason }) })}\n`);
+      return 1;
+    }
+    process.stdout.write(`${t.clusterIn({ address })}\n`);
+  }
+  const store: RoomStore | number = cluster
+    ? cluster.store
+    : openStore(
+        values["no-store"] ? undefined : (values.data ?? process.env.PAPO_DATA),
+        values["no-store"] ?? false,
+        lang,
+        limits.retentionMessages,
+      );
   if (typeof store === "number") return store;
   let server: RunningServer;
   const config: ServeConfig = {
@@ -206,6 +231,7 @@ async function serve(args: string[]): Promise<number> {
     ...(values["no-http"] ? {} : { httpPort, allowOrigins }),
     store,
     ...(nickPort !== undefined ? { nickPort } : {}),
+    ...(cluster ? { cluster } : {}),
   };
   try {
     server = await startServer(config, log).catch((err: NodeJS.ErrnoException & { listener?: string }) => {
@@ -234,6 +260,7 @@ async function serve(args: string[]): Promise<number> {
           : `${e.code ?? ""} ${e.message}`.trim();
     process.stderr.write(`${t.startFailed({ reason })}\n`);
     store.close();
+    await cluster?.close();
     return 1;
   }
   // S11: SIGINT and SIGTERM shut down the same way as the console command. Installed before the
@@ -309,6 +336,17 @@ async function serve(args: string[]): Promise<number> {
     opened.close();
   });
   return done;
+}
+
+/** A Redis URL as the operator may see it in logs: without its password. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, "//***@");
+  }
 }
 
 /**

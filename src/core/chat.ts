@@ -169,9 +169,17 @@ export class Chat implements SessionHost {
 
   /** A new connection: the transport calls this, then `session.start()`. */
   open(port: SessionPort): Session {
-    const session = new Session(this, port);
+    const session = this.newSession(port);
     this.#sessions.add(session);
     return session;
+  }
+
+  /**
+   * Makes the session for a new connection. The cluster layer (server/cluster.ts) overrides it:
+   * there a name is reserved cluster-wide (asynchronously) before `claim` runs.
+   */
+  protected newSession(port: SessionPort): Session {
+    return new Session(this, port);
   }
 
   get online(): number {
@@ -355,7 +363,17 @@ export class Chat implements SessionHost {
         when(
           // The ring holds at least what a join shows (historyOnJoin may exceed roomRingSize).
           this.store.recent(key, Math.max(this.limits.roomRingSize, this.limits.historyOnJoin)),
-          (recent) => this.#loaded(r, recent),
+          (recent) => {
+            if (!this.store.members) return this.#loaded(r, recent);
+            when(
+              this.store.members(key),
+              (users) => {
+                for (const u of users) r.names.set(canonicalName(u.name), u);
+                this.#loaded(r, recent);
+              },
+              (err) => this.#loadFailed(r, err),
+            );
+          },
           (err) => this.#loadFailed(r, err),
         );
       },

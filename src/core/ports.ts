@@ -4,7 +4,7 @@
  * src/store/memory.ts, src/store/sqlite.ts, and the Redis ones in cluster mode. One contract test
  * suite (test/store-contract.ts) runs against every store.
  */
-import type { RoomEvent, UnsequencedRoomEvent } from "../protocol/events.ts";
+import type { RoomEvent, UnsequencedRoomEvent, UserInfo } from "../protocol/events.ts";
 
 /** A value now, or later: the embedded stores answer at once, a networked one does not. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -56,6 +56,13 @@ export interface RoomStore {
    * caller can come back for more without stalling anyone.
    */
   prune(keep: number, olderThan: number, batch: number): MaybePromise<number>;
+  /**
+   * Who is in the room now, when the store knows (a cluster's: users on other nodes joined before
+   * this node loaded the room, and the log's tail cannot say who). Read after `head`; events after
+   * that head are applied on top, which converges (joins set, leaves delete). Unset: the room's
+   * members are only those this process saw join.
+   */
+  members?(key: string): MaybePromise<UserInfo[]>;
   close(): void;
 }
 

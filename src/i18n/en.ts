@@ -156,6 +156,9 @@ export const en: Catalogue = {
           : "! That session cannot be resumed; choose a name.",
     historyPaused: "*** History is paused: the server cannot save messages right now. Chat goes on.",
     historyResumed: "*** History is being saved again.",
+    clusterDegraded:
+      "*** This server has lost touch with the others: messages will arrive late (none are lost) until it is back.",
+    clusterRestored: "*** This server is back in touch with the others.",
     notChat:
       "This is a papo chat server, not a web server on this port. Connect with nc or telnet, or papo connect.",
     tlsOnPlainPort:
@@ -193,6 +196,9 @@ export const en: Catalogue = {
       `papo: SQLite is not available here (${reason}); history is kept in memory only and lost when papo stops.`,
     storeMissing: ({ reason }) => `--data needs SQLite, which is not available here (${reason})`,
     consoleUsages: { kick: "/kick NAME [reason]", announce: "/announce TEXT" },
+    clusterIn: ({ address }) =>
+      `Cluster mode: rooms, names and history are shared through Redis at ${address}`,
+    redisUnreachable: ({ address, reason }) => `cannot reach Redis at ${address} (${reason})`,
     shuttingDown: ({ text }) => `Shutting down${text ? `: ${text}` : ""}...`,
     stopped: "papo stopped.",
   },

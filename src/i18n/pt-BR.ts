@@ -155,6 +155,9 @@ export const ptBR: Catalogue = {
           : "! Essa sessão não pode ser retomada; escolha um nome.",
     historyPaused: "*** Histórico pausado: o servidor não consegue salvar mensagens agora. O chat continua.",
     historyResumed: "*** O histórico voltou a ser salvo.",
+    clusterDegraded:
+      "*** Este servidor perdeu contato com os outros: as mensagens vão chegar atrasadas (nenhuma se perde) até ele voltar.",
+    clusterRestored: "*** Este servidor voltou a ter contato com os outros.",
     notChat:
       "Este é um servidor de chat papo, não um servidor web nesta porta. Conecte com nc, telnet ou papo connect.",
     tlsOnPlainPort:
@@ -192,6 +195,9 @@ export const ptBR: Catalogue = {
       `papo: o SQLite não está disponível aqui (${reason}); o histórico fica só na memória e se perde quando o papo parar.`,
     storeMissing: ({ reason }) => `--data precisa do SQLite, que não está disponível aqui (${reason})`,
     consoleUsages: { kick: "/expulsar NOME [motivo]", announce: "/avisar TEXTO" },
+    clusterIn: ({ address }) =>
+      `Modo cluster: salas, nomes e histórico são compartilhados pelo Redis em ${address}`,
+    redisUnreachable: ({ address, reason }) => `não foi possível conectar ao Redis em ${address} (${reason})`,
     shuttingDown: ({ text }) => `Encerrando${text ? `: ${text}` : ""}...`,
     stopped: "papo encerrado.",
   },

@@ -68,6 +68,9 @@ export interface ChatTexts {
   resumeFailed(p: { reason: "invalid" | "expired" | "taken" }): string;
   historyPaused: string;
   historyResumed: string;
+  /** Issue 12: this node cannot reach the cluster's Redis; lines are queued, not lost. */
+  clusterDegraded: string;
+  clusterRestored: string;
   notChat: string;
   tlsOnPlainPort: string;
 }
@@ -101,6 +104,9 @@ export interface ServerTexts {
   historyIn(p: { file: string }): string;
   storeFallback(p: { reason: string }): string;
   storeMissing(p: { reason: string }): string;
+  /** Issue 12: cluster mode (`--redis`): where rooms, names and history are shared. */
+  clusterIn(p: { address: string }): string;
+  redisUnreachable(p: { address: string; reason: string }): string;
   stopped: string;
 }
 

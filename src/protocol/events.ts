@@ -129,7 +129,12 @@ export interface RoomInfo {
 /** Why a resume could not replay a room from where the client was (docs/protocol.md §6). */
 export type GapReason = "epoch" | "pruned";
 
-export type NoticeCode = "announce" | "history_paused" | "history_resumed";
+export type NoticeCode =
+  | "announce"
+  | "history_paused"
+  | "history_resumed"
+  | "cluster_degraded"
+  | "cluster_restored";
 
 export type ServerEvent =
   | { type: "hello"; protocol: 1; server: string; online: number }

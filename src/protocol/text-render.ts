@@ -123,6 +123,10 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
           return [t.historyPaused];
         case "history_resumed":
           return [t.historyResumed];
+        case "cluster_degraded":
+          return [t.clusterDegraded];
+        case "cluster_restored":
+          return [t.clusterRestored];
       }
       return [];
     case "throttled":

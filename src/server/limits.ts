@@ -122,6 +122,16 @@ export interface Limits {
   retentionMaxAgeMs: number;
   /** Milliseconds between pruning rounds (each deletes in batches of 500, yielding in between). */
   pruneIntervalMs: number;
+  /**
+   * Cluster mode (`--redis`): events kept in the stream every node reads (MAXLEN ~). A node that
+   * falls further behind reads what it missed from the rooms' own streams.
+   */
+  clusterEventsMaxLength: number;
+  /**
+   * Cluster mode: milliseconds a node's hold on a name lasts without renewal (renewed every third
+   * of it). A node that dies frees its users' names after at most this long.
+   */
+  nameLeaseMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -172,6 +182,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   retentionMessages: 100_000,
   retentionMaxAgeMs: 90 * 24 * 60 * 60 * 1000,
   pruneIntervalMs: 60_000,
+  clusterEventsMaxLength: 100_000,
+  nameLeaseMs: 15_000,
 };
 
 /** The limits the transport-agnostic core enforces, as `ChatOptions` fields (flood, admission, password). */

@@ -9,6 +9,7 @@ import type { RoomStore } from "../core/ports.ts";
 import { catalogue, type Lang } from "../i18n/index.ts";
 import { MemoryStore } from "../store/memory.ts";
 import { createTcpServer, createTlsServer } from "../transports/tcp.ts";
+import type { Cluster } from "./cluster.ts";
 import { startWebServer, type WebServer } from "./http.ts";
 import { coreLimits, type Limits } from "./limits.ts";
 import { VERSION } from "./version.ts";
@@ -47,6 +48,11 @@ export interface ServeConfig {
    * and sends only ASCII (docs/protocol.md §2). 0 picks a free one; unset: none.
    */
   nickPort?: number;
+  /**
+   * Cluster mode (`--redis`, server/cluster.ts): the node's Redis store, fan-out and names; `store`
+   * is then ignored. The server closes it when it stops.
+   */
+  cluster?: Cluster;
 }
 
 /** A certificate chain and key (PEM), and the port of the TLS chat listener. */
@@ -77,20 +83,22 @@ export interface RunningServer {
 
 /** Starts listening; rejects with the listen error (EADDRINUSE, EACCES, ...) if it cannot. */
 export async function startServer(config: ServeConfig, log: LogFn): Promise<RunningServer> {
-  const store = config.store ?? new MemoryStore({ keep: config.limits.retentionMessages });
-  const chat = new Chat(
-    {
-      store,
-      server: `papo/${VERSION}`,
-      hideAddresses: config.hideAddresses,
-      maxNameLength: config.limits.maxNameLength,
-      registrationTimeoutMs: config.limits.registrationTimeoutMs,
-      logMessages: config.logMessages,
-      ...(config.password ? { password: config.password } : {}),
-      ...coreLimits(config.limits),
-    },
-    log,
-  );
+  const cluster = config.cluster;
+  const store = cluster?.store ?? config.store ?? new MemoryStore({ keep: config.limits.retentionMessages });
+  const options = {
+    store,
+    server: `papo/${VERSION}`,
+    hideAddresses: config.hideAddresses,
+    maxNameLength: config.limits.maxNameLength,
+    registrationTimeoutMs: config.limits.registrationTimeoutMs,
+    logMessages: config.logMessages,
+    ...(config.password ? { password: config.password } : {}),
+    ...coreLimits(config.limits),
+  };
+  const chat = cluster ? cluster.createChat(options, log) : new Chat(options, log);
+  // Everyone is welcomed with the lobby's user list: listen once the lobby is loaded (at once with
+  // an embedded store; a round trip or three with Redis).
+  if (!chat.lobby.loaded) await new Promise<void>((resolve) => chat.lobby.waiting.push(resolve));
   const texts = catalogue(config.lang).chat;
   const pruner = startPruning(store, config.limits, log);
   const tcp = createTcpServer({ chat, limits: config.limits, texts });
@@ -161,7 +169,9 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
         // Sockets that do not finish closing within the grace period are cut by their connection;
         // this is the backstop so close() always settles.
         setTimeout(resolve, config.limits.shutdownGraceMs + 500).unref();
-      }).then(() => {
+      }).then(async () => {
+        // A cluster node's last events (its users leaving) go out before its connection closes.
+        if (cluster) await cluster.close().catch(() => {});
         try {
           store.close();
         } catch (err) {
