@@ -46,8 +46,10 @@ function fill(dir: string): number {
     const room = `#sala${r}`;
     for (let from = 1; from <= perRoom; from += 10_000) {
       const batch: RoomEvent[] = [];
-      for (let seq = from; seq < from + 10_000 && seq <= perRoom; seq++)
-        batch.push({ type: "message", room, seq, from: `user${seq % 50}`, text, at: (at += 10) });
+      for (let seq = from; seq < from + 10_000 && seq <= perRoom; seq++) {
+        at += 10;
+        batch.push({ type: "message", room, seq, from: `user${seq % 50}`, text, at });
+      }
       store.append(room, batch);
       store.commit();
     }
@@ -180,11 +182,15 @@ async function main(): Promise<void> {
     for (let i = 0; i < JOINS; i += 10) {
       const batch = Array.from({ length: Math.min(10, JOINS - i) }, (_, k) => i + k);
       const rooms = batch.map((n) => `#sala${(n * 7) % ROOMS}`);
-      const first = rooms.map((r) => !seen.has(r) && (seen.add(r), true));
+      const first = rooms.map((r) => {
+        const cold = !seen.has(r);
+        seen.add(r);
+        return cold;
+      });
       const times = await Promise.all(
         batch.map((n, k) => joinOnce(server.port, `j${n}`, rooms[k] as string)),
       );
-      times.forEach((t, k) => (first[k] ? cold : warm).push(t));
+      for (const [k, t] of times.entries()) (first[k] ? cold : warm).push(t);
     }
     await stop(server);
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]?.toFixed(0);
