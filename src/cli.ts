@@ -9,6 +9,7 @@ import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { RoomStore } from "./core/ports.ts";
 import { catalogue, LANGS, parseLang, pickLang } from "./i18n/index.ts";
 import type { Lang } from "./i18n/types.ts";
+import { ircCatalogue } from "./i18n/irc.ts";
 import { webCatalogue } from "./i18n/web.ts";
 import { hostPort, lanAddresses } from "./server/addresses.ts";
 import type { Cluster } from "./server/cluster.ts";
@@ -33,7 +34,7 @@ Usage:
                [--log-level debug|info|warn|error|silent] [--log-messages] [--limit NAME=VALUE ...]
                [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--password PASSWORD]
                [--http-port PORT | --no-http] [--allow-origin ORIGIN ...] [--nick-port PORT]
-               [--data DIR | --no-store | --redis URL]
+               [--irc-port PORT] [--data DIR | --no-store | --redis URL]
   papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
                [--tls [--ca FILE | --insecure]]   (papo connect --help for details)
 
@@ -62,6 +63,7 @@ serve options:
   --redis URL         join a cluster: rooms, names and history shared with every papo on this
                       Redis (redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS; or
                       PAPO_REDIS_URL); see docs/operations.md
+  --irc-port PORT     also let IRC clients in on PORT (0 picks a free one; default: no IRC)
   --limit NAME=VALUE  change a limit (see the README's operations section):
                       ${Object.keys(DEFAULT_LIMITS).join(", ")}
 `;
@@ -111,6 +113,7 @@ const SERVE_OPTIONS = {
   "no-store": { type: "boolean", default: false },
   "nick-port": { type: "string" },
   redis: { type: "string" },
+  "irc-port": { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies ParseArgsConfig["options"];
 
@@ -182,6 +185,10 @@ async function serve(args: string[]): Promise<number> {
   const nickPort = values["nick-port"] === undefined ? undefined : Number(values["nick-port"]);
   if (nickPort !== undefined && (!Number.isInteger(nickPort) || nickPort < 0 || nickPort > 65535))
     throw new UsageError(`bad nick port "${values["nick-port"]}"`);
+  // Issue 11: the IRC listener, only when asked for (for now).
+  const ircPort = values["irc-port"] === undefined ? undefined : Number(values["irc-port"]);
+  if (ircPort !== undefined && (!Number.isInteger(ircPort) || ircPort < 0 || ircPort > 65535))
+    throw new UsageError(`bad IRC port "${values["irc-port"]}"`);
   // Item 8: the option wins over the environment; an empty value means no password.
   const password = values.password ?? process.env.PAPO_PASSWORD ?? "";
   // Log lines go to stderr; on a terminal console they are printed above its prompt instead.
@@ -232,6 +239,7 @@ async function serve(args: string[]): Promise<number> {
     store,
     ...(nickPort !== undefined ? { nickPort } : {}),
     ...(cluster ? { cluster } : {}),
+    ...(ircPort !== undefined ? { ircPort } : {}),
   };
   try {
     server = await startServer(config, log).catch((err: NodeJS.ErrnoException & { listener?: string }) => {
@@ -306,6 +314,10 @@ async function serve(args: string[]): Promise<number> {
   if (server.httpAddress)
     process.stdout.write(
       `${web.webListening({ url: webUrl(values.host === undefined || shownHost === "0.0.0.0" || shownHost === "::" ? "localhost" : shownHost) })}\n`,
+    );
+  if (server.ircAddress)
+    process.stdout.write(
+      `${ircCatalogue(lang).serveListening({ url: `irc://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${server.ircAddress.port}` })}\n`,
     );
   if (values.host === undefined || values.host === "0.0.0.0" || values.host === "::") {
     const lan = lanAddresses();

@@ -8,6 +8,8 @@ import { Chat, type LogFn } from "../core/chat.ts";
 import type { RoomStore } from "../core/ports.ts";
 import { catalogue, type Lang } from "../i18n/index.ts";
 import { MemoryStore } from "../store/memory.ts";
+import { ircCatalogue } from "../i18n/irc.ts";
+import { createIrcServer } from "../transports/irc.ts";
 import { createTcpServer, createTlsServer } from "../transports/tcp.ts";
 import type { Cluster } from "./cluster.ts";
 import { startWebServer, type WebServer } from "./http.ts";
@@ -39,6 +41,8 @@ export interface ServeConfig {
   allowOrigins?: string[];
   /** Directory of the built web app (default: the package's `web-dist/`). */
   webRoot?: string;
+  /** IRC port (issue 11, `--irc-port`); 0 picks a free one; unset: no IRC listener. */
+  ircPort?: number;
   /** Milliseconds between WebSocket heartbeat pings (default: `limits.pingTimeoutMs`, 30 000). */
   heartbeatMs?: number;
   /** The room log (default: in memory). The server closes it when it stops. */
@@ -77,6 +81,9 @@ export interface RunningServer {
   /** The web app's HTTP(S) listener and its address, unless HTTP is off. */
   readonly http?: http.Server;
   readonly httpAddress?: net.AddressInfo;
+  /** The IRC listener and its address, when `ircPort` is set. */
+  readonly irc?: net.Server;
+  readonly ircAddress?: net.AddressInfo;
   /** Tells every client (with the reason), closes them within the grace period, stops listening. */
   close(reason?: string): Promise<void>;
 }
@@ -145,6 +152,29 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
       throw err;
     }
   }
+  let irc: net.Server | undefined;
+  if (config.ircPort !== undefined) {
+    irc = createIrcServer({
+      chat,
+      limits: config.limits,
+      texts,
+      irc: ircCatalogue(config.lang),
+      serverName: "irc.papo",
+      network: "papo",
+      version: `papo-${VERSION}`,
+      startedAt: new Date(),
+    });
+    try {
+      await listen(irc, config.ircPort, config.host);
+    } catch (err) {
+      tcp.close();
+      secure?.close();
+      nick?.close();
+      web?.close(0, () => {});
+      clearInterval(pruner);
+      throw Object.assign(err as Error, { listener: "irc", port: config.ircPort });
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     chat,
@@ -153,6 +183,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     ...(secure ? { tlsServer: secure, tlsAddress: secure.address() as net.AddressInfo } : {}),
     ...(web ? { http: web.server, httpAddress: web.address } : {}),
     ...(nick ? { nickServer: nick, nickAddress: nick.address() as net.AddressInfo } : {}),
+    ...(irc ? { irc, ircAddress: irc.address() as net.AddressInfo } : {}),
     close(reason?: string) {
       closing ??= new Promise<void>((resolve) => {
         // Settles once the TCP and the web listeners are both closed.
@@ -164,6 +195,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
         web?.close(config.limits.shutdownGraceMs, closed);
         secure?.close();
         nick?.close();
+        irc?.close();
         chat.shutdown(reason);
         clearInterval(pruner);
         // Sockets that do not finish closing within the grace period are cut by their connection;

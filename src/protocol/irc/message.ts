@@ -136,11 +136,12 @@ const TAG_KEY = /^\+?(?:[A-Za-z0-9.-]+\/)?[A-Za-z0-9-]+$/;
 /**
  * One line (without CRLF) carrying `message`. A tag without a value is written as its bare key;
  * only the last parameter is written as a trailing one, and only when it must be (it is empty,
- * holds a space or starts with `:`). Throws IrcSyntaxError for what no line can carry: CR, LF or
+ * holds a space or starts with `:`) unless `alwaysTrailing` asks for it (what servers send, and
+ * what simple bots that split at ` :` expect). Throws IrcSyntaxError for what no line can carry: CR, LF or
  * NUL anywhere, a command that is not letters or three digits, a source or a middle parameter that is empty, holds a space or
  * starts with `:`, or a malformed tag key.
  */
-export function serializeMessage(message: IrcMessage): string {
+export function serializeMessage(message: IrcMessage, alwaysTrailing = false): string {
   let out = "";
   if (message.tags && message.tags.size > 0) {
     let first = true;
@@ -170,7 +171,7 @@ export function serializeMessage(message: IrcMessage): string {
   if (last >= 0) {
     const p = params[last] as string;
     if (LINE_BREAKING.test(p)) throw new IrcSyntaxError("CR, LF or NUL in a parameter");
-    out += isMiddle(p) ? ` ${p}` : ` :${p}`;
+    out += isMiddle(p) && !alwaysTrailing ? ` ${p}` : ` :${p}`;
   }
   return out;
 }

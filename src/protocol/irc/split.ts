@@ -87,7 +87,7 @@ export function splitMessageLines(
   for (const piece of splitText(text, textBudget(source, command, target))) {
     const m: IrcMessage = { source, command, params: [target, piece] };
     if (tags) m.tags = tags;
-    lines.push(serializeMessage(m));
+    lines.push(serializeMessage(m, true));
   }
   return lines;
 }

@@ -1,0 +1,36 @@
+import type { LeaveReason } from "../core/events.ts";
+
+/**
+ * The texts of the IRC listener (issue 11): the human-readable trailing parameter of its numeric
+ * replies and the reasons in QUIT lines. The chat's own texts (name problems, `bye` reasons, flood)
+ * come from ChatTexts, so an IRC user reads the same words as an `nc` user.
+ */
+export interface IrcTexts {
+  welcome(p: { network: string; nick: string }): string;
+  yourHost(p: { server: string; version: string }): string;
+  created(p: { date: string }): string;
+  isupport: string;
+  noMotd: string;
+  endOfNames: string;
+  /** 432 for a nick papo would have to escape (names.ts): the IRC nick alphabet. */
+  nickAlphabet: string;
+  noNicknameGiven: string;
+  nicknameInUse: string;
+  unknownCommand: string;
+  needMoreParams: string;
+  notRegistered: string;
+  alreadyRegistered: string;
+  passwordMismatch: string;
+  noSuchNick: string;
+  noSuchChannel: string;
+  noRecipient(p: { command: string }): string;
+  noTextToSend: string;
+  inputTooLong: string;
+  invalidCapCommand: string;
+  /** PART of the one room there is (until rooms exist, the lobby cannot be left but by QUIT). */
+  cannotPartLobby: string;
+  /** The QUIT reason other IRC users see when a papo user leaves without one. */
+  quitReason: Record<LeaveReason, string>;
+  /** `papo serve`'s line about the IRC listener. */
+  serveListening(p: { url: string }): string;
+}

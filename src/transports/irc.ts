@@ -1,0 +1,794 @@
+/**
+ * The IRC listener (issue 11), first part: registration (PASS, NICK, USER, CAP LS 302 / REQ / END,
+ * 001-005 and 422), PING/PONG both ways with a dead-client timeout, 431/432/433, 421 for unknown
+ * commands, QUIT, PRIVMSG/NOTICE to the lobby channel and to nicks, and every core event rendered
+ * as IRC lines, encoded once per event and shared by every IRC recipient (DESIGN: encode once).
+ *
+ * Until the core has rooms there is one channel, `#lobby`: the whole chat. A registered IRC client
+ * is joined to it at once (as every papo user is in the room), can JOIN it again (no reply) but not
+ * leave it but by QUIT. Everything about channels goes through `channelOf`/`isLobby` and the
+ * `#names` burst, so rooms plug in there.
+ *
+ * Papo names IRC cannot carry are shown escaped (protocol/irc/names.ts); an IRC client may only
+ * register a name that needs no escaping (432 otherwise). Every papo rule holds: the core checks
+ * names, flood control, the registration deadline, the password and the connection limits.
+ */
+import net from "node:net";
+import type { Chat } from "../core/chat.ts";
+import { type Address, errorEvent, type ServerEvent } from "../core/events.ts";
+import { canonicalName } from "../core/nickname.ts";
+import type { Session, SessionPort } from "../core/session.ts";
+import type { IrcTexts } from "../i18n/irc.ts";
+import type { ChatTexts } from "../i18n/types.ts";
+import { isupportMessages, isupportTokens } from "../protocol/irc/isupport.ts";
+import { type IrcMessage, parseMessage, serializeMessage } from "../protocol/irc/message.ts";
+import { ircNick, ircNickLength, isPlainIrcNick, papoName } from "../protocol/irc/names.ts";
+import { ERR, RPL } from "../protocol/irc/numerics.ts";
+import { IRC_LINE_BYTES, splitMessageLines, splitText, textBudget } from "../protocol/irc/split.ts";
+import { LineDecoder } from "../protocol/line-decoder.ts";
+import type { Limits } from "../server/limits.ts";
+import { formatAddress } from "./address.ts";
+import { FlushScheduler, WriteJoiner } from "./outbox.ts";
+
+export interface IrcOptions {
+  chat: Chat;
+  limits: Limits;
+  /** The chat's texts: name problems, `bye` reasons, flood notices read as for `nc` users. */
+  texts: ChatTexts;
+  irc: IrcTexts;
+  /** The source of server messages (a host-like name: clients tell servers from users by the dot). */
+  serverName: string;
+  /** NETWORK in ISUPPORT and the name in 001. */
+  network: string;
+  version: string;
+  /** When the server started (003). */
+  startedAt: Date;
+}
+
+/** The one channel until the core has rooms. */
+export const LOBBY = "#lobby";
+/** CHANNELLEN announced until rooms set their own limit. */
+const CHANNEL_LENGTH = 50;
+/** IRCv3 capabilities offered (CAP LS). */
+const CAPS: readonly string[] = ["echo-message", "message-tags", "server-time"];
+/** Tag data a client may send (message-tags: 4094 bytes, plus `@` and the space). */
+const MAX_CLIENT_TAG_BYTES = 4096;
+/** Commands that cost no flood token: the registration handshake, keepalives and leaving. */
+const FREE = new Set(["CAP", "PASS", "USER", "PING", "PONG", "QUIT"]);
+/** Commands allowed before registration (RFC 2812 §3.1; everything else gets 451). */
+const BEFORE_REGISTRATION = new Set(["CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT"]);
+/** The user part of every prefix (papo has no ident). */
+const USER = "papo";
+/** `\x01ACTION ` and the closing `\x01` around a /me text (CTCP). */
+const CTCP_ACTION_BYTES = 9;
+
+/** Is `name` (any case) the lobby channel? */
+function isLobby(name: string): boolean {
+  return name.length === LOBBY.length && name.toLowerCase() === LOBBY;
+}
+
+/** The IRC channel an event of the room belongs to (one room for now). */
+function channelOf(_event: ServerEvent): string {
+  return LOBBY;
+}
+
+/** The host part of a prefix: the shown IP without its port, or `papo` when addresses are hidden. */
+function hostOf(address: Address): string {
+  if (!address) return USER;
+  let host = address.slice(0, address.lastIndexOf(":"));
+  if (host.startsWith("[")) host = host.slice(1, -1);
+  // A host may not start with `:` in a prefix (`::1` would read as a trailing parameter).
+  return host.startsWith(":") ? `0${host}` : host;
+}
+
+const EMPTY = Buffer.alloc(0);
+const CRLF = "\r\n";
+/**
+ * Encoded lines per shared event object, one cache per tag variant: with IRCv3 tags
+ * (`server-time`/`message-tags` enabled) and without. Weak keys: the entry goes with the event.
+ */
+const plainCache = new WeakMap<ServerEvent, Buffer>();
+const taggedCache = new WeakMap<ServerEvent, Buffer>();
+const FLUSH_AT_BYTES = 64 * 1024;
+const joiner = new WriteJoiner();
+
+export class IrcConnection implements SessionPort {
+  readonly socket: net.Socket;
+  readonly remote: string;
+  readonly session: Session;
+  readonly #opts: IrcOptions;
+  readonly #flusher: FlushScheduler;
+  readonly #decoder: LineDecoder;
+  #out: Buffer[] = [];
+  #outBytes = 0;
+  #overflowed = false;
+  #closing = false;
+  #gone = false;
+  /** Registration: the nick asked for (not yet accepted), USER seen, PASS given, CAP under way. */
+  #nick = "";
+  #user = false;
+  #pass: string | undefined;
+  #capPending = false;
+  #passwordOk = false;
+  #active = false;
+  readonly #caps = new Set<string>();
+  /** The nick of the last NICK, for the 432/433 answering it. */
+  #wantNick = "";
+  /** Set while a NOTICE is handled: NOTICE never gets an automatic reply (RFC 2812 §3.3.2). */
+  #quiet = false;
+  #lastInput = Date.now();
+  #pingSentAt = 0;
+  #pingTimer: NodeJS.Timeout | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(socket: net.Socket, opts: IrcOptions, flusher: FlushScheduler) {
+    this.socket = socket;
+    this.#opts = opts;
+    this.#flusher = flusher;
+    this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.#decoder = new LineDecoder({
+      maxLineBytes: MAX_CLIENT_TAG_BYTES + IRC_LINE_BYTES,
+      maxPendingBytes: Math.max(opts.limits.maxPendingBytes, 2 * (MAX_CLIENT_TAG_BYTES + IRC_LINE_BYTES)),
+    });
+    this.session = opts.chat.open(this);
+  }
+
+  /** echo-message: the sender gets its own channel messages back (the core asks this). */
+  get echo(): boolean {
+    return this.#caps.has("echo-message");
+  }
+
+  /** The client's nick as IRC shows it: `*` before registration (RFC 2812 numerics). */
+  get #me(): string {
+    return this.#active ? ircNick(this.session.name) : "*";
+  }
+
+  get #tagged(): boolean {
+    return this.#caps.has("server-time") || this.#caps.has("message-tags");
+  }
+
+  // ---- output -------------------------------------------------------------------------------
+
+  send(event: ServerEvent): void {
+    if (this.#gone || (this.#closing && event.type !== "bye")) return;
+    const bytes = this.#encode(event);
+    if (bytes.length > 0) this.#queue(bytes);
+  }
+
+  #queue(bytes: Buffer): void {
+    if (this.#gone || this.#overflowed) return;
+    if (this.socket.writableLength + this.#outBytes + bytes.length > this.#opts.limits.maxSendQueueBytes) {
+      // ROBUSTNESS E25: this client alone is dropped; what was queued for it is discarded.
+      this.#overflowed = true;
+      this.#out.length = 0;
+      this.#outBytes = 0;
+      this.#opts.chat.log("warn", "send_queue_exceeded", {
+        remote: this.remote,
+        name: this.session.name || undefined,
+      });
+      this.session.disconnect("send_queue_exceeded");
+      return;
+    }
+    this.#out.push(bytes);
+    this.#outBytes += bytes.length;
+    if (this.#outBytes >= FLUSH_AT_BYTES) this.flush();
+    else this.#flusher.mark(this);
+  }
+
+  /** Sends lines made for this connection only (replies, numerics). */
+  #reply(...messages: IrcMessage[]): void {
+    let text = "";
+    for (const m of messages) text += serializeMessage(m, true) + CRLF;
+    if (text) this.#queue(Buffer.from(text));
+  }
+
+  /** A numeric from the server to this client: `:server NNN me params...`. */
+  #numeric(code: string, ...params: string[]): void {
+    this.#reply({ source: this.#opts.serverName, command: code, params: [this.#me, ...params] });
+  }
+
+  flush(): void {
+    if (this.#outBytes === 0 || this.#gone) return;
+    const out = this.#out;
+    const total = this.#outBytes;
+    this.#outBytes = 0;
+    try {
+      joiner.write(this.socket, out, total);
+    } catch (err) {
+      this.#opts.chat.log("warn", "write_failed", { remote: this.remote, error: String(err) });
+      this.socket.destroy();
+    }
+  }
+
+  close(): void {
+    if (this.#closing || this.#gone) return;
+    this.#closing = true;
+    this.#flusher.forget(this);
+    this.flush();
+    this.socket.end();
+    this.#graceTimer = setTimeout(destroySocket, this.#opts.limits.shutdownGraceMs, this.socket).unref();
+  }
+
+  #encode(event: ServerEvent): Buffer {
+    // Shared room events: encoded once per variant, whoever receives them.
+    if (
+      event.type === "joined" ||
+      event.type === "left" ||
+      event.type === "message" ||
+      event.type === "action" ||
+      event.type === "renamed" ||
+      event.type === "notice"
+    ) {
+      const own = (event.type === "message" || event.type === "action") && event.from === this.session.name;
+      // The core sends actions to their sender too; IRC echoes only with echo-message.
+      if (own && !this.echo) return EMPTY;
+      const tagged = this.#tagged;
+      const cache = tagged ? taggedCache : plainCache;
+      let b = cache.get(event);
+      if (!b) {
+        b = this.#renderShared(event, tagged);
+        cache.set(event, b);
+      }
+      return b;
+    }
+    this.#renderOwn(event);
+    return EMPTY;
+  }
+
+  /** The prefix of a papo user: their nick as IRC shows it, `papo`, their shown address. */
+  #prefix(name: string, address: Address = this.#addressOf(name)): string {
+    return `${ircNick(name)}!${USER}@${hostOf(address)}`;
+  }
+
+  /** The address others see for a user online now (null: hidden, or gone). */
+  #addressOf(name: string): Address {
+    return this.#opts.chat.find(canonicalName(name))?.shownAddress ?? null;
+  }
+
+  #tags(at: number, tagged: boolean): ReadonlyMap<string, string> | undefined {
+    return tagged ? new Map([["time", new Date(at).toISOString()]]) : undefined;
+  }
+
+  /** Lines for an event every IRC member of the channel receives alike (no recipient's nick in it). */
+  #renderShared(event: ServerEvent, tagged: boolean): Buffer {
+    const lines: string[] = [];
+    const line = (m: IrcMessage) => lines.push(serializeMessage(m, true));
+    switch (event.type) {
+      case "joined": {
+        const m: IrcMessage = {
+          source: this.#prefix(event.name, event.address),
+          command: "JOIN",
+          params: [channelOf(event)],
+        };
+        const tags = this.#tags(event.at, tagged);
+        if (tags) m.tags = tags;
+        line(m);
+        break;
+      }
+      case "left": {
+        const reason = event.text ?? this.#opts.irc.quitReason[event.reason];
+        const m: IrcMessage = { source: this.#prefix(event.name, null), command: "QUIT", params: [reason] };
+        const tags = this.#tags(event.at, tagged);
+        if (tags) m.tags = tags;
+        line(m);
+        break;
+      }
+      case "message":
+        lines.push(
+          ...splitMessageLines(
+            this.#prefix(event.from),
+            "PRIVMSG",
+            channelOf(event),
+            event.text,
+            this.#tags(event.at, tagged),
+          ),
+        );
+        break;
+      case "action":
+        lines.push(
+          ...this.#actionLines(
+            this.#prefix(event.from),
+            channelOf(event),
+            event.text,
+            this.#tags(event.at, tagged),
+          ),
+        );
+        break;
+      case "renamed": {
+        const m: IrcMessage = {
+          source: this.#prefix(event.from, this.#addressOf(event.to)),
+          command: "NICK",
+          params: [ircNick(event.to)],
+        };
+        const tags = this.#tags(event.at, tagged);
+        if (tags) m.tags = tags;
+        line(m);
+        break;
+      }
+      case "notice":
+        lines.push(
+          ...splitMessageLines(
+            this.#opts.serverName,
+            "NOTICE",
+            channelOf(event),
+            event.params.text,
+            this.#tags(event.at, tagged),
+          ),
+        );
+        break;
+      default:
+        break;
+    }
+    return lines.length ? Buffer.from(lines.join(CRLF) + CRLF) : EMPTY;
+  }
+
+  /** CTCP ACTION lines (/me): every piece wrapped in `\x01ACTION ...\x01` within the line budget. */
+  #actionLines(
+    source: string,
+    target: string,
+    text: string,
+    tags: ReadonlyMap<string, string> | undefined,
+  ): string[] {
+    const budget = textBudget(source, "PRIVMSG", target) - CTCP_ACTION_BYTES;
+    return splitText(text, budget).map((piece) => {
+      const m: IrcMessage = { source, command: "PRIVMSG", params: [target, `\u0001ACTION ${piece}\u0001`] };
+      if (tags) m.tags = tags;
+      return serializeMessage(m, true);
+    });
+  }
+
+  /** Events for this connection alone: rendered and queued straight away. */
+  #renderOwn(event: ServerEvent): void {
+    const t = this.#opts.irc;
+    switch (event.type) {
+      case "prompt":
+        // The right password moves the core on to the name (see #register).
+        if (event.need === "name") this.#passwordOk = true;
+        return;
+      case "welcome":
+        return this.#welcome(event.address);
+      case "private": {
+        const me = this.session.name;
+        const tags = this.#tags(event.at, this.#tagged);
+        if (event.to === me && event.from !== me) {
+          for (const l of splitMessageLines(
+            this.#prefix(event.from),
+            "PRIVMSG",
+            ircNick(me),
+            event.text,
+            tags,
+          ))
+            this.#queue(Buffer.from(l + CRLF));
+        } else if (event.from === me && this.echo) {
+          for (const l of splitMessageLines(this.#prefix(me), "PRIVMSG", ircNick(event.to), event.text, tags))
+            this.#queue(Buffer.from(l + CRLF));
+        }
+        return;
+      }
+      case "error":
+        return this.#error(event);
+      case "bye": {
+        if (event.reason === "bad_password") this.#numeric(ERR.PASSWDMISMATCH, t.passwordMismatch);
+        const text = this.#opts.texts.bye[event.reason](event.text ? { text: event.text } : {});
+        this.#reply({ command: "ERROR", params: [`Closing link: ${text.replace(/^\W+\s*/, "")}`] });
+        return;
+      }
+      default:
+        // hello, users, help, ping, pong: nothing an IRC client reads.
+        return;
+    }
+  }
+
+  #error(event: Extract<ServerEvent, { type: "error" }>): void {
+    if (this.#quiet) return;
+    const t = this.#opts.irc;
+    const chat = this.#opts.texts;
+    switch (event.code) {
+      case "name_invalid":
+        if (!this.#active) this.#nick = "";
+        return this.#numeric(
+          ERR.ERRONEUSNICKNAME,
+          this.#wantNick,
+          stripMark(chat.nameProblem[event.params.reason]),
+        );
+      case "name_taken":
+        if (!this.#active) this.#nick = "";
+        return this.#numeric(ERR.NICKNAMEINUSE, this.#wantNick, t.nicknameInUse);
+      case "unknown_user":
+        return this.#numeric(ERR.NOSUCHNICK, ircNick(event.params.name), t.noSuchNick);
+      case "private_missing_text":
+        return this.#numeric(ERR.NOTEXTTOSEND, t.noTextToSend);
+      case "bad_password":
+        return this.#numeric(ERR.PASSWDMISMATCH, t.passwordMismatch);
+      case "not_registered":
+        return this.#numeric(ERR.NOTREGISTERED, t.notRegistered);
+      case "line_too_long":
+        return this.#numeric(ERR.INPUTTOOLONG, t.inputTooLong);
+      case "flood":
+        return this.#notice(stripMark(chat.flood({ retryMs: event.params.retryMs })));
+      case "invalid_utf8":
+        return this.#notice(stripMark(chat.invalidUtf8));
+      default:
+        return this.#notice(stripMark(chat.internal));
+    }
+  }
+
+  /** A NOTICE from the server to this client. */
+  #notice(text: string): void {
+    this.#reply({ source: this.#opts.serverName, command: "NOTICE", params: [this.#me, text] });
+  }
+
+  /** Registration is complete: the welcome burst, then the lobby (until rooms, papo users are all in it). */
+  #welcome(_address: Address): void {
+    const o = this.#opts;
+    const t = o.irc;
+    this.#active = true;
+    const me = this.#me;
+    this.#numeric(RPL.WELCOME, t.welcome({ network: o.network, nick: me }));
+    this.#numeric(RPL.YOURHOST, t.yourHost({ server: o.serverName, version: o.version }));
+    this.#numeric(RPL.CREATED, t.created({ date: o.startedAt.toISOString() }));
+    this.#numeric(RPL.MYINFO, o.serverName, o.version, "i", "t");
+    const tokens = isupportTokens({
+      network: o.network,
+      nickLength: ircNickLength(o.limits.maxNameLength),
+      channelLength: CHANNEL_LENGTH,
+    });
+    this.#reply(
+      ...isupportMessages(o.serverName, me, tokens).map((m) => ({
+        ...m,
+        params: [...m.params.slice(0, -1), t.isupport],
+      })),
+    );
+    this.#numeric(ERR.NOMOTD, t.noMotd);
+    this.#reply({
+      source: this.#prefix(this.session.name, this.session.shownAddress),
+      command: "JOIN",
+      params: [LOBBY],
+    });
+    this.#names(LOBBY);
+    if (o.limits.pingIntervalMs > 0) this.#armPing(o.limits.pingIntervalMs);
+  }
+
+  /** 353 (as many as the names need) and 366 for a channel. */
+  #names(channel: string): void {
+    const o = this.#opts;
+    if (isLobby(channel)) {
+      // `:server 353 me = #lobby :names...` within 512 bytes.
+      const head = `:${o.serverName} ${RPL.NAMREPLY} ${this.#me} = ${LOBBY} :`;
+      const room = IRC_LINE_BYTES - 2 - Buffer.byteLength(head);
+      let names = "";
+      for (const s of o.chat.members()) {
+        const nick = ircNick(s.name);
+        if (names && Buffer.byteLength(names) + 1 + Buffer.byteLength(nick) > room) {
+          this.#numeric(RPL.NAMREPLY, "=", LOBBY, names);
+          names = "";
+        }
+        names = names ? `${names} ${nick}` : nick;
+      }
+      if (names) this.#numeric(RPL.NAMREPLY, "=", LOBBY, names);
+    }
+    this.#numeric(RPL.ENDOFNAMES, channel, o.irc.endOfNames);
+  }
+
+  // ---- input --------------------------------------------------------------------------------
+
+  /** Wires the socket's events; called once by the listener. */
+  attach(): void {
+    const socket = this.socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, this.#opts.limits.keepAliveMs);
+    (socket as IrcSocket)[kConnection] = this;
+    socket.on("data", socketOnData);
+    socket.on("error", socketOnError);
+    socket.on("close", socketOnClose);
+    // IRC clients speak first: no greeting, but the registration deadline and the limits apply.
+    this.session.start({ greet: false });
+  }
+
+  onSocketClose(): void {
+    this.#gone = true;
+    clearTimeout(this.#pingTimer);
+    clearTimeout(this.#graceTimer);
+    this.#flusher.forget(this);
+    this.#opts.chat.log("info", "disconnect", { remote: this.remote });
+    this.session.lost("disconnected");
+  }
+
+  onSocketError(err: NodeJS.ErrnoException): void {
+    this.#opts.chat.log("debug", "socket_error", { remote: this.remote, code: err.code });
+  }
+
+  onSocketData(chunk: Buffer): void {
+    if (this.#closing || this.#gone) return;
+    this.#lastInput = Date.now();
+    for (const item of this.#decoder.push(chunk)) {
+      if (this.session.closed) break;
+      try {
+        switch (item.kind) {
+          case "line":
+            this.#line(item.text);
+            break;
+          case "too_long":
+            if (this.session.allowLine()) this.#numeric(ERR.INPUTTOOLONG, this.#opts.irc.inputTooLong);
+            break;
+          case "invalid_utf8":
+            if (this.session.allowLine()) this.#error(errorEvent("invalid_utf8", {}));
+            break;
+          case "overflow":
+            this.session.disconnect("line_overflow");
+            break;
+        }
+      } catch (err) {
+        // ROBUSTNESS F30: a bug in one handler costs that client one line, not the process.
+        this.#opts.chat.log("error", "handler_failed", {
+          remote: this.remote,
+          error: String((err as Error)?.stack ?? err),
+        });
+        this.#quiet = false;
+        this.#error(errorEvent("internal", {}));
+      }
+    }
+  }
+
+  #line(text: string): void {
+    // message-tags: the tags have their own budget; the rest is the classic 512 bytes with CRLF.
+    let rest = text;
+    if (text.startsWith("@")) {
+      const space = text.indexOf(" ");
+      if (space < 0 || space > MAX_CLIENT_TAG_BYTES) return this.#tooLong();
+      rest = text.slice(space + 1);
+    }
+    if (Buffer.byteLength(rest) > IRC_LINE_BYTES - 2) return this.#tooLong();
+    const m = parseMessage(text);
+    if (!m) return;
+    const command = m.command.toUpperCase();
+    // ROBUSTNESS D21: every line but the handshake, keepalives and QUIT spends a flood token.
+    if (!FREE.has(command) && !(command === "NICK" && !this.#active) && !this.session.allowLine()) return;
+    if (!this.#active && !BEFORE_REGISTRATION.has(command)) {
+      return this.#numeric(ERR.NOTREGISTERED, this.#opts.irc.notRegistered);
+    }
+    const handler = HANDLERS[command];
+    if (!handler) return this.#numeric(ERR.UNKNOWNCOMMAND, command, this.#opts.irc.unknownCommand);
+    handler(this, m.params);
+  }
+
+  #tooLong(): void {
+    if (this.session.allowLine()) this.#numeric(ERR.INPUTTOOLONG, this.#opts.irc.inputTooLong);
+  }
+
+  /** Registers with the core once NICK and USER are in and CAP negotiation is over. */
+  #register(): void {
+    if (this.#active || !this.#nick || !this.#user || this.#capPending || this.session.closed) return;
+    if (this.#opts.chat.options.password && !this.#passwordOk) {
+      this.session.passwordRequest(this.#pass ?? "");
+      // A wrong password is answered (464, ERROR) by the core after its delay.
+      if (!this.#passwordOk) return;
+    }
+    this.session.register(this.#nick);
+  }
+
+  // ---- commands -----------------------------------------------------------------------------
+
+  static cap(c: IrcConnection, params: readonly string[]): void {
+    const sub = (params[0] ?? "").toUpperCase();
+    const src = c.#opts.serverName;
+    switch (sub) {
+      case "LS":
+        if (!c.#active) c.#capPending = true;
+        return c.#reply({ source: src, command: "CAP", params: [c.#me, "LS", CAPS.join(" ")] });
+      case "LIST":
+        return c.#reply({ source: src, command: "CAP", params: [c.#me, "LIST", [...c.#caps].join(" ")] });
+      case "REQ": {
+        if (!c.#active) c.#capPending = true;
+        const asked = (params[1] ?? "").split(" ").filter(Boolean);
+        const known = asked.every((cap) => CAPS.includes(cap.startsWith("-") ? cap.slice(1) : cap));
+        if (known) {
+          for (const cap of asked) {
+            if (cap.startsWith("-")) c.#caps.delete(cap.slice(1));
+            else c.#caps.add(cap);
+          }
+        }
+        return c.#reply({
+          source: src,
+          command: "CAP",
+          params: [c.#me, known ? "ACK" : "NAK", params[1] ?? ""],
+        });
+      }
+      case "END":
+        if (c.#active) return;
+        c.#capPending = false;
+        return c.#register();
+      default:
+        return c.#numeric(ERR.INVALIDCAPCMD, sub || "*", c.#opts.irc.invalidCapCommand);
+    }
+  }
+
+  static pass(c: IrcConnection, params: readonly string[]): void {
+    if (c.#active) return c.#numeric(ERR.ALREADYREGISTERED, c.#opts.irc.alreadyRegistered);
+    if (params[0] === undefined) return c.#numeric(ERR.NEEDMOREPARAMS, "PASS", c.#opts.irc.needMoreParams);
+    c.#pass = params[0];
+  }
+
+  static nick(c: IrcConnection, params: readonly string[]): void {
+    const t = c.#opts.irc;
+    const nick = params[0] ?? "";
+    if (!nick) return c.#numeric(ERR.NONICKNAMEGIVEN, t.noNicknameGiven);
+    c.#wantNick = nick;
+    if (!isPlainIrcNick(nick)) return c.#numeric(ERR.ERRONEUSNICKNAME, nick, t.nickAlphabet);
+    if (c.#active) return c.session.rename(nick);
+    c.#nick = nick;
+    c.#register();
+  }
+
+  static user(c: IrcConnection, params: readonly string[]): void {
+    if (c.#active) return c.#numeric(ERR.ALREADYREGISTERED, c.#opts.irc.alreadyRegistered);
+    if (params.length < 4 || !params[0])
+      return c.#numeric(ERR.NEEDMOREPARAMS, "USER", c.#opts.irc.needMoreParams);
+    c.#user = true;
+    c.#register();
+  }
+
+  static ping(c: IrcConnection, params: readonly string[]): void {
+    if (params[0] === undefined) return c.#numeric(ERR.NOORIGIN, c.#opts.irc.needMoreParams);
+    const src = c.#opts.serverName;
+    c.#reply({ source: src, command: "PONG", params: [src, params[0]] });
+  }
+
+  static pong(_c: IrcConnection, _params: readonly string[]): void {
+    // Any input proves the client alive (#lastInput); nothing to answer.
+  }
+
+  static quit(c: IrcConnection, params: readonly string[]): void {
+    c.session.quit(params[0]);
+  }
+
+  static privmsg(c: IrcConnection, params: readonly string[], command = "PRIVMSG"): void {
+    const t = c.#opts.irc;
+    const target = params[0];
+    if (!target) return c.#numeric(ERR.NORECIPIENT, t.noRecipient({ command }));
+    const text = params[1];
+    if (text === undefined || text === "") return c.#numeric(ERR.NOTEXTTOSEND, t.noTextToSend);
+    let action = false;
+    let body = text;
+    if (text.startsWith("\u0001")) {
+      // CTCP: ACTION is /me; other requests (VERSION, PING...) mean nothing to papo users.
+      const inner = text.slice(1, text.endsWith("\u0001") && text.length > 1 ? -1 : undefined);
+      if (!inner.startsWith("ACTION ")) return;
+      action = true;
+      body = inner.slice(7);
+    }
+    if (target.startsWith("#")) {
+      if (!isLobby(target)) return c.#numeric(ERR.NOSUCHCHANNEL, target, t.noSuchChannel);
+      return action ? c.session.action(body) : c.session.say(body);
+    }
+    const name = papoName(target);
+    if (name === null) return c.#numeric(ERR.NOSUCHNICK, target, t.noSuchNick);
+    if (canonicalName(name) === c.session.canonical) {
+      // IRC lets a client message itself; the server sends it back.
+      const tags = c.#tags(Date.now(), c.#tagged);
+      for (const l of splitMessageLines(c.#prefix(c.session.name), command, c.#me, text, tags))
+        c.#queue(Buffer.from(l + CRLF));
+      return;
+    }
+    c.session.whisper(name, body);
+  }
+
+  static notice(c: IrcConnection, params: readonly string[]): void {
+    c.#quiet = true;
+    try {
+      IrcConnection.privmsg(c, params, "NOTICE");
+    } finally {
+      c.#quiet = false;
+    }
+  }
+
+  static join(c: IrcConnection, params: readonly string[]): void {
+    const t = c.#opts.irc;
+    if (!params[0]) return c.#numeric(ERR.NEEDMOREPARAMS, "JOIN", t.needMoreParams);
+    for (const channel of params[0].split(",")) {
+      // Already in the lobby: a JOIN to a channel one is in gets no reply.
+      if (isLobby(channel) || channel === "0") continue;
+      c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
+    }
+  }
+
+  static part(c: IrcConnection, params: readonly string[]): void {
+    const t = c.#opts.irc;
+    if (!params[0]) return c.#numeric(ERR.NEEDMOREPARAMS, "PART", t.needMoreParams);
+    for (const channel of params[0].split(",")) {
+      if (isLobby(channel)) c.#notice(t.cannotPartLobby);
+      else c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
+    }
+  }
+
+  static names(c: IrcConnection, params: readonly string[]): void {
+    for (const channel of (params[0] ?? LOBBY).split(",")) c.#names(channel);
+  }
+
+  // ---- keepalive ----------------------------------------------------------------------------
+
+  /**
+   * ROBUSTNESS E28: a client silent for `pingIntervalMs` is sent `PING`; no input within
+   * `pingTimeoutMs` of it means a dead peer (`ERROR`, name freed).
+   */
+  #armPing(ms: number): void {
+    this.#pingTimer = setTimeout(IrcConnection.#onPingTimer, ms, this).unref();
+  }
+
+  static #onPingTimer(conn: IrcConnection): void {
+    conn.#pingTimer = undefined;
+    if (conn.#closing || conn.#gone) return;
+    const { pingIntervalMs, pingTimeoutMs } = conn.#opts.limits;
+    const now = Date.now();
+    if (conn.#pingSentAt > 0 && conn.#lastInput < conn.#pingSentAt) {
+      const waited = now - conn.#pingSentAt;
+      if (waited < pingTimeoutMs) return conn.#armPing(pingTimeoutMs - waited);
+      conn.#opts.chat.log("info", "ping_timeout", {
+        remote: conn.remote,
+        name: conn.session.name || undefined,
+      });
+      conn.session.disconnect("ping_timeout");
+      return;
+    }
+    conn.#pingSentAt = 0;
+    const idle = now - conn.#lastInput;
+    if (idle < pingIntervalMs) return conn.#armPing(pingIntervalMs - idle);
+    conn.#pingSentAt = now;
+    conn.#reply({ command: "PING", params: [conn.#opts.serverName] });
+    conn.#armPing(pingTimeoutMs);
+  }
+}
+
+type Handler = (c: IrcConnection, params: readonly string[]) => void;
+
+/** Commands by name (STYLE: commands are data). */
+const HANDLERS: Readonly<Record<string, Handler>> = {
+  CAP: IrcConnection.cap,
+  PASS: IrcConnection.pass,
+  NICK: IrcConnection.nick,
+  USER: IrcConnection.user,
+  PING: IrcConnection.ping,
+  PONG: IrcConnection.pong,
+  QUIT: IrcConnection.quit,
+  PRIVMSG: (c, p) => IrcConnection.privmsg(c, p),
+  NOTICE: IrcConnection.notice,
+  JOIN: IrcConnection.join,
+  PART: IrcConnection.part,
+  NAMES: IrcConnection.names,
+};
+
+/** Catalogue texts start with a marker (`! `, `* `) for text mode; IRC clients add their own. */
+function stripMark(text: string): string {
+  return text.replace(/^[!*]+\s*/, "");
+}
+
+const kConnection = Symbol("papo.irc.connection");
+type IrcSocket = net.Socket & { [kConnection]: IrcConnection };
+
+function socketOnData(this: IrcSocket, chunk: Buffer): void {
+  this[kConnection].onSocketData(chunk);
+}
+
+function socketOnError(this: IrcSocket, err: NodeJS.ErrnoException): void {
+  this[kConnection].onSocketError(err);
+}
+
+function socketOnClose(this: IrcSocket): void {
+  this[kConnection].onSocketClose();
+}
+
+function destroySocket(socket: net.Socket): void {
+  socket.destroy();
+}
+
+/** An IRC listener feeding the chat. */
+export function createIrcServer(opts: IrcOptions): net.Server {
+  const flusher = new FlushScheduler(opts.limits.batchWindowMs);
+  const server = net.createServer({ noDelay: true, keepAlive: true });
+  server.on("connection", function ircServerOnConnection(socket) {
+    const conn = new IrcConnection(socket, opts, flusher);
+    opts.chat.log("info", "connect", { remote: conn.remote, irc: true });
+    conn.attach();
+  });
+  return server;
+}

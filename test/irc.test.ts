@@ -1,0 +1,358 @@
+/**
+ * The IRC listener over real sockets (issue 11): registration, keepalive, names, messages between
+ * IRC and text users, and a real client library (irc-framework 4.14) end to end.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import irc, { type Client as IrcFrameworkClient, type MessageEvent } from "irc-framework";
+import { parseMessage } from "../src/protocol/irc/message.ts";
+import { sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
+import { IrcClient } from "./irc-helpers.ts";
+
+const ircPort = (s: TestServer): number => s.ircAddress?.port ?? 0;
+
+describe("IRC registration (issue 11)", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ircPort: 0 });
+  });
+  after(() => server.close());
+
+  it("negotiates CAP LS 302 / REQ / END and sends 001-005, 422, then the lobby", async () => {
+    const c = new IrcClient(ircPort(server));
+    await c.text.ready;
+    c.send("CAP LS 302");
+    const ls = await c.waitFor(/ CAP \* LS /);
+    assert.deepEqual(ls.params.at(-1)?.split(" ").sort(), ["echo-message", "message-tags", "server-time"]);
+    c.send("NICK ana");
+    c.send("USER ana 0 * :Ana");
+    c.send("CAP REQ :server-time nonexistent");
+    await c.waitFor(/ CAP \* NAK :server-time nonexistent/);
+    c.send("CAP REQ :server-time");
+    await c.waitFor(/ CAP \* ACK :server-time/);
+    // Registration waits for CAP END.
+    await sleep(100);
+    assert.ok(!c.lines.some((l) => / 001 /.test(l)));
+    c.send("CAP END");
+    await c.waitFor(/ 366 ana #lobby /);
+    const commands = c.lines.map((l) => l.split(" ")[1]);
+    const burst = commands.slice(commands.indexOf("001"));
+    assert.deepEqual(burst.slice(0, 4), ["001", "002", "003", "004"]);
+    assert.equal(burst[4], "005");
+    const isupport = c.lines.filter((l) => / 005 /.test(l)).join(" ");
+    for (const token of [
+      "CASEMAPPING=ascii",
+      "CHANTYPES=#",
+      "NICKLEN=128",
+      "UTF8ONLY",
+      "LINELEN=512",
+      "NETWORK=papo",
+    ]) {
+      assert.ok(isupport.includes(` ${token} `), token);
+    }
+    assert.ok(burst.includes("422"));
+    assert.match(c.lines.find((l) => / JOIN /.test(l)) ?? "", /^:ana!papo@127\.0\.0\.1 JOIN :?#lobby$/);
+    assert.match(c.lines.find((l) => / 353 /.test(l)) ?? "", / 353 ana = #lobby :ana$/);
+    c.close();
+  });
+
+  it("answers 451 before registration, 421 for unknown commands, 461 for a short USER", async () => {
+    const c = new IrcClient(ircPort(server));
+    await c.text.ready;
+    c.send("PRIVMSG #lobby :hi");
+    await c.waitFor(/ 451 \* /);
+    c.send("USER x");
+    await c.waitFor(/ 461 \* USER /);
+    c.send("NICK bia");
+    c.send("USER bia 0 * :Bia");
+    await c.waitFor(/ 366 bia /);
+    c.send("FROBNICATE now");
+    await c.waitFor(/ 421 bia FROBNICATE /);
+    c.send("USER again 0 * :x");
+    await c.waitFor(/ 462 bia /);
+    c.close();
+  });
+
+  it("answers 433 for a name in use (whatever the case) and 432 for one papo or IRC refuses", async () => {
+    const holder = await TextClient.join(server.port, "Carla");
+    const c = new IrcClient(ircPort(server));
+    await c.text.ready;
+    c.send("NICK CARLA");
+    c.send("USER carla 0 * :Carla");
+    await c.waitFor(/ 433 \* CARLA /);
+    c.send("NICK a!b");
+    await c.waitFor(/ 432 \* a!b /);
+    c.send("NICK admin");
+    await c.waitFor(/ 432 \* admin :Invalid name: that name is reserved/);
+    c.send("NICK 9lives");
+    await c.waitFor(/ 432 \* 9lives /);
+    c.send("NICK");
+    await c.waitFor(/ 431 \* /);
+    c.send("NICK carla2");
+    await c.waitFor(/ 001 carla2 /);
+    await holder.waitFor("carla2 joined");
+    c.send("NICK Carla");
+    await c.waitFor(/ 433 carla2 Carla /);
+    holder.close();
+    c.close();
+  });
+
+  it("answers PING with PONG", async () => {
+    const c = await IrcClient.register(ircPort(server), "dani");
+    c.send("PING :are you there");
+    await c.waitFor(/^:irc\.papo PONG irc\.papo :are you there$/);
+    c.send("PING");
+    await c.waitFor(/ 409 dani /);
+    c.close();
+  });
+
+  it("QUIT with a reason: the others are told, the client gets ERROR and is closed", async () => {
+    const nc = await TextClient.join(server.port, "Eva");
+    const c = await IrcClient.register(ircPort(server), "fabio");
+    await nc.waitFor("fabio joined");
+    c.send("QUIT :até logo");
+    await c.waitFor(/^ERROR :/);
+    await c.waitClosed();
+    await nc.waitFor("fabio left: até logo");
+    nc.close();
+  });
+});
+
+describe("IRC keepalive (issue 11, ROBUSTNESS E28)", () => {
+  it("pings an idle client and drops a dead one, freeing its name", async () => {
+    const server = await startTestServer({ ircPort: 0, limits: { pingIntervalMs: 150, pingTimeoutMs: 150 } });
+    try {
+      const nc = await TextClient.join(server.port, "gil");
+      const alive = await IrcClient.register(ircPort(server), "alive");
+      const dead = await IrcClient.register(ircPort(server), "dead");
+      // `alive` answers every ping (as IRC clients do); `dead` never does.
+      alive.text.socket.on("data", (d: string) => {
+        for (const m of d.matchAll(/^PING (.*)\r$/gm)) alive.send(`PONG ${m[1]}`);
+      });
+      await dead.waitFor(/^PING /, { ms: 2000 });
+      await dead.waitFor(/^ERROR :/, { ms: 2000 });
+      await dead.waitClosed();
+      await nc.waitFor("dead was disconnected");
+      // `alive` was pinged too, and is still there after several rounds.
+      await alive.waitFor(/^PING /, { ms: 2000 });
+      await sleep(700);
+      assert.ok(!alive.closed);
+      assert.ok(alive.lines.filter((l) => l.startsWith("PING ")).length >= 2);
+      // The name is free at once.
+      const back = await IrcClient.register(ircPort(server), "dead");
+      back.close();
+      alive.close();
+      nc.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("IRC and text users in one room (issue 11)", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ircPort: 0 });
+  });
+  after(() => server.close());
+
+  it("relays channel and private messages both ways, with the same names", async () => {
+    const nc = await TextClient.join(server.port, "Hana");
+    const c = await IrcClient.register(ircPort(server), "ivo");
+    assert.match(c.lines.find((l) => / 353 /.test(l)) ?? "", /:(Hana ivo|ivo Hana)$/);
+    c.send("PRIVMSG #lobby :olá, Hana");
+    await nc.waitFor("ivo: olá, Hana");
+    nc.line("oi ivo");
+    const m = await c.waitFor(/ PRIVMSG #lobby /);
+    assert.equal(m.source, "Hana!papo@127.0.0.1");
+    assert.equal(m.params[1], "oi ivo");
+    c.send("PRIVMSG hana :segredo");
+    await nc.waitFor("ivo (private): segredo");
+    nc.line("@ivo psst");
+    const p = await c.waitFor(/ PRIVMSG ivo /);
+    assert.equal(p.source, "Hana!papo@127.0.0.1");
+    assert.equal(p.params[1], "psst");
+    c.send("PRIVMSG #lobby :\u0001ACTION acena\u0001");
+    await nc.waitFor("* ivo acena");
+    nc.line("/me sorri");
+    const a = await c.waitFor(/ACTION sorri/);
+    assert.equal(a.params[1], "\u0001ACTION sorri\u0001");
+    c.send("PRIVMSG nobody :x");
+    await c.waitFor(/ 401 ivo nobody /);
+    c.send("PRIVMSG #elsewhere :x");
+    await c.waitFor(/ 403 ivo #elsewhere /);
+    // NOTICE never gets an automatic reply (RFC 2812 §3.3.2).
+    c.send("NOTICE nobody :x");
+    c.send("PING :sync");
+    await c.waitFor(/PONG irc\.papo :sync/);
+    assert.equal(c.lines.filter((l) => / 401 /.test(l)).length, 1);
+    c.close();
+    nc.close();
+  });
+
+  it("shows a papo name IRC cannot carry escaped, and reaches it by that nick", async () => {
+    const nc = await TextClient.join(server.port, "jo!ao");
+    const c = await IrcClient.register(ircPort(server), "kim");
+    assert.match(c.lines.find((l) => / 353 /.test(l)) ?? "", /jo\\21ao/);
+    c.send("PRIVMSG jo\\21ao :achei você");
+    await nc.waitFor("kim (private): achei você");
+    nc.line("ok");
+    const m = await c.waitFor(/ PRIVMSG #lobby /);
+    assert.equal(m.source, "jo\\21ao!papo@127.0.0.1");
+    nc.line("/nick lu.a");
+    const n = await c.waitFor(/ NICK /);
+    assert.equal(n.line, ":jo\\21ao!papo@127.0.0.1 NICK :lu\\2Ea");
+    nc.close();
+    c.close();
+  });
+
+  it("splits a long papo line into PRIVMSGs of at most 512 bytes, never inside a character", async () => {
+    const nc = await TextClient.join(server.port, "Leo");
+    const c = await IrcClient.register(ircPort(server), "mia");
+    const text = `${"ção ".repeat(200)}${"😀".repeat(120)}`.trim();
+    assert.ok(Buffer.byteLength(text) <= 2048 && Buffer.byteLength(text) > 1500);
+    const from = c.lines.length;
+    nc.line(text);
+    const pieces = () =>
+      c.lines.slice(from).filter((l) => l.startsWith(":Leo!") && / PRIVMSG #lobby /.test(l));
+    const deadline = Date.now() + 3000;
+    while (
+      pieces()
+        .map((l) => parseMessage(l)?.params[1])
+        .join("").length < text.length &&
+      Date.now() < deadline
+    )
+      await sleep(20);
+    assert.ok(pieces().length >= 4, `${pieces().length} pieces`);
+    for (const l of pieces()) assert.ok(Buffer.byteLength(l) + 2 <= 512, `${Buffer.byteLength(l)} bytes`);
+    const joined = pieces()
+      .map((l) => parseMessage(l)?.params[1])
+      .join("");
+    assert.equal(joined, text);
+    nc.close();
+    c.close();
+  });
+
+  it("tags messages with server-time and echoes them with echo-message", async () => {
+    const c = await IrcClient.register(ircPort(server), "nei", { caps: ["server-time", "echo-message"] });
+    const before = Date.now();
+    c.send("PRIVMSG #lobby :eco");
+    const m = await c.waitFor(/ PRIVMSG #lobby :eco/);
+    const time = Date.parse(m.tags?.get("time") ?? "");
+    assert.ok(time >= before - 5 && time <= Date.now() + 5, m.line);
+    c.close();
+  });
+
+  it("asks for the server password (PASS), and refuses a wrong one with 464 and ERROR", async () => {
+    const locked = await startTestServer({
+      ircPort: 0,
+      password: "s3gredo",
+      limits: { passwordDelayMs: 10 },
+    });
+    try {
+      const ok = await IrcClient.register(ircPort(locked), "olga", { pass: "s3gredo" });
+      const bad = new IrcClient(ircPort(locked));
+      await bad.text.ready;
+      bad.send("PASS errado");
+      bad.send("NICK pia");
+      bad.send("USER pia 0 * :Pia");
+      await bad.waitFor(/ 464 \* /);
+      await bad.waitFor(/^ERROR :/);
+      await bad.waitClosed();
+      ok.close();
+    } finally {
+      await locked.close();
+    }
+  });
+
+  it("tells IRC users the operator's shutdown reason in an ERROR line", async () => {
+    const s = await startTestServer({ ircPort: 0 });
+    const c = await IrcClient.register(ircPort(s), "quim");
+    const closing = s.close("manutenção");
+    const e = await c.waitFor(/^ERROR :/);
+    assert.match(e.params[0] ?? "", /manutenção/);
+    await closing;
+  });
+});
+
+describe("IRC with irc-framework 4.14 (a real client library)", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ircPort: 0 });
+  });
+  after(() => server.close());
+
+  function connect(nick: string, echo = false): Promise<IrcFrameworkClient> {
+    const client = new irc.Client();
+    return new Promise((resolve, reject) => {
+      client.once("registered", () => resolve(client));
+      client.once("close", () => reject(new Error(`${nick}: closed before registration`)));
+      client.connect({
+        host: "127.0.0.1",
+        port: ircPort(server),
+        nick,
+        username: nick,
+        gecos: nick,
+        auto_reconnect: false,
+        enable_echomessage: echo,
+      });
+    });
+  }
+
+  function nextMessage(
+    client: IrcFrameworkClient,
+    pred: (e: MessageEvent) => boolean,
+  ): Promise<MessageEvent> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no message")), 3000);
+      const on = (e: MessageEvent) => {
+        if (!pred(e)) return;
+        clearTimeout(timer);
+        client.off("message", on);
+        resolve(e);
+      };
+      client.on("message", on);
+    });
+  }
+
+  it("two irc-framework clients and an nc user see one conversation", async () => {
+    const nc = await TextClient.join(server.port, "Rui");
+    const a = await connect("sara", true);
+    const b = await connect("tom");
+    assert.ok(a.network.cap.isEnabled("server-time"));
+    await nc.waitFor("tom joined");
+
+    const gotB = nextMessage(b, (e) => e.message === "bom dia");
+    const echoA = nextMessage(a, (e) => e.message === "bom dia");
+    a.say("#lobby", "bom dia");
+    const [mb, ea] = await Promise.all([gotB, echoA]);
+    assert.equal(mb.nick, "sara");
+    assert.equal(mb.target, "#lobby");
+    assert.equal(ea.nick, "sara");
+    assert.ok(typeof mb.time === "number" && Math.abs((mb.time ?? 0) - Date.now()) < 5000);
+    await nc.waitFor("sara: bom dia");
+
+    const fromNc = Promise.all([
+      nextMessage(a, (e) => e.message === "olá do nc"),
+      nextMessage(b, (e) => e.message === "olá do nc"),
+    ]);
+    nc.line("olá do nc");
+    for (const e of await fromNc) assert.equal(e.nick, "Rui");
+
+    const priv = nextMessage(a, (e) => e.target === "sara");
+    b.say("sara", "só pra você");
+    assert.equal((await priv).message, "só pra você");
+
+    const act = nextMessage(b, (e) => e.type === "action");
+    a.action("#lobby", "dança");
+    assert.equal((await act).message, "dança");
+    await nc.waitFor("* sara dança");
+
+    const quit = new Promise<string>((resolve) => a.once("quit", (e: { nick: string }) => resolve(e.nick)));
+    b.quit("fui");
+    assert.equal(await quit, "tom");
+    await nc.waitFor("tom left: fui");
+    a.quit();
+    nc.close();
+  });
+});
