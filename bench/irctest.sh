@@ -6,6 +6,8 @@
 # Usage: bash bench/irctest.sh ngircd|papo [extra pytest arguments, e.g. -k Ping or -x]
 #   IRCTEST_DIR   irctest checkout (default ../shared/irc/irctest, read-only: it is copied)
 #   IRCTEST_KEEP  1 keeps the temporary folder (the copy, the server log, the junit XML)
+#   IRCTEST_TEST_TIMEOUT  seconds one test may take (default 20): irctest waits for 001 forever when
+#                 a registration fails, so a test that hangs is failed and the run goes on
 #
 # ngircd: ngIRCd (Debian `ngircd`) with bench/baselines/ngircd.conf on a free loopback port.
 # papo:   `papo serve --irc-port PORT` from this checkout, every other listener on a free port.
@@ -46,6 +48,46 @@ cleanup() {
 }
 trap cleanup EXIT
 cp -r "$src" "$tmp/irctest"
+# A per-test alarm (what pytest-timeout's signal method does; that plugin is not installed here).
+cat >"$tmp/papo_timeout.py" <<'PY'
+import os
+import signal
+import time
+
+import pytest
+
+LIMIT = int(os.environ.get("IRCTEST_TEST_TIMEOUT", "20"))
+
+
+class TestTimeout(Exception):
+    """Not TimeoutError: that is socket.timeout, which irctest's client catches and retries."""
+
+
+def _expired(signum, frame):
+    raise TestTimeout(f"test took over {LIMIT} s (papo_timeout)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.alarm(LIMIT)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        # irctest's per-test teardown does not run when a setUp fails or skips; against one
+        # long-running server, a client left connected would keep its nick and make the next tests
+        # that use that nick wait for a 001 that never comes. Close whatever the test left open.
+        clients = getattr(getattr(item, "instance", None), "clients", None) or {}
+        for client in list(clients.values()):
+            try:
+                client.conn.close()
+            except (AttributeError, OSError):
+                pass
+        if clients:
+            time.sleep(0.05)
+PY
 
 # A free loopback port (the kernel picks one; a race with another process is unlikely).
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -85,8 +127,8 @@ echo "irctest against $server on 127.0.0.1:$port" >&2
 set +e
 (
   cd "$tmp/irctest" &&
-    PYTHONDONTWRITEBYTECODE=1 IRCTEST_SERVER_HOSTNAME=127.0.0.1 IRCTEST_SERVER_PORT=$port \
-      python3 -m pytest -p no:cacheprovider -q -rN --junitxml="$tmp/junit.xml" \
+    PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$tmp" IRCTEST_SERVER_HOSTNAME=127.0.0.1 IRCTEST_SERVER_PORT=$port \
+      python3 -m pytest -p no:cacheprovider -p papo_timeout -q -rN --junitxml="$tmp/junit.xml" \
       --controller irctest.controllers.external_server \
       -m "not services and not implementation-specific and not deprecated and not strict" "$@"
 ) >"$tmp/pytest.log" 2>&1

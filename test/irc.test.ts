@@ -23,7 +23,13 @@ describe("IRC registration (issue 11)", () => {
     await c.text.ready;
     c.send("CAP LS 302");
     const ls = await c.waitFor(/ CAP \* LS /);
-    assert.deepEqual(ls.params.at(-1)?.split(" ").sort(), ["echo-message", "message-tags", "server-time"]);
+    assert.deepEqual(ls.params.at(-1)?.split(" ").sort(), [
+      "echo-message",
+      "message-tags",
+      "multi-prefix",
+      "server-time",
+      "userhost-in-names",
+    ]);
     c.send("NICK ana");
     c.send("USER ana 0 * :Ana");
     c.send("CAP REQ :server-time nonexistent");
@@ -63,6 +69,9 @@ describe("IRC registration (issue 11)", () => {
     await c.waitFor(/ 451 \* /);
     c.send("USER x");
     await c.waitFor(/ 461 \* USER /);
+    const from = c.lines.length;
+    c.send("USER x 0 * :");
+    await c.waitFor(/ 461 \* USER /, { from });
     c.send("NICK bia");
     c.send("USER bia 0 * :Bia");
     await c.waitFor(/ 366 bia /);
@@ -183,9 +192,16 @@ describe("IRC and text users in one room (issue 11)", () => {
     await c.waitFor(/ 403 ivo #elsewhere /);
     // NOTICE never gets an automatic reply (RFC 2812 §3.3.2).
     c.send("NOTICE nobody :x");
+    c.send("NOTICE #nowhere :x");
+    c.send("NOTICE");
     c.send("PING :sync");
     await c.waitFor(/PONG irc\.papo :sync/);
     assert.equal(c.lines.filter((l) => / 401 /.test(l)).length, 1);
+    assert.equal(c.lines.filter((l) => / 403 /.test(l)).length, 1);
+    assert.ok(!c.lines.some((l) => / 411 /.test(l)));
+    // UTF8ONLY: an invalid line is refused with FAIL, and nothing is relayed.
+    c.text.socket.write(Buffer.from([...Buffer.from("PRIVMSG #lobby :oi"), 0xff, 0x0d, 0x0a]));
+    await c.waitFor(/^:irc\.papo FAIL \* INVALID_UTF8 :/);
     c.close();
     nc.close();
   });
@@ -230,6 +246,14 @@ describe("IRC and text users in one room (issue 11)", () => {
       .join("");
     assert.equal(joined, text);
     nc.close();
+    c.close();
+  });
+
+  it("lists members as nick!user@host with userhost-in-names", async () => {
+    const c = await IrcClient.register(ircPort(server), "uli", {
+      caps: ["userhost-in-names", "multi-prefix"],
+    });
+    assert.match(c.lines.find((l) => / 353 /.test(l)) ?? "", /(^| |:)uli!papo@127\.0\.0\.1( |$)/);
     c.close();
   });
 

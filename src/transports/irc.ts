@@ -50,7 +50,14 @@ export const LOBBY = "#lobby";
 /** CHANNELLEN announced until rooms set their own limit. */
 const CHANNEL_LENGTH = 50;
 /** IRCv3 capabilities offered (CAP LS). */
-const CAPS: readonly string[] = ["echo-message", "message-tags", "server-time"];
+const CAPS: readonly string[] = [
+  "echo-message",
+  "message-tags",
+  // No channel prefixes exist (PREFIX=), so every prefix a member has is already shown.
+  "multi-prefix",
+  "server-time",
+  "userhost-in-names",
+];
 /** Tag data a client may send (message-tags: 4094 bytes, plus `@` and the space). */
 const MAX_CLIENT_TAG_BYTES = 4096;
 /** Commands that cost no flood token: the registration handshake, keepalives and leaving. */
@@ -184,6 +191,7 @@ export class IrcConnection implements SessionPort {
 
   /** A numeric from the server to this client: `:server NNN me params...`. */
   #numeric(code: string, ...params: string[]): void {
+    if (this.#quiet) return;
     this.#reply({ source: this.#opts.serverName, command: code, params: [this.#me, ...params] });
   }
 
@@ -407,7 +415,12 @@ export class IrcConnection implements SessionPort {
       case "flood":
         return this.#notice(stripMark(chat.flood({ retryMs: event.params.retryMs })));
       case "invalid_utf8":
-        return this.#notice(stripMark(chat.invalidUtf8));
+        // UTF8ONLY (IRCv3): the standard reply is `FAIL * INVALID_UTF8 :text`.
+        return this.#reply({
+          source: this.#opts.serverName,
+          command: "FAIL",
+          params: ["*", "INVALID_UTF8", stripMark(chat.invalidUtf8)],
+        });
       default:
         return this.#notice(stripMark(chat.internal));
     }
@@ -457,8 +470,9 @@ export class IrcConnection implements SessionPort {
       const head = `:${o.serverName} ${RPL.NAMREPLY} ${this.#me} = ${LOBBY} :`;
       const room = IRC_LINE_BYTES - 2 - Buffer.byteLength(head);
       let names = "";
+      const full = this.#caps.has("userhost-in-names");
       for (const s of o.chat.members()) {
-        const nick = ircNick(s.name);
+        const nick = full ? this.#prefix(s.name, s.shownAddress) : ircNick(s.name);
         if (names && Buffer.byteLength(names) + 1 + Buffer.byteLength(nick) > room) {
           this.#numeric(RPL.NAMREPLY, "=", LOBBY, names);
           names = "";
@@ -622,7 +636,8 @@ export class IrcConnection implements SessionPort {
 
   static user(c: IrcConnection, params: readonly string[]): void {
     if (c.#active) return c.#numeric(ERR.ALREADYREGISTERED, c.#opts.irc.alreadyRegistered);
-    if (params.length < 4 || !params[0])
+    // RFC 2812 §3.1.3: a username and a real name, neither empty.
+    if (params.length < 4 || !params[0] || !params[3])
       return c.#numeric(ERR.NEEDMOREPARAMS, "USER", c.#opts.irc.needMoreParams);
     c.#user = true;
     c.#register();
