@@ -380,3 +380,47 @@ describe("IRC with irc-framework 4.14 (a real client library)", () => {
     nc.close();
   });
 });
+
+describe("papo's rules for IRC users (issue 11, ROBUSTNESS)", () => {
+  it("A4: a registered client trickling half a line is closed, and the fragment is never relayed", async () => {
+    const s = await startTestServer({ ircPort: 0, limits: { lineTimeoutMs: 300 } });
+    try {
+      const nc = await TextClient.join(s.port, "vera");
+      const c = await IrcClient.register(ircPort(s), "wes");
+      c.text.send("PRIVMSG #lobby :half a li");
+      const e = await c.waitFor(/^ERROR :/, { ms: 2000 });
+      assert.match(e.params[0] ?? "", /Closing link/);
+      await c.waitClosed();
+      await nc.waitFor("wes was disconnected");
+      assert.ok(!nc.lines.some((l) => l.includes("half a li")));
+      nc.close();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("D21: a flood of PRIVMSGs is cut after the burst, with one notice to the sender only", async () => {
+    const s = await startTestServer({
+      ircPort: 0,
+      limits: { floodBurst: 5, floodIntervalMs: 60_000, floodKickLines: 0 },
+    });
+    try {
+      const nc = await TextClient.join(s.port, "xica");
+      const c = await IrcClient.register(ircPort(s), "yuri");
+      c.send(Array.from({ length: 50 }, (_, i) => `PRIVMSG #lobby :flood ${i}`).join("\r\n"));
+      await c.waitFor(/ NOTICE yuri :/);
+      c.send("PING :sync");
+      await c.waitFor(/PONG irc\.papo :sync/);
+      nc.line("/users");
+      await nc.waitFor("yuri");
+      const relayed = nc.lines.filter((l) => l.startsWith("yuri: flood"));
+      // Registration spent one token (NICK): the rest of the burst went through, nothing more.
+      assert.ok(relayed.length >= 1 && relayed.length <= 5, `${relayed.length} relayed`);
+      assert.equal(c.lines.filter((l) => / NOTICE yuri :/.test(l)).length, 1);
+      nc.close();
+      c.close();
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -60,7 +60,7 @@ const CAPS: readonly string[] = [
 ];
 /** Tag data a client may send (message-tags: 4094 bytes, plus `@` and the space). */
 const MAX_CLIENT_TAG_BYTES = 4096;
-/** Commands that cost no flood token: the registration handshake, keepalives and leaving. */
+/** Commands that cost no flood token: the registration handshake (but NICK), keepalives, leaving. */
 const FREE = new Set(["CAP", "PASS", "USER", "PING", "PONG", "QUIT"]);
 /** Commands allowed before registration (RFC 2812 §3.1; everything else gets 451). */
 const BEFORE_REGISTRATION = new Set(["CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT"]);
@@ -127,6 +127,9 @@ export class IrcConnection implements SessionPort {
   #pingSentAt = 0;
   #pingTimer: NodeJS.Timeout | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
+  /** When the unfinished line began (ms since the epoch), 0 when no line is started (A4). */
+  #lineSince = 0;
+  #lineTimer: NodeJS.Timeout | undefined;
 
   constructor(socket: net.Socket, opts: IrcOptions, flusher: FlushScheduler) {
     this.socket = socket;
@@ -503,6 +506,7 @@ export class IrcConnection implements SessionPort {
     this.#gone = true;
     clearTimeout(this.#pingTimer);
     clearTimeout(this.#graceTimer);
+    clearTimeout(this.#lineTimer);
     this.#flusher.forget(this);
     this.#opts.chat.log("info", "disconnect", { remote: this.remote });
     this.session.lost("disconnected");
@@ -515,7 +519,8 @@ export class IrcConnection implements SessionPort {
   onSocketData(chunk: Buffer): void {
     if (this.#closing || this.#gone) return;
     this.#lastInput = Date.now();
-    for (const item of this.#decoder.push(chunk)) {
+    const items = this.#decoder.push(chunk);
+    for (const item of items) {
       if (this.session.closed) break;
       try {
         switch (item.kind) {
@@ -542,6 +547,37 @@ export class IrcConnection implements SessionPort {
         this.#error(errorEvent("internal", {}));
       }
     }
+    if (this.#opts.limits.lineTimeoutMs > 0) this.#trackLine(items.length > 0);
+  }
+
+  /**
+   * ROBUSTNESS A4: a started line must end within `lineTimeoutMs` of its first byte, so a trickle
+   * cannot hold it open (as for the TCP transport).
+   */
+  #trackLine(finishedOne: boolean): void {
+    if (this.#closing || this.#gone || !this.#decoder.midLine) {
+      this.#lineSince = 0;
+      return;
+    }
+    if (finishedOne || this.#lineSince === 0) this.#lineSince = Date.now();
+    this.#lineTimer ??= setTimeout(IrcConnection.#onLineTimer, this.#opts.limits.lineTimeoutMs, this).unref();
+  }
+
+  static #onLineTimer(conn: IrcConnection): void {
+    conn.#lineTimer = undefined;
+    if (conn.#closing || conn.#gone || conn.#lineSince === 0) return;
+    const limit = conn.#opts.limits.lineTimeoutMs;
+    const age = Date.now() - conn.#lineSince;
+    if (age < limit) {
+      conn.#lineTimer = setTimeout(IrcConnection.#onLineTimer, limit - age, conn).unref();
+      return;
+    }
+    // The fragment stays in the decoder and goes with it: it is never relayed.
+    conn.#opts.chat.log("info", "idle_line_timeout", {
+      remote: conn.remote,
+      name: conn.session.name || undefined,
+    });
+    conn.session.disconnect("idle_line_timeout");
   }
 
   #line(text: string): void {
@@ -557,7 +593,7 @@ export class IrcConnection implements SessionPort {
     if (!m) return;
     const command = m.command.toUpperCase();
     // ROBUSTNESS D21: every line but the handshake, keepalives and QUIT spends a flood token.
-    if (!FREE.has(command) && !(command === "NICK" && !this.#active) && !this.session.allowLine()) return;
+    if (!FREE.has(command) && !this.session.allowLine()) return;
     if (!this.#active && !BEFORE_REGISTRATION.has(command)) {
       return this.#numeric(ERR.NOTREGISTERED, this.#opts.irc.notRegistered);
     }
