@@ -24,6 +24,7 @@ describe("IRC registration (issue 11)", () => {
     c.send("CAP LS 302");
     const ls = await c.waitFor(/ CAP \* LS /);
     assert.deepEqual(ls.params.at(-1)?.split(" ").sort(), [
+      "batch",
       "echo-message",
       "message-tags",
       "multi-prefix",
@@ -217,7 +218,7 @@ describe("IRC and text users in one room (issue 11)", () => {
     assert.equal(m.source, "jo\\21ao!papo@127.0.0.1");
     nc.line("/nick lu.a");
     const n = await c.waitFor(/ NICK /);
-    assert.equal(n.line, ":jo\\21ao!papo@127.0.0.1 NICK :lu\\2Ea");
+    assert.equal(n.line, ":jo\\21ao!papo@127.0.0.1 NICK lu\\2Ea");
     nc.close();
     c.close();
   });
@@ -422,5 +423,109 @@ describe("papo's rules for IRC users (issue 11, ROBUSTNESS)", () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe("IRC channels are papo rooms (issue 11)", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ircPort: 0, limits: { historyOnJoin: 50 } });
+  });
+  after(() => server.close());
+
+  it("JOIN, PRIVMSG, TOPIC, NAMES, LIST and PART with a text user in the same room", async () => {
+    const nc = await TextClient.join(server.port, "Zeca");
+    nc.line("/join #sala");
+    await nc.waitFor("#sala");
+    const c = await IrcClient.register(ircPort(server), "ana");
+    c.send("JOIN #sala,#nova");
+    await c.waitFor(/^:ana!papo@127\.0\.0\.1 JOIN :?#sala$/);
+    const names = await c.waitFor(/ 353 ana = #sala /);
+    assert.deepEqual(names.params.at(-1)?.split(" ").sort(), ["Zeca", "ana"]);
+    await c.waitFor(/ 366 ana #sala /);
+    await c.waitFor(/ JOIN :?#nova$/);
+    await nc.waitFor("ana joined");
+    c.send("PRIVMSG #sala :oi sala");
+    await nc.waitFor("oi sala");
+    nc.line("/join #sala");
+    nc.line("respondo na sala");
+    const m = await c.waitFor(/ PRIVMSG #sala :respondo na sala/);
+    assert.equal(m.source, "Zeca!papo@127.0.0.1");
+    // Setting and asking for the topic.
+    c.send("TOPIC #sala :estudo de redes");
+    await c.waitFor(/ TOPIC #sala :estudo de redes/);
+    await nc.waitFor("estudo de redes");
+    c.send("TOPIC #sala");
+    await c.waitFor(/ 332 ana #sala :estudo de redes/);
+    c.send("TOPIC #nova");
+    await c.waitFor(/ 331 ana #nova /);
+    c.send("NAMES #lobby");
+    await c.waitFor(/ 366 ana #lobby /);
+    c.send("LIST");
+    const list = await c.waitFor(/ 322 ana #sala /);
+    assert.equal(list.params[2], "2");
+    assert.equal(list.params[3], "estudo de redes");
+    await c.waitFor(/ 323 ana /);
+    // Not in a room: cannot send there; no such room: 403.
+    c.send("PART #nova");
+    await c.waitFor(/^:ana!\S+ PART :?#nova$/);
+    c.send("PRIVMSG #nova :x");
+    await c.waitFor(/ 403 ana #nova /);
+    nc.line("/join #fechada");
+    await nc.waitFor("#fechada");
+    c.send("PRIVMSG #fechada :x");
+    await c.waitFor(/ 404 ana #fechada /);
+    // A PART seen by others is a PART, not a QUIT.
+    c.send("PART #sala :até");
+    await nc.waitFor("ana left");
+    c.send("PART #lobby");
+    await c.waitFor(/ NOTICE ana :This is the last room/);
+    nc.close();
+    c.close();
+  });
+
+  it("a user leaving the chat is one QUIT, however many rooms are shared", async () => {
+    const a = await IrcClient.register(ircPort(server), "bel");
+    const b = await IrcClient.register(ircPort(server), "cid");
+    for (const c of [a, b]) c.send("JOIN #x,#y");
+    await b.waitFor(/ 366 cid #y /);
+    await a.waitFor(/ JOIN :?#y$/, { from: a.lines.findIndex((l) => / 366 bel #y /.test(l)) + 1 });
+    b.send("QUIT :fui");
+    await a.waitFor(/^:cid!\S+ QUIT :fui$/);
+    a.send("PING :sync");
+    await a.waitFor(/PONG irc\.papo :sync/);
+    assert.equal(a.lines.filter((l) => / QUIT /.test(l)).length, 1);
+    a.close();
+  });
+
+  it("replays a room's history on JOIN inside a chathistory batch, with the original times", async () => {
+    const nc = await TextClient.join(server.port, "Dora");
+    nc.line("/join #historia");
+    await nc.waitFor("#historia");
+    nc.line("primeira");
+    nc.line("/me segunda");
+    await sleep(30);
+    const stamped = Date.now();
+    await sleep(30);
+    const c = await IrcClient.register(ircPort(server), "eli", { caps: ["server-time", "batch"] });
+    c.send("JOIN #historia");
+    const open = await c.waitFor(/ BATCH \+\S+ chathistory #historia/);
+    const id = open.params[0]?.slice(1) ?? "";
+    const first = await c.waitFor(/PRIVMSG #historia :primeira/);
+    assert.equal(first.tags?.get("batch"), id);
+    assert.ok(Date.parse(first.tags?.get("time") ?? "") < stamped);
+    const second = await c.waitFor(/PRIVMSG #historia :\u0001ACTION segunda\u0001/);
+    assert.equal(second.tags?.get("batch"), id);
+    await c.waitFor(new RegExp(` BATCH :?-${id}$`));
+    // Without server-time, nothing old is shown as if it were new.
+    const plain = await IrcClient.register(ircPort(server), "fred");
+    plain.send("JOIN #historia");
+    await plain.waitFor(/ 366 fred #historia /);
+    plain.send("PING :sync");
+    await plain.waitFor(/PONG irc\.papo :sync/);
+    assert.ok(!plain.lines.some((l) => l.includes("primeira")));
+    nc.close();
+    c.close();
+    plain.close();
   });
 });

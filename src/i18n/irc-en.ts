@@ -6,6 +6,8 @@ export const ircEn: IrcTexts = {
   created: ({ date }) => `This server was started ${date}`,
   isupport: "are supported by this server",
   noMotd: "There is no message of the day",
+  endOfList: "End of /LIST",
+  noTopic: "No topic is set",
   endOfNames: "End of /NAMES list",
   nickAlphabet:
     "Erroneous nickname: IRC nicknames are letters, digits and - [ ] ` _ ^ { | }, not starting with a digit or -",
@@ -22,7 +24,6 @@ export const ircEn: IrcTexts = {
   noTextToSend: "No text to send",
   inputTooLong: "Input line was too long",
   invalidCapCommand: "Invalid CAP command",
-  cannotPartLobby: "The lobby can only be left by quitting",
   quitReason: {
     quit: "Quit",
     disconnected: "Connection closed",

@@ -6,6 +6,8 @@ export const ircPtBR: IrcTexts = {
   created: ({ date }) => `Este servidor foi iniciado em ${date}`,
   isupport: "são suportados por este servidor",
   noMotd: "Não há mensagem do dia",
+  endOfList: "Fim da lista /LIST",
+  noTopic: "Nenhum tópico definido",
   endOfNames: "Fim da lista /NAMES",
   nickAlphabet:
     "Apelido inválido: apelidos IRC têm letras, dígitos e - [ ] ` _ ^ { | }, sem começar por dígito ou -",
@@ -22,7 +24,6 @@ export const ircPtBR: IrcTexts = {
   noTextToSend: "Nenhum texto para enviar",
   inputTooLong: "Linha longa demais",
   invalidCapCommand: "Comando CAP inválido",
-  cannotPartLobby: "Só se sai do saguão saindo do chat",
   quitReason: {
     quit: "Saiu",
     disconnected: "Conexão encerrada",

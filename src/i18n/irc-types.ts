@@ -1,4 +1,4 @@
-import type { LeaveReason } from "../core/events.ts";
+import type { LeaveReason } from "../protocol/events.ts";
 
 /**
  * The texts of the IRC listener (issue 11): the human-readable trailing parameter of its numeric
@@ -11,6 +11,8 @@ export interface IrcTexts {
   created(p: { date: string }): string;
   isupport: string;
   noMotd: string;
+  endOfList: string;
+  noTopic: string;
   endOfNames: string;
   /** 432 for a nick papo would have to escape (names.ts): the IRC nick alphabet. */
   nickAlphabet: string;
@@ -27,8 +29,6 @@ export interface IrcTexts {
   noTextToSend: string;
   inputTooLong: string;
   invalidCapCommand: string;
-  /** PART of the one room there is (until rooms exist, the lobby cannot be left but by QUIT). */
-  cannotPartLobby: string;
   /** The QUIT reason other IRC users see when a papo user leaves without one. */
   quitReason: Record<LeaveReason, string>;
   /** `papo serve`'s line about the IRC listener. */

@@ -1,25 +1,26 @@
 /**
- * The IRC listener (issue 11), first part: registration (PASS, NICK, USER, CAP LS 302 / REQ / END,
- * 001-005 and 422), PING/PONG both ways with a dead-client timeout, 431/432/433, 421 for unknown
- * commands, QUIT, PRIVMSG/NOTICE to the lobby channel and to nicks, and every core event rendered
- * as IRC lines, encoded once per event and shared by every IRC recipient (DESIGN: encode once).
+ * The IRC listener (issue 11): registration (PASS, NICK, USER, CAP LS 302 / REQ / END, 001-005 and
+ * 422), PING/PONG both ways with a dead-client timeout, 431/432/433, 421 for unknown commands,
+ * QUIT, channels as papo rooms (JOIN, PART, TOPIC, NAMES, LIST), PRIVMSG/NOTICE to channels and to
+ * nicks, and every core event rendered as IRC lines: a room event is encoded once per event (and
+ * tag variant) and shared by every IRC recipient (DESIGN: encode once).
  *
- * Until the core has rooms there is one channel, `#lobby`: the whole chat. A registered IRC client
- * is joined to it at once (as every papo user is in the room), can JOIN it again (no reply) but not
- * leave it but by QUIT. Everything about channels goes through `channelOf`/`isLobby` and the
- * `#names` burst, so rooms plug in there.
+ * Channels are rooms: `#lobby` is the lobby, which every user enters at registration (an IRC
+ * client is told with a JOIN), and which is left only by quitting. The mapping between a channel
+ * and a room is the room's name itself (`channelOf`), so it stays in one place.
  *
  * Papo names IRC cannot carry are shown escaped (protocol/irc/names.ts); an IRC client may only
  * register a name that needs no escaping (432 otherwise). Every papo rule holds: the core checks
- * names, flood control, the registration deadline, the password and the connection limits.
+ * names, rooms, flood control, the registration deadline, the password and the connection limits.
  */
 import net from "node:net";
 import type { Chat } from "../core/chat.ts";
-import { type Address, errorEvent, type ServerEvent } from "../core/events.ts";
 import { canonicalName } from "../core/nickname.ts";
+import { checkRoomName } from "../core/room.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import type { IrcTexts } from "../i18n/irc.ts";
 import type { ChatTexts } from "../i18n/types.ts";
+import { type Address, errorEvent, type RoomEvent, type ServerEvent } from "../protocol/events.ts";
 import { isupportMessages, isupportTokens } from "../protocol/irc/isupport.ts";
 import { type IrcMessage, parseMessage, serializeMessage } from "../protocol/irc/message.ts";
 import { ircNick, ircNickLength, isPlainIrcNick, papoName } from "../protocol/irc/names.ts";
@@ -45,12 +46,9 @@ export interface IrcOptions {
   startedAt: Date;
 }
 
-/** The one channel until the core has rooms. */
-export const LOBBY = "#lobby";
-/** CHANNELLEN announced until rooms set their own limit. */
-const CHANNEL_LENGTH = 50;
 /** IRCv3 capabilities offered (CAP LS). */
 const CAPS: readonly string[] = [
+  "batch",
   "echo-message",
   "message-tags",
   // No channel prefixes exist (PREFIX=), so every prefix a member has is already shown.
@@ -69,14 +67,9 @@ const USER = "papo";
 /** `\x01ACTION ` and the closing `\x01` around a /me text (CTCP). */
 const CTCP_ACTION_BYTES = 9;
 
-/** Is `name` (any case) the lobby channel? */
-function isLobby(name: string): boolean {
-  return name.length === LOBBY.length && name.toLowerCase() === LOBBY;
-}
-
-/** The IRC channel an event of the room belongs to (one room for now). */
-function channelOf(_event: ServerEvent): string {
-  return LOBBY;
+/** The IRC channel of a room: its papo name (`#` and a papo name; never a comma or a space). */
+function channelOf(event: { room: string }): string {
+  return event.room;
 }
 
 /** The host part of a prefix: the shown IP without its port, or `papo` when addresses are hidden. */
@@ -90,6 +83,17 @@ function hostOf(address: Address): string {
 
 const EMPTY = Buffer.alloc(0);
 const CRLF = "\r\n";
+/** Commands whose last parameter is a name, never free text: written without a `:`. */
+const NAME_LAST = new Set(["JOIN", "PART", "NICK", "BATCH"]);
+
+/**
+ * One line for the wire. The last parameter of anything that carries text is always written as
+ * a trailing one (`PRIVMSG #a :oi`), as servers do and as simple bots that split at ` :` expect.
+ */
+function wire(m: IrcMessage): string {
+  // PART's second parameter is its reason, text again.
+  return serializeMessage(m, !NAME_LAST.has(m.command) || (m.command === "PART" && m.params.length > 1));
+}
 /**
  * Encoded lines per shared event object, one cache per tag variant: with IRCv3 tags
  * (`server-time`/`message-tags` enabled) and without. Weak keys: the entry goes with the event.
@@ -119,10 +123,20 @@ export class IrcConnection implements SessionPort {
   #passwordOk = false;
   #active = false;
   readonly #caps = new Set<string>();
-  /** The nick of the last NICK, for the 432/433 answering it. */
+  /** The nick of the last NICK, for the 432/433 answering it; the channel of the last JOIN. */
   #wantNick = "";
+  #wantChannel = "";
   /** Set while a NOTICE is handled: NOTICE never gets an automatic reply (RFC 2812 §3.3.2). */
   #quiet = false;
+  /** The command being handled, to pick the numeric for an error the core answers with. */
+  #command = "";
+  /** Rooms this client was shown a JOIN for (by display name): a later `room` event is a topic. */
+  readonly #channels = new Set<string>();
+  /** The last QUIT and NICK rendered: a user in several shared rooms leaves or renames once. */
+  #lastQuit = "";
+  #lastNick = "";
+  /** Labels of history batches (BATCH +id), per connection. */
+  #batches = 0;
   #lastInput = Date.now();
   #pingSentAt = 0;
   #pingTimer: NodeJS.Timeout | undefined;
@@ -188,7 +202,7 @@ export class IrcConnection implements SessionPort {
   /** Sends lines made for this connection only (replies, numerics). */
   #reply(...messages: IrcMessage[]): void {
     let text = "";
-    for (const m of messages) text += serializeMessage(m, true) + CRLF;
+    for (const m of messages) text += wire(m) + CRLF;
     if (text) this.#queue(Buffer.from(text));
   }
 
@@ -199,6 +213,9 @@ export class IrcConnection implements SessionPort {
   }
 
   flush(): void {
+    if (this.#outBytes === 0 || this.#gone) return;
+    // Issue 14: what anyone is shown is stored first (one commit per flush, cheap when done).
+    this.#opts.chat.commit();
     if (this.#outBytes === 0 || this.#gone) return;
     const out = this.#out;
     const total = this.#outBytes;
@@ -221,29 +238,51 @@ export class IrcConnection implements SessionPort {
   }
 
   #encode(event: ServerEvent): Buffer {
-    // Shared room events: encoded once per variant, whoever receives them.
-    if (
-      event.type === "joined" ||
-      event.type === "left" ||
-      event.type === "message" ||
-      event.type === "action" ||
-      event.type === "renamed" ||
-      event.type === "notice"
-    ) {
-      const own = (event.type === "message" || event.type === "action") && event.from === this.session.name;
-      // The core sends actions to their sender too; IRC echoes only with echo-message.
-      if (own && !this.echo) return EMPTY;
-      const tagged = this.#tagged;
-      const cache = tagged ? taggedCache : plainCache;
-      let b = cache.get(event);
-      if (!b) {
-        b = this.#renderShared(event, tagged);
-        cache.set(event, b);
+    // Room events: encoded once per tag variant, whoever receives them.
+    switch (event.type) {
+      case "joined":
+        // Your own JOIN comes with the `room` event (before the history), not here.
+        if (event.name === this.session.name) return EMPTY;
+        if (canonicalName(event.name) === this.#lastQuit) this.#lastQuit = "";
+        break;
+      case "message":
+      case "action":
+        // The core sends actions to their sender too; IRC echoes only with echo-message.
+        if (event.from === this.session.name && !this.echo) return EMPTY;
+        break;
+      case "left":
+        // Leaving the chat: one QUIT, however many rooms this client shared with the leaver.
+        if (!this.#stillOnline(event.name)) {
+          const key = canonicalName(event.name);
+          if (key === this.#lastQuit) return EMPTY;
+          this.#lastQuit = key;
+        }
+        break;
+      case "renamed": {
+        const key = `${event.from}\u0000${event.to}`;
+        if (key === this.#lastNick) return EMPTY;
+        this.#lastNick = key;
+        break;
       }
-      return b;
+      case "topic":
+        break;
+      default:
+        this.#renderOwn(event);
+        return EMPTY;
     }
-    this.#renderOwn(event);
-    return EMPTY;
+    const tagged = this.#tagged;
+    const cache = tagged ? taggedCache : plainCache;
+    let b = cache.get(event);
+    if (!b) {
+      b = Buffer.from(this.#roomLines(event, tagged ? this.#tags(event.at) : undefined).join(""));
+      cache.set(event, b);
+    }
+    return b;
+  }
+
+  /** Is a user (by display name) still in the chat? A `left` for someone online is a PART. */
+  #stillOnline(name: string): boolean {
+    return this.#opts.chat.find(canonicalName(name)) !== undefined;
   }
 
   /** The prefix of a papo user: their nick as IRC shows it, `papo`, their shown address. */
@@ -256,81 +295,50 @@ export class IrcConnection implements SessionPort {
     return this.#opts.chat.find(canonicalName(name))?.shownAddress ?? null;
   }
 
-  #tags(at: number, tagged: boolean): ReadonlyMap<string, string> | undefined {
-    return tagged ? new Map([["time", new Date(at).toISOString()]]) : undefined;
+  /** server-time: when papo stamped the event. */
+  #tags(at: number): Map<string, string> {
+    return new Map([["time", new Date(at).toISOString()]]);
   }
 
-  /** Lines for an event every IRC member of the channel receives alike (no recipient's nick in it). */
-  #renderShared(event: ServerEvent, tagged: boolean): Buffer {
-    const lines: string[] = [];
-    const line = (m: IrcMessage) => lines.push(serializeMessage(m, true));
+  /**
+   * The lines (each with its CRLF) of a room event, the same for every IRC member of the room: no
+   * recipient's nick in them. Also used for history replay, with the batch tag.
+   */
+  #roomLines(event: RoomEvent, tags: ReadonlyMap<string, string> | undefined): string[] {
+    const one = (source: string, command: string, ...params: string[]): string[] => {
+      const m: IrcMessage = { source, command, params };
+      if (tags) m.tags = tags;
+      return [wire(m) + CRLF];
+    };
+    const crlf = (lines: string[]) => lines.map((l) => l + CRLF);
+    const channel = channelOf(event);
     switch (event.type) {
-      case "joined": {
-        const m: IrcMessage = {
-          source: this.#prefix(event.name, event.address),
-          command: "JOIN",
-          params: [channelOf(event)],
-        };
-        const tags = this.#tags(event.at, tagged);
-        if (tags) m.tags = tags;
-        line(m);
-        break;
-      }
+      case "joined":
+        return one(this.#prefix(event.name, event.address), "JOIN", channel);
       case "left": {
-        const reason = event.text ?? this.#opts.irc.quitReason[event.reason];
-        const m: IrcMessage = { source: this.#prefix(event.name, null), command: "QUIT", params: [reason] };
-        const tags = this.#tags(event.at, tagged);
-        if (tags) m.tags = tags;
-        line(m);
-        break;
+        if (this.#stillOnline(event.name)) {
+          const part = event.text === undefined ? [channel] : [channel, event.text];
+          return one(this.#prefix(event.name), "PART", ...part);
+        }
+        return one(
+          this.#prefix(event.name, null),
+          "QUIT",
+          event.text ?? this.#opts.irc.quitReason[event.reason],
+        );
       }
       case "message":
-        lines.push(
-          ...splitMessageLines(
-            this.#prefix(event.from),
-            "PRIVMSG",
-            channelOf(event),
-            event.text,
-            this.#tags(event.at, tagged),
-          ),
-        );
-        break;
+        return crlf(splitMessageLines(this.#prefix(event.from), "PRIVMSG", channel, event.text, tags));
       case "action":
-        lines.push(
-          ...this.#actionLines(
-            this.#prefix(event.from),
-            channelOf(event),
-            event.text,
-            this.#tags(event.at, tagged),
-          ),
-        );
-        break;
-      case "renamed": {
-        const m: IrcMessage = {
-          source: this.#prefix(event.from, this.#addressOf(event.to)),
-          command: "NICK",
-          params: [ircNick(event.to)],
-        };
-        const tags = this.#tags(event.at, tagged);
-        if (tags) m.tags = tags;
-        line(m);
-        break;
+        return crlf(this.#actionLines(this.#prefix(event.from), channel, event.text, tags));
+      case "renamed":
+        return one(this.#prefix(event.from, this.#addressOf(event.to)), "NICK", ircNick(event.to));
+      case "topic":
+        return one(this.#prefix(event.by), "TOPIC", channel, event.topic);
+      default: {
+        const never: never = event;
+        return never;
       }
-      case "notice":
-        lines.push(
-          ...splitMessageLines(
-            this.#opts.serverName,
-            "NOTICE",
-            channelOf(event),
-            event.params.text,
-            this.#tags(event.at, tagged),
-          ),
-        );
-        break;
-      default:
-        break;
     }
-    return lines.length ? Buffer.from(lines.join(CRLF) + CRLF) : EMPTY;
   }
 
   /** CTCP ACTION lines (/me): every piece wrapped in `\x01ACTION ...\x01` within the line budget. */
@@ -344,7 +352,7 @@ export class IrcConnection implements SessionPort {
     return splitText(text, budget).map((piece) => {
       const m: IrcMessage = { source, command: "PRIVMSG", params: [target, `\u0001ACTION ${piece}\u0001`] };
       if (tags) m.tags = tags;
-      return serializeMessage(m, true);
+      return wire(m);
     });
   }
 
@@ -357,10 +365,43 @@ export class IrcConnection implements SessionPort {
         if (event.need === "name") this.#passwordOk = true;
         return;
       case "welcome":
-        return this.#welcome(event.address);
+        return this.#welcome();
+      case "room":
+        return this.#room(event);
+      case "history":
+        return this.#history(event.room, event.events);
+      case "parted":
+        if (this.#channels.delete(event.room))
+          this.#reply({ source: this.#self(), command: "PART", params: [event.room] });
+        return;
+      case "rooms": {
+        const src = this.#opts.serverName;
+        const me = this.#me;
+        this.#numeric(RPL.LISTSTART, "Channel", "Users Name");
+        this.#reply(
+          ...event.rooms.map((r) => ({
+            source: src,
+            command: RPL.LIST,
+            params: [me, r.room, String(r.users), r.topic ?? ""],
+          })),
+        );
+        this.#numeric(RPL.LISTEND, t.endOfList);
+        return;
+      }
+      case "users":
+        return this.#names(event.room ?? this.session.current.name, event.users);
+      case "notice": {
+        const texts = this.#opts.texts;
+        const text =
+          event.code === "announce"
+            ? (event.params.text ?? "")
+            : stripMark(event.code === "history_paused" ? texts.historyPaused : texts.historyResumed);
+        if (text) this.#notice(text);
+        return;
+      }
       case "private": {
         const me = this.session.name;
-        const tags = this.#tags(event.at, this.#tagged);
+        const tags = this.#tagged ? this.#tags(event.at) : undefined;
         if (event.to === me && event.from !== me) {
           for (const l of splitMessageLines(
             this.#prefix(event.from),
@@ -385,7 +426,7 @@ export class IrcConnection implements SessionPort {
         return;
       }
       default:
-        // hello, users, help, ping, pong: nothing an IRC client reads.
+        // hello, help, current, gap, ping, pong: nothing an IRC client reads.
         return;
     }
   }
@@ -417,6 +458,28 @@ export class IrcConnection implements SessionPort {
         return this.#numeric(ERR.INPUTTOOLONG, t.inputTooLong);
       case "flood":
         return this.#notice(stripMark(chat.flood({ retryMs: event.params.retryMs })));
+      case "room_invalid":
+        return this.#numeric(
+          ERR.NOSUCHCHANNEL,
+          this.#wantChannel,
+          stripMark(chat.roomProblem[event.params.reason]),
+        );
+      case "not_in_room":
+        // PRIVMSG to a room one is not in is "cannot send"; PART, TOPIC, NAMES: "not on channel".
+        return this.#command === "PRIVMSG" || this.#command === "NOTICE"
+          ? this.#numeric(ERR.CANNOTSENDTOCHAN, event.params.room, stripMark(chat.notInRoom(event.params)))
+          : this.#numeric(ERR.NOTONCHANNEL, event.params.room, stripMark(chat.notInRoom(event.params)));
+      case "too_many_rooms":
+      case "rooms_full":
+        return this.#numeric(
+          ERR.TOOMANYCHANNELS,
+          this.#wantChannel,
+          stripMark(
+            event.code === "too_many_rooms" ? chat.tooManyRooms(event.params) : chat.roomsFull(event.params),
+          ),
+        );
+      case "lobby_part":
+        return this.#notice(stripMark(chat.lobbyPart));
       case "invalid_utf8":
         // UTF8ONLY (IRCv3): the standard reply is `FAIL * INVALID_UTF8 :text`.
         return this.#reply({
@@ -434,8 +497,13 @@ export class IrcConnection implements SessionPort {
     this.#reply({ source: this.#opts.serverName, command: "NOTICE", params: [this.#me, text] });
   }
 
-  /** Registration is complete: the welcome burst, then the lobby (until rooms, papo users are all in it). */
-  #welcome(_address: Address): void {
+  /** This client's own prefix. */
+  #self(): string {
+    return this.#prefix(this.session.name, this.session.shownAddress);
+  }
+
+  /** Registration is complete: the welcome burst. The lobby's `room` event follows (a JOIN). */
+  #welcome(): void {
     const o = this.#opts;
     const t = o.irc;
     this.#active = true;
@@ -447,7 +515,9 @@ export class IrcConnection implements SessionPort {
     const tokens = isupportTokens({
       network: o.network,
       nickLength: ircNickLength(o.limits.maxNameLength),
-      channelLength: CHANNEL_LENGTH,
+      // `#` and the room name, in code points (ASCII names: bytes).
+      channelLength: o.limits.maxRoomNameLength + 1,
+      channelLimit: o.limits.maxRoomsPerUser,
     });
     this.#reply(
       ...isupportMessages(o.serverName, me, tokens).map((m) => ({
@@ -456,34 +526,68 @@ export class IrcConnection implements SessionPort {
       })),
     );
     this.#numeric(ERR.NOMOTD, t.noMotd);
-    this.#reply({
-      source: this.#prefix(this.session.name, this.session.shownAddress),
-      command: "JOIN",
-      params: [LOBBY],
-    });
-    this.#names(LOBBY);
     if (o.limits.pingIntervalMs > 0) this.#armPing(o.limits.pingIntervalMs);
   }
 
-  /** 353 (as many as the names need) and 366 for a channel. */
-  #names(channel: string): void {
-    const o = this.#opts;
-    if (isLobby(channel)) {
-      // `:server 353 me = #lobby :names...` within 512 bytes.
-      const head = `:${o.serverName} ${RPL.NAMREPLY} ${this.#me} = ${LOBBY} :`;
-      const room = IRC_LINE_BYTES - 2 - Buffer.byteLength(head);
-      let names = "";
-      const full = this.#caps.has("userhost-in-names");
-      for (const s of o.chat.members()) {
-        const nick = full ? this.#prefix(s.name, s.shownAddress) : ircNick(s.name);
-        if (names && Buffer.byteLength(names) + 1 + Buffer.byteLength(nick) > room) {
-          this.#numeric(RPL.NAMREPLY, "=", LOBBY, names);
-          names = "";
-        }
-        names = names ? `${names} ${nick}` : nick;
-      }
-      if (names) this.#numeric(RPL.NAMREPLY, "=", LOBBY, names);
+  /**
+   * A `room` event: entering a room (JOIN, topic, NAMES), or, for a room this client is already
+   * in, the answer to a TOPIC query (332 or 331).
+   */
+  #room(event: Extract<ServerEvent, { type: "room" }>): void {
+    const t = this.#opts.irc;
+    const channel = event.room;
+    if (this.#channels.has(channel)) {
+      if (event.topic) this.#numeric(RPL.TOPIC, channel, event.topic);
+      else this.#numeric(RPL.NOTOPIC, channel, t.noTopic);
+      return;
     }
+    this.#channels.add(channel);
+    this.#reply({ source: this.#self(), command: "JOIN", params: [channel] });
+    if (event.topic) this.#numeric(RPL.TOPIC, channel, event.topic);
+    const me = this.session.info();
+    const users = event.users.some((u) => u.name === me.name) ? event.users : [...event.users, me];
+    this.#names(channel, users);
+  }
+
+  /**
+   * History on JOIN: what was said before, with the times papo stamped on it, for clients that
+   * can show them (server-time); inside a `chathistory` batch when the client asked for `batch`.
+   * Without server-time nothing is replayed: old lines would read as new ones.
+   */
+  #history(room: string, events: readonly RoomEvent[]): void {
+    if (!this.#caps.has("server-time")) return;
+    const shown = events.filter((e) => e.type === "message" || e.type === "action" || e.type === "topic");
+    if (shown.length === 0) return;
+    const batch = this.#caps.has("batch") ? `h${++this.#batches}` : undefined;
+    const src = this.#opts.serverName;
+    if (batch) this.#reply({ source: src, command: "BATCH", params: [`+${batch}`, "chathistory", room] });
+    let text = "";
+    for (const e of shown) {
+      const tags = this.#tags(e.at);
+      if (batch) tags.set("batch", batch);
+      text += this.#roomLines(e, tags).join("");
+    }
+    this.#queue(Buffer.from(text));
+    if (batch) this.#reply({ source: src, command: "BATCH", params: [`-${batch}`] });
+  }
+
+  /** 353 (as many as the names need) and 366 for a channel. */
+  #names(channel: string, users: readonly { name: string; address: Address }[]): void {
+    const o = this.#opts;
+    // `:server 353 me = #channel :names...` within 512 bytes.
+    const head = `:${o.serverName} ${RPL.NAMREPLY} ${this.#me} = ${channel} :`;
+    const room = IRC_LINE_BYTES - 2 - Buffer.byteLength(head);
+    let names = "";
+    const full = this.#caps.has("userhost-in-names");
+    for (const u of users) {
+      const nick = full ? this.#prefix(u.name, u.address) : ircNick(u.name);
+      if (names && Buffer.byteLength(names) + 1 + Buffer.byteLength(nick) > room) {
+        this.#numeric(RPL.NAMREPLY, "=", channel, names);
+        names = "";
+      }
+      names = names ? `${names} ${nick}` : nick;
+    }
+    if (names) this.#numeric(RPL.NAMREPLY, "=", channel, names);
     this.#numeric(RPL.ENDOFNAMES, channel, o.irc.endOfNames);
   }
 
@@ -599,6 +703,7 @@ export class IrcConnection implements SessionPort {
     }
     const handler = HANDLERS[command];
     if (!handler) return this.#numeric(ERR.UNKNOWNCOMMAND, command, this.#opts.irc.unknownCommand);
+    this.#command = command;
     handler(this, m.params);
   }
 
@@ -709,14 +814,14 @@ export class IrcConnection implements SessionPort {
       body = inner.slice(7);
     }
     if (target.startsWith("#")) {
-      if (!isLobby(target)) return c.#numeric(ERR.NOSUCHCHANNEL, target, t.noSuchChannel);
-      return action ? c.session.action(body) : c.session.say(body);
+      if (!c.#roomExists(target)) return c.#numeric(ERR.NOSUCHCHANNEL, target, t.noSuchChannel);
+      return action ? c.session.action(body, target) : c.session.say(body, target);
     }
     const name = papoName(target);
     if (name === null) return c.#numeric(ERR.NOSUCHNICK, target, t.noSuchNick);
     if (canonicalName(name) === c.session.canonical) {
       // IRC lets a client message itself; the server sends it back.
-      const tags = c.#tags(Date.now(), c.#tagged);
+      const tags = c.#tagged ? c.#tags(Date.now()) : undefined;
       for (const l of splitMessageLines(c.#prefix(c.session.name), command, c.#me, text, tags))
         c.#queue(Buffer.from(l + CRLF));
       return;
@@ -733,13 +838,33 @@ export class IrcConnection implements SessionPort {
     }
   }
 
+  /** Does a room by this channel name exist (anyone in it)? */
+  #roomExists(channel: string): boolean {
+    const check = checkRoomName(channel, this.#opts.limits.maxRoomNameLength);
+    return check.ok && this.#opts.chat.room(check.key) !== undefined;
+  }
+
   static join(c: IrcConnection, params: readonly string[]): void {
     const t = c.#opts.irc;
     if (!params[0]) return c.#numeric(ERR.NEEDMOREPARAMS, "JOIN", t.needMoreParams);
+    // `JOIN 0` leaves every channel (RFC 2812 §3.2.1): every room but the lobby.
+    if (params[0] === "0") {
+      for (const room of [...c.session.rooms]) if (room !== c.#opts.chat.lobby) c.session.part(room.name);
+      return;
+    }
     for (const channel of params[0].split(",")) {
-      // Already in the lobby: a JOIN to a channel one is in gets no reply.
-      if (isLobby(channel) || channel === "0") continue;
-      c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
+      if (!channel) continue;
+      // Only `#` channels exist (CHANTYPES=#): `sala` would otherwise be taken as `#sala`.
+      if (!channel.startsWith("#")) {
+        c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
+        continue;
+      }
+      c.#wantChannel = channel;
+      const check = checkRoomName(channel, c.#opts.limits.maxRoomNameLength);
+      const room = check.ok ? c.#opts.chat.room(check.key) : undefined;
+      // Already in it: a JOIN to a channel one is in gets no reply.
+      if (room && c.session.rooms.has(room)) continue;
+      c.session.join(channel);
     }
   }
 
@@ -747,13 +872,34 @@ export class IrcConnection implements SessionPort {
     const t = c.#opts.irc;
     if (!params[0]) return c.#numeric(ERR.NEEDMOREPARAMS, "PART", t.needMoreParams);
     for (const channel of params[0].split(",")) {
-      if (isLobby(channel)) c.#notice(t.cannotPartLobby);
-      else c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
+      if (!c.#roomExists(channel)) c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
+      else c.session.part(channel);
     }
   }
 
+  static topic(c: IrcConnection, params: readonly string[]): void {
+    const t = c.#opts.irc;
+    const channel = params[0];
+    if (!channel) return c.#numeric(ERR.NEEDMOREPARAMS, "TOPIC", t.needMoreParams);
+    if (!c.#roomExists(channel)) return c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
+    // No text: the topic is asked for (332/331); an empty text cannot clear it yet.
+    c.session.topic(params[1] ?? "", channel);
+  }
+
   static names(c: IrcConnection, params: readonly string[]): void {
-    for (const channel of (params[0] ?? LOBBY).split(",")) c.#names(channel);
+    const limit = c.#opts.limits.maxRoomNameLength;
+    const channels = params[0] ? params[0].split(",") : [...c.session.rooms].map((r) => r.name);
+    for (const channel of channels) {
+      const check = checkRoomName(channel, limit);
+      const room = check.ok && channel.startsWith("#") ? c.#opts.chat.room(check.key) : undefined;
+      // Rooms are public: anyone may see who is in one, as with a channel that is not +s.
+      if (room) c.#names(room.name, room.users());
+      else c.#numeric(RPL.ENDOFNAMES, channel, c.#opts.irc.endOfNames);
+    }
+  }
+
+  static list(c: IrcConnection, _params: readonly string[]): void {
+    c.session.listRooms();
   }
 
   // ---- keepalive ----------------------------------------------------------------------------
@@ -806,6 +952,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   JOIN: IrcConnection.join,
   PART: IrcConnection.part,
   NAMES: IrcConnection.names,
+  TOPIC: IrcConnection.topic,
+  LIST: IrcConnection.list,
 };
 
 /** Catalogue texts start with a marker (`! `, `* `) for text mode; IRC clients add their own. */
