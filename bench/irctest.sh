@@ -104,7 +104,7 @@ case "$server" in
     pid=$!
     ;;
   papo)
-    (cd "$root" && exec node --import tsx src/cli.ts serve --host 127.0.0.1 --port 0 --no-http \
+    (cd "$root" && exec node --import tsx src/cli.ts serve --host 127.0.0.1 --port 0 --no-http --no-store \
       --irc-port "$port") </dev/null >"$tmp/server.log" 2>&1 &
     pid=$!
     ;;

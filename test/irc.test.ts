@@ -466,6 +466,19 @@ describe("IRC channels are papo rooms (issue 11)", () => {
     assert.equal(list.params[2], "2");
     assert.equal(list.params[3], "estudo de redes");
     await c.waitFor(/ 323 ana /);
+    // MODE: no modes, said the way clients expect.
+    c.send("MODE #sala");
+    await c.waitFor(/ 324 ana #sala :?\+$/);
+    c.send("MODE #sala b");
+    await c.waitFor(/ 368 ana #sala /);
+    c.send("MODE #sala +o Zeca");
+    await c.waitFor(/ 482 ana #sala /);
+    c.send("MODE ana");
+    await c.waitFor(/ 221 ana :?\+$/);
+    c.send("MODE ana +i");
+    await c.waitFor(/ 501 ana /);
+    c.send("MODE Zeca");
+    await c.waitFor(/ 502 ana /);
     // Not in a room: cannot send there; no such room: 403.
     c.send("PART #nova");
     await c.waitFor(/^:ana!\S+ PART :?#nova$/);

@@ -8,6 +8,10 @@ export const ircEn: IrcTexts = {
   noMotd: "There is no message of the day",
   endOfList: "End of /LIST",
   noTopic: "No topic is set",
+  endOfBanList: "End of channel ban list",
+  noChannelOperators: "papo has no channel operators or channel modes",
+  usersDontMatch: "Cannot change mode for other users",
+  unknownModeFlag: "papo has no user modes",
   endOfNames: "End of /NAMES list",
   nickAlphabet:
     "Erroneous nickname: IRC nicknames are letters, digits and - [ ] ` _ ^ { | }, not starting with a digit or -",

@@ -8,6 +8,10 @@ export const ircPtBR: IrcTexts = {
   noMotd: "Não há mensagem do dia",
   endOfList: "Fim da lista /LIST",
   noTopic: "Nenhum tópico definido",
+  endOfBanList: "Fim da lista de banimentos",
+  noChannelOperators: "O papo não tem operadores nem modos de canal",
+  usersDontMatch: "Não é possível mudar o modo de outros usuários",
+  unknownModeFlag: "O papo não tem modos de usuário",
   endOfNames: "Fim da lista /NAMES",
   nickAlphabet:
     "Apelido inválido: apelidos IRC têm letras, dígitos e - [ ] ` _ ^ { | }, sem começar por dígito ou -",

@@ -13,6 +13,11 @@ export interface IrcTexts {
   noMotd: string;
   endOfList: string;
   noTopic: string;
+  endOfBanList: string;
+  /** 482: papo has no channel operators (yet), so no channel mode can be set. */
+  noChannelOperators: string;
+  usersDontMatch: string;
+  unknownModeFlag: string;
   endOfNames: string;
   /** 432 for a nick papo would have to escape (names.ts): the IRC nick alphabet. */
   nickAlphabet: string;

@@ -898,6 +898,31 @@ export class IrcConnection implements SessionPort {
     }
   }
 
+  /**
+   * MODE, as far as there are modes: none yet (no channel operators, no user modes). Queries get
+   * the empty answer clients expect (221, 324, 368 for the ban list); changes are refused (501 for
+   * one's own modes, 482 for a channel's).
+   */
+  static mode(c: IrcConnection, params: readonly string[]): void {
+    const t = c.#opts.irc;
+    const target = params[0];
+    if (!target) return c.#numeric(ERR.NEEDMOREPARAMS, "MODE", t.needMoreParams);
+    const change = params[1];
+    if (target.startsWith("#")) {
+      if (!c.#roomExists(target)) return c.#numeric(ERR.NOSUCHCHANNEL, target, t.noSuchChannel);
+      if (change === undefined) return c.#numeric(RPL.CHANNELMODEIS, target, "+");
+      // `MODE #chan b` (or +b with no mask): the ban list, which is always empty.
+      if (/^\+?b$/.test(change) && params.length === 2)
+        return c.#numeric(RPL.ENDOFBANLIST, target, t.endOfBanList);
+      return c.#numeric(ERR.CHANOPRIVSNEEDED, target, t.noChannelOperators);
+    }
+    const name = papoName(target);
+    if (name === null || canonicalName(name) !== c.session.canonical)
+      return c.#numeric(ERR.USERSDONTMATCH, t.usersDontMatch);
+    if (change === undefined) return c.#numeric(RPL.UMODEIS, "+");
+    return c.#numeric(ERR.UMODEUNKNOWNFLAG, t.unknownModeFlag);
+  }
+
   static list(c: IrcConnection, _params: readonly string[]): void {
     c.session.listRooms();
   }
@@ -954,6 +979,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   NAMES: IrcConnection.names,
   TOPIC: IrcConnection.topic,
   LIST: IrcConnection.list,
+  MODE: IrcConnection.mode,
 };
 
 /** Catalogue texts start with a marker (`! `, `* `) for text mode; IRC clients add their own. */
