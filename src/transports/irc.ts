@@ -16,6 +16,7 @@
 import net from "node:net";
 import type { Chat } from "../core/chat.ts";
 import { canonicalName } from "../core/nickname.ts";
+import { FloodQueue } from "../core/flood.ts";
 import { checkRoomName } from "../core/room.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import type { IrcTexts } from "../i18n/irc.ts";
@@ -26,7 +27,7 @@ import { type IrcMessage, parseMessage, serializeMessage } from "../protocol/irc
 import { ircNick, ircNickLength, isPlainIrcNick, papoName } from "../protocol/irc/names.ts";
 import { ERR, RPL } from "../protocol/irc/numerics.ts";
 import { IRC_LINE_BYTES, splitMessageLines, splitText, textBudget } from "../protocol/irc/split.ts";
-import { LineDecoder } from "../protocol/line-decoder.ts";
+import { type Decoded, LineDecoder } from "../protocol/line-decoder.ts";
 import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
@@ -60,6 +61,12 @@ const CAPS: readonly string[] = [
 const MAX_CLIENT_TAG_BYTES = 4096;
 /** Commands that cost no flood token: the registration handshake (but NICK), keepalives, leaving. */
 const FREE = new Set(["CAP", "PASS", "USER", "PING", "PONG", "QUIT"]);
+/** Flood tokens an IRC line costs: 0 for an empty line and the commands in FREE, else 1. */
+function ircLineCost(text: string): 0 | 1 {
+  const m = parseMessage(text);
+  return !m || FREE.has(m.command.toUpperCase()) ? 0 : 1;
+}
+
 /** Commands allowed before registration (RFC 2812 §3.1; everything else gets 451). */
 const BEFORE_REGISTRATION = new Set(["CAP", "PASS", "NICK", "USER", "PING", "PONG", "QUIT"]);
 /** The user part of every prefix (papo has no ident). */
@@ -144,6 +151,11 @@ export class IrcConnection implements SessionPort {
   /** When the unfinished line began (ms since the epoch), 0 when no line is started (A4). */
   #lineSince = 0;
   #lineTimer: NodeJS.Timeout | undefined;
+  /** Issue 10 item 2: lines flood control holds back (made at the first one), and their timer. */
+  #held: FloodQueue<Decoded> | undefined;
+  #heldTimer: NodeJS.Timeout | undefined;
+  /** The socket is paused because lines are held: TCP pushes back on the sender. */
+  #paused = false;
 
   constructor(socket: net.Socket, opts: IrcOptions, flusher: FlushScheduler) {
     this.socket = socket;
@@ -231,6 +243,7 @@ export class IrcConnection implements SessionPort {
   close(): void {
     if (this.#closing || this.#gone) return;
     this.#closing = true;
+    this.#dropHeld();
     this.#flusher.forget(this);
     this.flush();
     this.socket.end();
@@ -611,6 +624,8 @@ export class IrcConnection implements SessionPort {
     clearTimeout(this.#pingTimer);
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#lineTimer);
+    clearTimeout(this.#heldTimer);
+    this.#held?.clear();
     this.#flusher.forget(this);
     this.#opts.chat.log("info", "disconnect", { remote: this.remote });
     this.session.lost("disconnected");
@@ -626,32 +641,101 @@ export class IrcConnection implements SessionPort {
     const items = this.#decoder.push(chunk);
     for (const item of items) {
       if (this.session.closed) break;
-      try {
-        switch (item.kind) {
-          case "line":
-            this.#line(item.text);
-            break;
-          case "too_long":
-            if (this.session.allowLine()) this.#numeric(ERR.INPUTTOOLONG, this.#opts.irc.inputTooLong);
-            break;
-          case "invalid_utf8":
-            if (this.session.allowLine()) this.#error(errorEvent("invalid_utf8", {}));
-            break;
-          case "overflow":
-            this.session.disconnect("line_overflow");
-            break;
-        }
-      } catch (err) {
-        // ROBUSTNESS F30: a bug in one handler costs that client one line, not the process.
-        this.#opts.chat.log("error", "handler_failed", {
-          remote: this.remote,
-          error: String((err as Error)?.stack ?? err),
-        });
-        this.#quiet = false;
-        this.#error(errorEvent("internal", {}));
-      }
+      if (!this.#pace(item)) break;
     }
+    if (this.#held && this.#held.length > 0 && !this.session.closed) this.#hold();
     if (this.#opts.limits.lineTimeoutMs > 0) this.#trackLine(items.length > 0);
+  }
+
+  /**
+   * Issue 10 item 2, as IRC servers do it ("fakelag"): a line is handled at once while the sender
+   * is within its flood budget, and otherwise waits its turn, never dropped. The handshake,
+   * keepalives and QUIT cost nothing. Returns false when the sender's backlog passed a cap and it
+   * was disconnected.
+   */
+  #pace(item: Decoded): boolean {
+    const gate = this.session.flood;
+    const cost = item.kind === "overflow" ? 0 : item.kind === "line" ? ircLineCost(item.text) : 1;
+    if (!gate || cost === 0) {
+      this.#handleSafe(item);
+      return true;
+    }
+    this.#held ??= new FloodQueue(gate);
+    const verdict = this.#held.offer(item, item.kind === "line" ? Buffer.byteLength(item.text) : 0, cost);
+    if (verdict === "now") this.#handleSafe(item);
+    else if (verdict === "over") {
+      this.#opts.chat.log("warn", "flood", { remote: this.remote, name: this.session.name || undefined });
+      this.#dropHeld();
+      this.session.disconnect("flood");
+      return false;
+    }
+    return true;
+  }
+
+  /** Lines are held: stop reading (TCP pushes back), tell the sender once, wake when one is due. */
+  #hold(): void {
+    const held = this.#held as FloodQueue<Decoded>;
+    if (!this.#paused) {
+      this.#paused = true;
+      this.socket.pause();
+      this.#notice(stripMark(this.#opts.texts.throttled({ queued: held.length, delayMs: held.lagMs })));
+    }
+    if (!this.#heldTimer)
+      this.#heldTimer = setTimeout(IrcConnection.#onHeldTimer, held.dueInMs, this).unref();
+  }
+
+  static #onHeldTimer(conn: IrcConnection): void {
+    conn.#heldTimer = undefined;
+    const held = conn.#held;
+    if (!held || conn.#closing || conn.#gone) return;
+    // A held line is input: the ping and line deadlines count from now (the socket is not read).
+    conn.#lastInput = Date.now();
+    for (let item = held.next(); item !== undefined; item = held.next()) {
+      if (conn.session.closed) return;
+      conn.#handleSafe(item);
+    }
+    if (conn.session.closed || conn.#closing || conn.#gone) return;
+    if (held.length > 0) {
+      conn.#heldTimer = setTimeout(IrcConnection.#onHeldTimer, held.dueInMs, conn).unref();
+      return;
+    }
+    conn.#paused = false;
+    if (conn.#lineSince > 0) conn.#lineSince = Date.now();
+    conn.socket.resume();
+  }
+
+  /** Forgets held lines (the connection is closing) and reads again, so the close completes. */
+  #dropHeld(): void {
+    clearTimeout(this.#heldTimer);
+    this.#heldTimer = undefined;
+    this.#held?.clear();
+    if (this.#paused) {
+      this.#paused = false;
+      this.socket.resume();
+    }
+  }
+
+  #handleSafe(item: Decoded): void {
+    try {
+      switch (item.kind) {
+        case "line":
+          return this.#line(item.text);
+        case "too_long":
+          return this.#numeric(ERR.INPUTTOOLONG, this.#opts.irc.inputTooLong);
+        case "invalid_utf8":
+          return this.#error(errorEvent("invalid_utf8", {}));
+        case "overflow":
+          return this.session.disconnect("line_overflow");
+      }
+    } catch (err) {
+      // ROBUSTNESS F30: a bug in one handler costs that client one line, not the process.
+      this.#opts.chat.log("error", "handler_failed", {
+        remote: this.remote,
+        error: String((err as Error)?.stack ?? err),
+      });
+      this.#quiet = false;
+      this.#error(errorEvent("internal", {}));
+    }
   }
 
   /**
@@ -671,6 +755,8 @@ export class IrcConnection implements SessionPort {
     conn.#lineTimer = undefined;
     if (conn.#closing || conn.#gone || conn.#lineSince === 0) return;
     const limit = conn.#opts.limits.lineTimeoutMs;
+    // While flood control holds lines the rest of this one waits unread in the kernel: not a trickle.
+    if (conn.#paused) conn.#lineSince = Date.now();
     const age = Date.now() - conn.#lineSince;
     if (age < limit) {
       conn.#lineTimer = setTimeout(IrcConnection.#onLineTimer, limit - age, conn).unref();
@@ -697,7 +783,6 @@ export class IrcConnection implements SessionPort {
     if (!m) return;
     const command = m.command.toUpperCase();
     // ROBUSTNESS D21: every line but the handshake, keepalives and QUIT spends a flood token.
-    if (!FREE.has(command) && !this.session.allowLine()) return;
     if (!this.#active && !BEFORE_REGISTRATION.has(command)) {
       return this.#numeric(ERR.NOTREGISTERED, this.#opts.irc.notRegistered);
     }
@@ -708,7 +793,7 @@ export class IrcConnection implements SessionPort {
   }
 
   #tooLong(): void {
-    if (this.session.allowLine()) this.#numeric(ERR.INPUTTOOLONG, this.#opts.irc.inputTooLong);
+    this.#numeric(ERR.INPUTTOOLONG, this.#opts.irc.inputTooLong);
   }
 
   /** Registers with the core once NICK and USER are in and CAP negotiation is over. */
@@ -953,6 +1038,7 @@ export class IrcConnection implements SessionPort {
       return;
     }
     conn.#pingSentAt = 0;
+    if (conn.#paused) conn.#lastInput = now; // held lines are input not yet read (issue 10 item 2)
     const idle = now - conn.#lastInput;
     if (idle < pingIntervalMs) return conn.#armPing(pingIntervalMs - idle);
     conn.#pingSentAt = now;
