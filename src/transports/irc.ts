@@ -15,8 +15,8 @@
  */
 import net from "node:net";
 import type { Chat } from "../core/chat.ts";
-import { canonicalName } from "../core/nickname.ts";
 import { FloodQueue } from "../core/flood.ts";
+import { canonicalName } from "../core/nickname.ts";
 import { checkRoomName } from "../core/room.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import type { IrcTexts } from "../i18n/irc.ts";
