@@ -3,7 +3,7 @@
  * measure the server's heap alone), and raw clients that keep every byte they receive, so tests
  * can check encodings, not just text.
  */
-import { type ChildProcess, execFileSync, fork } from "node:child_process";
+import { type ChildProcess, execFileSync, fork, type StdioOptions, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -285,11 +285,15 @@ export interface ChildStats {
   connections: number;
   online: number;
   trackedAddresses: number;
+  /** Open file descriptors (Linux), -1 when unknown. */
+  fds: number;
 }
 
 /** A server in a child process, so its heap can be measured alone (with `--expose-gc`). */
 export interface ChildServer {
   port: number;
+  /** The HTTP port, when `httpPort` was given. */
+  httpPort: number | undefined;
   child: ChildProcess;
   /** Warnings and errors the server logged. */
   logs: Array<{ level: string; event: string; fields: Record<string, unknown> }>;
@@ -298,24 +302,57 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-export async function startChildServer(limits: Partial<Limits> = {}): Promise<ChildServer> {
-  const child = fork(new URL("./fault-server-child.ts", import.meta.url).pathname, [JSON.stringify(limits)], {
-    execArgv: ["--import", "tsx", "--expose-gc"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+export interface ChildOptions {
+  /** Server options besides the limits (httpPort, webRoot, ...): JSON-serialisable. */
+  extra?: Partial<Omit<ServeConfig, "limits">>;
+  /** The child's descriptor limit (RLIMIT_NOFILE, soft and hard), set by `ulimit -n` in bash. */
+  nofile?: number;
+}
+
+export async function startChildServer(
+  limits: Partial<Limits> = {},
+  { extra = {}, nofile }: ChildOptions = {},
+): Promise<ChildServer> {
+  const script = new URL("./fault-server-child.ts", import.meta.url).pathname;
+  const args = [JSON.stringify(limits), JSON.stringify(extra)];
+  const execArgv = ["--import", "tsx", "--expose-gc"];
+  const stdio: StdioOptions = ["ignore", "inherit", "inherit", "ipc"];
+  const child =
+    nofile === undefined
+      ? fork(script, args, { execArgv, stdio })
+      : // bash's exec keeps the IPC descriptor (fd 3) open, so the child still talks to us.
+        spawn(
+          "bash",
+          [
+            "-c",
+            'ulimit -n "$1" && shift && exec "$@"',
+            "bash",
+            String(nofile),
+            process.execPath,
+            ...execArgv,
+            script,
+            ...args,
+          ],
+          { stdio },
+        );
   const logs: ChildServer["logs"] = [];
   const pending: Array<(s: ChildStats) => void> = [];
+  let httpPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     child.once("error", reject);
     child.once("exit", (code) => reject(new Error(`server child exited (${code})`)));
-    child.on("message", (m: { ready?: number; log?: ChildServer["logs"][number]; stats?: ChildStats }) => {
-      if (m.ready !== undefined) resolve(m.ready);
-      else if (m.log) logs.push(m.log);
+    type Message = { ready?: number; http?: number; log?: ChildServer["logs"][number]; stats?: ChildStats };
+    child.on("message", (m: Message) => {
+      if (m.ready !== undefined) {
+        httpPort = m.http;
+        resolve(m.ready);
+      } else if (m.log) logs.push(m.log);
       else if (m.stats) pending.shift()?.(m.stats);
     });
   });
   return {
     port,
+    httpPort,
     child,
     logs,
     stats() {

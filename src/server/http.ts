@@ -8,7 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import type net from "node:net";
 import path from "node:path";
-import type { Duplex } from "node:stream";
+import { type Duplex, pipeline } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Chat, LogFn } from "../core/chat.ts";
 import { formatAddress } from "../transports/address.ts";
@@ -81,7 +81,7 @@ export interface HttpOptions {
 export function createHttpServer(opts: HttpOptions): http.Server {
   const root = path.resolve(opts.webRoot);
   const onRequest: http.RequestListener = function httpOnRequest(req, res) {
-    serveStatic(root, req, res).catch((err: unknown) => {
+    serveStatic(root, req, res, opts.log).catch((err: unknown) => {
       opts.log("error", "http_failed", { url: req.url, error: String((err as Error)?.message ?? err) });
       if (!res.headersSent) send(res, 500, "Internal Server Error\n");
       else res.destroy();
@@ -118,7 +118,12 @@ function send(res: http.ServerResponse, status: number, body: string, extra: Rec
   res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
-async function serveStatic(root: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function serveStatic(
+  root: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  log: LogFn,
+): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD")
     return send(res, 405, "Method Not Allowed\n", { Allow: "GET, HEAD" });
   let pathname: string;
@@ -162,9 +167,14 @@ async function serveStatic(root: string, req: http.IncomingMessage, res: http.Se
     res.end();
     return;
   }
-  const stream = createReadStream(file);
-  stream.on("error", () => res.destroy());
-  stream.pipe(res);
+  // Issue 9 item 1: pipeline, not pipe. With pipe() a client that goes away early unpipes the
+  // file stream, which then never ends and never closes its descriptor: each abandoned page load
+  // leaked one, until the server could accept nobody (EMFILE). pipeline destroys both streams
+  // when either fails or closes early; closing on the response's `close` alone still leaked.
+  pipeline(createReadStream(file), res, function staticOnPiped(err) {
+    if (err && err.code !== "ERR_STREAM_PREMATURE_CLOSE")
+      log("debug", "http_stream_failed", { url: req.url, code: err.code ?? err.message });
+  });
 }
 
 export interface WebServerOptions {
@@ -214,6 +224,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       server.once("error", reject);
       server.listen({ port: opts.port, host: opts.host, exclusive: true }, () => {
         server.off("error", reject);
+        // Issue 9 item 1: a failed accept (EMFILE) is logged, never fatal.
+        server.on("error", function httpOnListenerError(err: NodeJS.ErrnoException) {
+          opts.log("error", "accept_failed", { code: err.code ?? err.message });
+        });
         resolve();
       });
     });

@@ -109,12 +109,12 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
   const texts = catalogue(config.lang).chat;
   const pruner = startPruning(store, config.limits, log);
   const tcp = createTcpServer({ chat, limits: config.limits, texts });
-  await listen(tcp, config.port, config.host);
+  await listen(tcp, config.port, config.host, log);
   let secure: tls.Server | undefined;
   if (config.tls) {
     secure = createTlsServer({ chat, limits: config.limits, texts }, config.tls);
     try {
-      await listen(secure, config.tls.port, config.host);
+      await listen(secure, config.tls.port, config.host, log);
     } catch (err) {
       tcp.close();
       throw err;
@@ -251,14 +251,24 @@ function startPruning(store: RoomStore, limits: Limits, log: LogFn): NodeJS.Time
   return timer;
 }
 
-function listen(server: net.Server, port: number, host: string | undefined): Promise<void> {
+function listen(server: net.Server, port: number, host: string | undefined, log: LogFn): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once("error", onError);
     // Node sets SO_REUSEADDR on listening sockets, so a restart can bind at once (S2, seed 004).
     server.listen({ port, host, exclusive: true }, () => {
       server.off("error", onError);
+      server.on("error", listenerOnError.bind(null, log));
       resolve();
     });
   });
+}
+
+/**
+ * Issue 9 item 1: an accept that fails (EMFILE or ENFILE once libuv's reserve descriptor is gone
+ * too) is emitted as an `error` on the listener, which would end the process with no listener
+ * for it. The listener keeps listening; the next accept works once descriptors come back.
+ */
+export function listenerOnError(log: LogFn, err: NodeJS.ErrnoException): void {
+  log("error", "accept_failed", { code: err.code ?? err.message });
 }

@@ -1,0 +1,130 @@
+/**
+ * Issue 9: faults that cost everyone, found by fault injection against servers in a child process
+ * (a low descriptor limit for item 1).
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import {
+  assertCanaryChats,
+  type ChildServer,
+  Peer,
+  sleep,
+  startChildServer,
+  startFaultServer,
+} from "./fault-helpers.ts";
+
+const linux = process.platform === "linux";
+
+/** A web root whose index.html is larger than the socket buffers, so a response is never done at once. */
+function bigWebRoot(): string {
+  const dir = mkdtempSync(join(tmpdir(), "papo-web-"));
+  writeFileSync(
+    join(dir, "index.html"),
+    `<!doctype html><title>papo</title>${"<p>papo</p>".repeat(100_000)}\n`,
+  );
+  return dir;
+}
+
+/** Sends `GET /` and closes the connection as soon as the response starts, without reading it. */
+function abandonedGet(port: number): Promise<void> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.on("error", () => resolve());
+    s.once("data", () => {
+      s.destroy();
+      resolve();
+    });
+    s.on("close", () => resolve());
+    s.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  });
+}
+
+/** `n` json users join at once; returns how many got their welcome. */
+async function joinMany(port: number, prefix: string, n: number): Promise<{ joined: number; peers: Peer[] }> {
+  const results = await Promise.allSettled(
+    Array.from({ length: n }, (_, i) => Peer.joinJson(port, `${prefix}${i}`)),
+  );
+  const peers = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  return { joined: peers.length, peers };
+}
+
+describe("issue 9 item 1: file descriptors (server in a child process with a low descriptor limit)", {
+  skip: linux ? false : "counts descriptors in /proc/self/fd (Linux only)",
+}, () => {
+  const children: ChildServer[] = [];
+  after(async () => {
+    for (const c of children) await c.stop();
+  });
+
+  it("item 1: 300 page loads abandoned mid-response leak no descriptor; 20 chat users still join", async () => {
+    const child = await startChildServer({}, { extra: { httpPort: 0, webRoot: bigWebRoot() }, nofile: 256 });
+    children.push(child);
+    const httpPort = child.httpPort as number;
+    const before = (await child.stats()).fds;
+    for (let round = 0; round < 15; round++)
+      await Promise.all(Array.from({ length: 20 }, () => abandonedGet(httpPort)));
+    // Let the server see every close.
+    await sleep(300);
+    const afterLoads = (await child.stats()).fds;
+    assert.ok(afterLoads <= before + 10, `descriptors went from ${before} to ${afterLoads}`);
+    const { joined, peers } = await joinMany(child.port, "fd_user", 20);
+    assert.equal(joined, 20, `only ${joined} of 20 users could join`);
+    await assertCanaryChats(child.port, peers[0]);
+    for (const p of peers) p.close();
+  });
+
+  it("item 1: out of descriptors (EMFILE), the server stays up, keeps its listeners, and recovers", async () => {
+    const child = await startChildServer({}, { extra: { httpPort: 0, webRoot: bigWebRoot() }, nofile: 96 });
+    children.push(child);
+    // Far more connections than the server has descriptors for.
+    // Libuv answers EMFILE by closing what it cannot accept: such a holder is closed unanswered.
+    let refused = 0;
+    const holders = Array.from({ length: 150 }, () => {
+      const s = net.connect(child.port, "127.0.0.1");
+      let greeted = false;
+      s.on("data", () => {
+        greeted = true;
+      });
+      s.on("error", () => {});
+      s.on("close", () => {
+        if (!greeted) refused++;
+      });
+      return s;
+    });
+    await sleep(1500);
+    assert.equal(child.child.exitCode, null, "the server exited");
+    assert.ok(refused > 0, "the descriptors did not run out: the test proves nothing");
+    // A page load while out of descriptors fails or is refused, and costs nothing afterwards.
+    await abandonedGet(child.httpPort as number);
+    for (const s of holders) s.destroy();
+    await sleep(500);
+    assert.equal(child.child.exitCode, null, "the server exited");
+    const { joined, peers } = await joinMany(child.port, "emfile_user", 10);
+    assert.equal(joined, 10, `only ${joined} of 10 users could join after the descriptors came back`);
+    await assertCanaryChats(child.port, peers[0]);
+    for (const p of peers) p.close();
+    const res = await fetch(`http://127.0.0.1:${child.httpPort}/`);
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+  });
+});
+
+describe("issue 9 item 1: a failed accept is not fatal", () => {
+  it("item 1: an accept error (EMFILE) on any listener is logged; the server keeps serving", async () => {
+    const server = await startFaultServer({}, { httpPort: 0, webRoot: bigWebRoot() });
+    try {
+      const emfile = () => Object.assign(new Error("accept EMFILE"), { code: "EMFILE", syscall: "accept" });
+      // What net.Server does when libuv reports a failed accept; without a listener it throws.
+      server.tcp.emit("error", emfile());
+      server.http?.emit("error", emfile());
+      assert.equal(server.logs.filter((l) => l.event === "accept_failed").length, 2);
+      await assertCanaryChats(server.port);
+    } finally {
+      await server.close();
+    }
+  });
+});
