@@ -95,6 +95,10 @@ describe("papo serve (command line)", () => {
       ["serve", "--port", "99999"],
       ["serve", "--bogus"],
       ["serve", "--lang", "fr"],
+      // Issue 9 item 5: names Object.prototype has are unknown limits too.
+      ["serve", "--limit", "toString=1"],
+      ["serve", "--limit", "constructor=1"],
+      ["serve", "--limit", "hasOwnProperty=1"],
       ["frobnicate"],
     ]) {
       const p = papo(args);

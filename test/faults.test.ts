@@ -8,6 +8,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { parseLimitOverrides } from "../src/server/limits.ts";
 import {
   assertCanaryChats,
   type ChildServer,
@@ -122,6 +123,40 @@ describe("issue 9 item 1: a failed accept is not fatal", () => {
       server.tcp.emit("error", emfile());
       server.http?.emit("error", emfile());
       assert.equal(server.logs.filter((l) => l.event === "accept_failed").length, 2);
+      await assertCanaryChats(server.port);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("issue 9 item 5: limit names", () => {
+  it("item 5: --limit names that Object.prototype has (toString, constructor, ...) are unknown limits", () => {
+    for (const name of ["toString", "constructor", "hasOwnProperty", "__proto__", "valueOf"])
+      assert.throws(() => parseLimitOverrides([`${name}=1`]), /unknown limit|bad --limit/, name);
+    assert.equal(parseLimitOverrides(["floodBurst=3"]).floodBurst, 3);
+  });
+});
+
+describe("issue 9 item 4: flood control before a name", () => {
+  it("item 4: 5000 json line requests before a name are paced like any line, not answered 5000 times", async () => {
+    const server = await startFaultServer();
+    try {
+      const p = await Peer.json(server.port);
+      const from = p.rawLines.length;
+      const started = Date.now();
+      p.send(`${JSON.stringify({ type: "line", text: "x" })}\n`.repeat(5000));
+      // Flood control (issue 10's pacing) holds what is over the budget and cuts a sender whose
+      // backlog passes its caps (here: bye flood after the burst).
+      await sleep(1000);
+      const answers = p.events.slice(from).filter((e) => e.type === "error" && e.code === "not_registered");
+      const seconds = (Date.now() - started) / 1000;
+      // floodBurst (8) at once, then 2 a second (floodIntervalMs 500).
+      assert.ok(
+        answers.length <= 8 + Math.ceil(seconds * 2) + 1,
+        `${answers.length} answers in ${seconds} s`,
+      );
+      p.close();
       await assertCanaryChats(server.port);
     } finally {
       await server.close();

@@ -235,7 +235,9 @@ export function parseLimitOverrides(
     const m = /^([A-Za-z]+)=(\d+)$/.exec(item.trim());
     if (!m) throw new Error(`bad --limit "${item}" (expected NAME=NUMBER)`);
     const key = m[1] as keyof Limits;
-    if (!(key in out)) throw new Error(`unknown limit "${m[1]}" (known: ${Object.keys(out).join(", ")})`);
+    // Issue 9 item 5: own keys of the defaults only; `in` also sees Object.prototype (toString=1).
+    if (!Object.hasOwn(DEFAULT_LIMITS, key))
+      throw new Error(`unknown limit "${m[1]}" (known: ${Object.keys(DEFAULT_LIMITS).join(", ")})`);
     out[key] = Number(m[2]);
   }
   return out;

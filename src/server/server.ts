@@ -124,7 +124,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
   if (config.nickPort !== undefined) {
     nick = createTcpServer({ chat, limits: config.limits, texts, seedNick: true });
     try {
-      await listen(nick, config.nickPort, config.host);
+      await listen(nick, config.nickPort, config.host, log);
     } catch (err) {
       tcp.close();
       secure?.close();
