@@ -3,6 +3,7 @@
  * (a low descriptor limit for item 1).
  */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import {
   Peer,
   sleep,
   startChildServer,
+  makeSelfSignedCert,
   startFaultServer,
 } from "./fault-helpers.ts";
 
@@ -158,6 +160,38 @@ describe("issue 9 item 4: flood control before a name", () => {
       );
       p.close();
       await assertCanaryChats(server.port);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** True when `cmd` runs (`ss`, `ip`: iproute2). */
+function have(cmd: string, args: string[] = ["-V"]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("issue 9 item 7: the listen backlog", {
+  skip: linux && have("ss") ? false : "reads the backlog with ss (iproute2, Linux)",
+}, () => {
+  it("item 7: every listener (chat, TLS, web) listens with the listenBacklog limit, not Node's 511", async () => {
+    const { cert, key } = makeSelfSignedCert();
+    const server = await startFaultServer(
+      { listenBacklog: 1000 },
+      { httpPort: 0, tls: { cert, key, port: 0 } },
+    );
+    try {
+      for (const port of [server.port, server.tlsAddress?.port, server.httpAddress?.port]) {
+        const out = execFileSync("ss", ["-Hltn", `sport = :${port}`], { encoding: "utf8" });
+        // State Recv-Q Send-Q ...: for a listener Send-Q is its backlog.
+        const backlog = Number(out.trim().split(/\s+/)[2]);
+        assert.equal(backlog, 1000, `port ${port}: ${out}`);
+      }
     } finally {
       await server.close();
     }

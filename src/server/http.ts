@@ -222,14 +222,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   try {
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen({ port: opts.port, host: opts.host, exclusive: true }, () => {
-        server.off("error", reject);
-        // Issue 9 item 1: a failed accept (EMFILE) is logged, never fatal.
-        server.on("error", function httpOnListenerError(err: NodeJS.ErrnoException) {
-          opts.log("error", "accept_failed", { code: err.code ?? err.message });
-        });
-        resolve();
-      });
+      server.listen(
+        { port: opts.port, host: opts.host, backlog: opts.limits.listenBacklog, exclusive: true },
+        () => {
+          server.off("error", reject);
+          // Issue 9 item 1: a failed accept (EMFILE) is logged, never fatal.
+          server.on("error", function httpOnListenerError(err: NodeJS.ErrnoException) {
+            opts.log("error", "accept_failed", { code: err.code ?? err.message });
+          });
+          resolve();
+        },
+      );
     });
   } catch (err) {
     ws.terminateAll();

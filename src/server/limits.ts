@@ -132,6 +132,11 @@ export interface Limits {
    * of it). A node that dies frees its users' names after at most this long.
    */
   nameLeaseMs: number;
+  /**
+   * Connections the kernel may hold for each listener before the server accepts them (the
+   * `listen()` backlog). Linux silently caps it at `net.core.somaxconn` (issue 9 item 7).
+   */
+  listenBacklog: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -184,6 +189,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   pruneIntervalMs: 60_000,
   clusterEventsMaxLength: 100_000,
   nameLeaseMs: 15_000,
+  // Node's default is 511: under connect churn about 1 % of 2000 clients found the queue full.
+  // 4096 is Linux's own somaxconn default since 5.4.
+  listenBacklog: 4096,
 };
 
 /** The limits the transport-agnostic core enforces, as `ChatOptions` fields (flood, admission, password). */

@@ -109,12 +109,12 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
   const texts = catalogue(config.lang).chat;
   const pruner = startPruning(store, config.limits, log);
   const tcp = createTcpServer({ chat, limits: config.limits, texts });
-  await listen(tcp, config.port, config.host, log);
+  await listen(tcp, config.port, config.host, config.limits.listenBacklog, log);
   let secure: tls.Server | undefined;
   if (config.tls) {
     secure = createTlsServer({ chat, limits: config.limits, texts }, config.tls);
     try {
-      await listen(secure, config.tls.port, config.host, log);
+      await listen(secure, config.tls.port, config.host, config.limits.listenBacklog, log);
     } catch (err) {
       tcp.close();
       throw err;
@@ -124,7 +124,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
   if (config.nickPort !== undefined) {
     nick = createTcpServer({ chat, limits: config.limits, texts, seedNick: true });
     try {
-      await listen(nick, config.nickPort, config.host, log);
+      await listen(nick, config.nickPort, config.host, config.limits.listenBacklog, log);
     } catch (err) {
       tcp.close();
       secure?.close();
@@ -251,12 +251,19 @@ function startPruning(store: RoomStore, limits: Limits, log: LogFn): NodeJS.Time
   return timer;
 }
 
-function listen(server: net.Server, port: number, host: string | undefined, log: LogFn): Promise<void> {
+function listen(
+  server: net.Server,
+  port: number,
+  host: string | undefined,
+  backlog: number,
+  log: LogFn,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once("error", onError);
     // Node sets SO_REUSEADDR on listening sockets, so a restart can bind at once (S2, seed 004).
-    server.listen({ port, host, exclusive: true }, () => {
+    // Issue 9 item 7: the backlog is a limit (Node's 511 overflowed under connect churn).
+    server.listen({ port, host, backlog, exclusive: true }, () => {
       server.off("error", onError);
       server.on("error", listenerOnError.bind(null, log));
       resolve();
