@@ -4,19 +4,20 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
+import { endianness, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { parseLimitOverrides } from "../src/server/limits.ts";
+import { parseProcNetTcp, type TcpRow } from "../src/transports/proc-net-tcp.ts";
 import {
   assertCanaryChats,
   type ChildServer,
+  makeSelfSignedCert,
   Peer,
   sleep,
   startChildServer,
-  makeSelfSignedCert,
   startFaultServer,
 } from "./fault-helpers.ts";
 
@@ -195,5 +196,88 @@ describe("issue 9 item 7: the listen backlog", {
     } finally {
       await server.close();
     }
+  });
+});
+
+/** The server's side of the connection whose client is bound to `clientPort` (Linux). */
+function serverSide(serverPort: number, clientPort: number): TcpRow | undefined {
+  const little = endianness() === "LE";
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    const row = parseProcNetTcp(text, little).find(
+      (r) => r.localPort === serverPort && r.remotePort === clientPort,
+    );
+    if (row) return row;
+  }
+  return undefined;
+}
+
+describe("issue 9 item 6: a cut reader is reset, not left in FIN-WAIT-1", {
+  skip: linux ? false : "reads socket states in /proc/net/tcp (Linux only)",
+}, () => {
+  const flood = { floodBurst: 100_000, floodIntervalMs: 1, floodKickLines: 0 };
+
+  /** Fills a paused reader's buffers: `tx` talks until `until` says stop. */
+  async function talk(tx: Peer, canary: Peer, until: () => boolean): Promise<void> {
+    const line = `${"z".repeat(1900)}\n`;
+    for (let i = 0; i < 400 && !until(); i++) {
+      const from = canary.rawLines.length;
+      tx.send(`${i} ${line}`.repeat(50));
+      await canary.waitLine((l) => l.includes("zzzz"), { from, ms: 10_000 });
+      await sleep(5);
+    }
+  }
+
+  it("item 6: send_queue_exceeded resets the reader at once: no FIN-WAIT-1 with its unread bytes", async () => {
+    const server = await startFaultServer({ ...flood, maxSendQueueBytes: 256 * 1024 });
+    try {
+      const slow = await Peer.joinJson(server.port, "i6_slow");
+      slow.socket.pause();
+      const canary = await Peer.joinJson(server.port, "i6_canary");
+      const tx = await Peer.joinText(server.port, "i6_tx");
+      await talk(tx, canary, () => server.logs.some((l) => l.event === "send_queue_exceeded"));
+      await canary.waitEvent("left", (e) => e.name === "i6_slow");
+      await sleep(200);
+      const row = serverSide(server.port, slow.socket.localPort as number);
+      assert.ok(
+        row === undefined,
+        `the server's side is still there, state ${row?.state}, ${row?.txQueue} bytes queued`,
+      );
+      slow.close();
+      canary.close();
+      tx.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("item 6: a reader that has not taken its bye within the grace period is reset (shutdown)", async () => {
+    const server = await startFaultServer({
+      ...flood,
+      maxSendQueueBytes: 64 * 1024 * 1024,
+      shutdownGraceMs: 300,
+    });
+    const slow = await Peer.joinJson(server.port, "i6_stalled");
+    slow.socket.pause();
+    const canary = await Peer.joinJson(server.port, "i6_canary2");
+    const tx = await Peer.joinText(server.port, "i6_tx2");
+    // Enough to fill the kernel's buffers both ways, then the server shuts down.
+    let rounds = 0;
+    await talk(tx, canary, () => ++rounds > 60);
+    await server.close();
+    await sleep(300);
+    const row = serverSide(server.port, slow.socket.localPort as number);
+    assert.ok(
+      row === undefined,
+      `the server's side is still there, state ${row?.state}, ${row?.txQueue} bytes queued`,
+    );
+    slow.close();
+    canary.close();
+    tx.close();
   });
 });

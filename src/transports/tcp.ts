@@ -8,7 +8,7 @@ import type { Chat } from "../core/chat.ts";
 import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import type { ChatTexts } from "../i18n/types.ts";
-import { errorEvent, isRoomEvent, type ServerEvent } from "../protocol/events.ts";
+import { type ByeReason, errorEvent, isRoomEvent, type ServerEvent } from "../protocol/events.ts";
 import { type FrameDecoded, FrameDecoder } from "../protocol/frame-decoder.ts";
 import { LEGACY_DISCONNECT } from "../protocol/input.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
@@ -27,6 +27,7 @@ import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
+import { resetSocket } from "./reset.ts";
 
 export type Mode = "sniff" | "text" | "json" | "legacy";
 
@@ -87,6 +88,8 @@ export class TcpConnection implements SessionPort {
   #overflowed = false;
   #closing = false;
   #gone = false;
+  /** Why the server is closing this connection (the `bye` it was sent). */
+  #bye: ByeReason | undefined;
   /** When the unfinished line began (ms since the epoch), 0 when no line is started (A4). */
   #lineSince = 0;
   #lineTimer: NodeJS.Timeout | undefined;
@@ -134,6 +137,7 @@ export class TcpConnection implements SessionPort {
 
   send(event: ServerEvent): void {
     if (this.#gone || (this.#closing && event.type !== "bye")) return;
+    if (event.type === "bye") this.#bye = event.reason;
     if (
       event.type === "bye" &&
       (event.reason === "shutdown" || event.reason === "kicked") &&
@@ -190,11 +194,20 @@ export class TcpConnection implements SessionPort {
     this.#flusher.forget(this);
     this.#dropHeld();
     clearTimeout(this.#gapTimer);
+    if (this.#bye !== undefined && RESET_AT_ONCE.has(this.#bye)) {
+      // Issue 9 item 6: a peer that does not read (or is gone) would never take the bye, and a
+      // close would leave its unread bytes in FIN-WAIT-1 for minutes: reset.
+      this.#out.length = 0;
+      this.#outBytes = 0;
+      resetSocket(this.socket);
+      return;
+    }
     this.flush();
     if (this.#seedBye) setTimeout(TcpConnection.#seedByeNow, SEED_BYE_DELAY_MS, this).unref();
     else this.socket.end();
-    // A peer that never reads could hold the socket open: cut it after the grace period.
-    this.#graceTimer = setTimeout(destroySocket, this.#opts.limits.shutdownGraceMs, this.socket).unref();
+    // A peer that never reads could hold the socket open: reset it after the grace period (a
+    // plain destroy would leave what it did not read in FIN-WAIT-1, issue 9 item 6).
+    this.#graceTimer = setTimeout(resetSocket, this.#opts.limits.shutdownGraceMs, this.socket).unref();
   }
 
   static #seedByeNow(conn: TcpConnection): void {
@@ -688,9 +701,12 @@ function socketOnClose(this: ConnSocket): void {
   this[kConnection].onSocketClose();
 }
 
-function destroySocket(socket: net.Socket): void {
-  socket.destroy();
-}
+/**
+ * Cuts reset at once: the peer is not taking our bytes, so the bye could never reach it. Other
+ * punishments (flood, ping_timeout, ...) send their bye and are reset after the grace period if
+ * the peer has not taken it by then.
+ */
+const RESET_AT_ONCE: ReadonlySet<ByeReason> = new Set<ByeReason>(["send_queue_exceeded"]);
 
 function firstNonSpace(b: Buffer): number {
   let i = 0;

@@ -6,6 +6,7 @@
  * socket, like the TCP transport.
  */
 import type { IncomingMessage } from "node:http";
+import type net from "node:net";
 import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { Chat } from "../core/chat.ts";
@@ -16,6 +17,7 @@ import { lineCost } from "../protocol/pacing.ts";
 import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
 import { handleJsonRequest, jsonMessageBytes } from "./json-shared.ts";
+import { resetSocket } from "./reset.ts";
 
 /** The path of the WebSocket endpoint on the HTTP port. */
 export const WS_PATH = "/ws";
@@ -156,6 +158,8 @@ type WsItem = string | { refused: "bad_request" | "line_too_long" };
 export class WsConnection implements SessionPort {
   readonly ws: WebSocket;
   readonly remote: string;
+  /** The TCP (or TLS) socket under the WebSocket, to reset it (issue 9 item 6). */
+  readonly #raw: Duplex;
   /** Like TCP json mode: the sender gets its own public messages back. */
   readonly echo = true;
   readonly session: Session;
@@ -174,6 +178,7 @@ export class WsConnection implements SessionPort {
 
   constructor(ws: WebSocket, req: IncomingMessage, opts: WebSocketOptions) {
     this.ws = ws;
+    this.#raw = req.socket;
     this.#opts = opts;
     // The TCP peer: a reverse proxy's X-Forwarded-For is not trusted (anyone can send it).
     this.remote = formatAddress(req.socket.remoteAddress, req.socket.remotePort);
@@ -207,10 +212,18 @@ export class WsConnection implements SessionPort {
     if (this.#closing || this.#gone) return;
     this.#closing = true;
     this.#dropHeld();
+    // Issue 9 item 6: a browser that does not read would never take the close frame, and its
+    // unread bytes would hold the socket in FIN-WAIT-1: reset it.
+    if (this.#bye === "send_queue_exceeded") return this.#reset();
     this.ws.close(closeCode(this.#bye));
-    // A peer that never answers the closing handshake is cut after the grace period.
-    this.#cut = setTimeout(() => this.ws.terminate(), this.#opts.limits.shutdownGraceMs);
+    // A peer that never answers the closing handshake is reset after the grace period.
+    this.#cut = setTimeout(() => this.#reset(), this.#opts.limits.shutdownGraceMs);
     this.#cut.unref();
+  }
+
+  /** Cuts the connection with a reset; ws sees its socket close. */
+  #reset(): void {
+    resetSocket(this.#raw as net.Socket);
   }
 
   /** One heartbeat tick: drop the socket if the last ping went unanswered, else ping again. */
