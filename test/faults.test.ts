@@ -14,12 +14,15 @@ import { parseProcNetTcp, type TcpRow } from "../src/transports/proc-net-tcp.ts"
 import {
   assertCanaryChats,
   type ChildServer,
+  type FaultServer,
+  haveOpenssl,
   makeSelfSignedCert,
   Peer,
   sleep,
   startChildServer,
   startFaultServer,
 } from "./fault-helpers.ts";
+import { WsClient } from "./web-helpers.ts";
 
 const linux = process.platform === "linux";
 
@@ -279,5 +282,86 @@ describe("issue 9 item 6: a cut reader is reset, not left in FIN-WAIT-1", {
     slow.close();
     canary.close();
     tx.close();
+  });
+});
+
+/** `n` raw TCP connections to `port` from 127.0.0.1 that never send a byte. */
+function silentConnections(port: number, n: number): { sockets: net.Socket[]; open: () => number } {
+  const sockets = Array.from({ length: n }, () => {
+    const s = net.connect(port, "127.0.0.1");
+    s.on("error", () => {});
+    return s;
+  });
+  return { sockets, open: () => sockets.filter((s) => !s.destroyed && s.readyState === "open").length };
+}
+
+function refusals(server: FaultServer): number {
+  return server.logs.filter((l) => l.event === "refused" && l.fields.reason === "too_many_connections")
+    .length;
+}
+
+/** Waits until `check` passes; fails with `what()` after `ms`. */
+async function until(check: () => boolean, what: () => string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(what());
+    await sleep(50);
+  }
+}
+
+describe("issue 9 item 3: connections without a session count per address", () => {
+  it("item 3: 400 unfinished TLS handshakes from one address do not lock out a TLS user from another", async (tc) => {
+    if (!haveOpenssl()) return tc.skip("openssl is needed to make a certificate");
+    const { cert, key } = makeSelfSignedCert();
+    const server = await startFaultServer(
+      { exemptLoopback: 0, maxConnections: 300, connectBurst: 0 },
+      { tls: { cert, key, port: 0 } },
+    );
+    const tlsPort = server.tlsAddress?.port as number;
+    const attack = silentConnections(tlsPort, 400);
+    try {
+      // Node closes those past maxConnections (300) itself; papo refuses all but 8 of the rest.
+      await until(
+        () => refusals(server) >= 300 - 8,
+        () => `${refusals(server)} handshakes refused`,
+      );
+      const user = new Peer(tlsPort, { tls: { ca: cert }, host: "localhost", localAddress: "127.0.0.2" });
+      await user.waitLine("Choose a name");
+      user.line("tls_user");
+      await user.waitLine("Hello, tls_user!");
+      user.close();
+    } finally {
+      for (const s of attack.sockets) s.destroy();
+      await server.close();
+    }
+  });
+
+  it("item 3: web connections that never upgrade count per address and are closed soon", async () => {
+    const server = await startFaultServer(
+      { exemptLoopback: 0, connectBurst: 0 },
+      { httpPort: 0, webRoot: bigWebRoot() },
+    );
+    const httpPort = server.httpAddress?.port as number;
+    const attack = silentConnections(httpPort, 1000);
+    try {
+      await until(
+        () => refusals(server) >= 1000 - 32,
+        () => `${refusals(server)} web connections refused`,
+      );
+      // Another address still gets a WebSocket and joins.
+      const ws = new WsClient(`ws://127.0.0.1:${httpPort}/ws`, { localAddress: "127.0.0.2" });
+      await ws.opened;
+      await ws.waitEvent("prompt");
+      ws.request({ type: "name", name: "web_user" });
+      await ws.waitEvent("welcome");
+      ws.close();
+      // The deadline for a request (the upgrade or a page): those left are closed within seconds.
+      const deadline = Date.now() + 20_000;
+      while (attack.open() > 0 && Date.now() < deadline) await sleep(200);
+      assert.equal(attack.open(), 0, "idle web connections outlived the headers deadline");
+    } finally {
+      for (const s of attack.sockets) s.destroy();
+      await server.close();
+    }
   });
 });

@@ -12,6 +12,7 @@ import { type Duplex, pipeline } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Chat, LogFn } from "../core/chat.ts";
 import { formatAddress } from "../transports/address.ts";
+import { PendingConnections } from "../transports/pending.ts";
 import {
   createWebSocketTransport,
   DEFAULT_HEARTBEAT_MS,
@@ -75,26 +76,57 @@ export interface HttpOptions {
   onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Certificate and key (PEM): serve HTTPS (and so WSS) instead of plain HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * Counts connections per address until they upgrade (issue 9 item 3); one over its cap is
+   * closed at once. Unset: not counted.
+   */
+  pending?: PendingConnections;
 }
+
+/**
+ * Milliseconds a new web connection may take to send its first request's headers (a page request
+ * or the WebSocket upgrade); Node's headersTimeout only counts from a request's first byte, so a
+ * connection that says nothing was held until the client gave up (issue 9 item 3). Later requests
+ * on a kept-alive connection have Node's `headersTimeout`, checked every `CONNECTIONS_CHECK_MS`.
+ */
+const FIRST_REQUEST_MS = 10_000;
+const CONNECTIONS_CHECK_MS = 1_000;
 
 /** An HTTP(S) server for the web app; not yet listening. */
 export function createHttpServer(opts: HttpOptions): http.Server {
   const root = path.resolve(opts.webRoot);
   const onRequest: http.RequestListener = function httpOnRequest(req, res) {
+    opts.pending?.started(req.socket);
     serveStatic(root, req, res, opts.log).catch((err: unknown) => {
       opts.log("error", "http_failed", { url: req.url, error: String((err as Error)?.message ?? err) });
       if (!res.headersSent) send(res, 500, "Internal Server Error\n");
       else res.destroy();
     });
   };
+  const serverOptions = { connectionsCheckingInterval: CONNECTIONS_CHECK_MS };
   const server: http.Server = opts.tls
-    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest)
-    : http.createServer(onRequest);
+    ? https.createServer({ ...serverOptions, cert: opts.tls.cert, key: opts.tls.key }, onRequest)
+    : http.createServer(serverOptions, onRequest);
   // Slow or idle clients are not allowed to hold sockets for long (slowloris).
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
+  const pending = opts.pending;
+  if (pending) {
+    // TLS or not, "connection" gives the TCP socket as soon as it is accepted.
+    server.on("connection", function httpOnConnection(socket: net.Socket) {
+      if (pending.admit(socket, FIRST_REQUEST_MS)) return;
+      opts.log("warn", "refused", {
+        remote: formatAddress(socket.remoteAddress, socket.remotePort),
+        reason: "too_many_connections",
+        stage: "http",
+      });
+      socket.resetAndDestroy();
+    });
+  }
   server.on("upgrade", function httpOnUpgrade(req, socket, head) {
+    // From here a WebSocket session counts it, in the chat.
+    pending?.release(req.socket);
     opts.onUpgrade(req, socket, head);
   });
   server.on("clientError", function httpOnClientError(err: NodeJS.ErrnoException, socket) {
@@ -216,6 +248,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const server = createHttpServer({
     webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,
     log: opts.log,
+    // Every connection until it upgrades, as open connections of its address.
+    pending: new PendingConnections(opts.limits.maxConnectionsPerAddress, opts.limits.exemptLoopback !== 0),
     onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     ...(opts.tls ? { tls: opts.tls } : {}),
   });

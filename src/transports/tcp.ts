@@ -27,6 +27,7 @@ import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
+import { PendingConnections } from "./pending.ts";
 import { resetSocket } from "./reset.ts";
 
 export type Mode = "sniff" | "text" | "json" | "legacy";
@@ -741,10 +742,27 @@ export function createTlsServer(
     minVersion: "TLSv1.2",
     handshakeTimeout: opts.limits.tlsHandshakeTimeoutMs,
   });
-  // Connections still in their handshake are not yet counted by the chat: the global cap is the
-  // backstop for them (the handshake timeout bounds how long each can wait).
+  // Connections still in their handshake are not yet counted by the chat: they count per address
+  // here, as unregistered connections (issue 9 item 3), with the global cap as a backstop (the
+  // handshake timeout bounds how long each can wait).
   if (opts.limits.maxConnections > 0) server.maxConnections = opts.limits.maxConnections;
+  const handshaking = new PendingConnections(
+    opts.limits.maxUnregisteredPerAddress,
+    opts.limits.exemptLoopback !== 0,
+  );
+  server.on("connection", function tlsServerOnTcpConnection(raw: net.Socket) {
+    if (handshaking.admit(raw)) return;
+    opts.chat.log("warn", "refused", {
+      remote: formatAddress(raw.remoteAddress, raw.remotePort),
+      reason: "too_many_connections",
+      stage: "tls_handshake",
+    });
+    // Nothing can be said before the handshake: a reset is the answer.
+    raw.resetAndDestroy();
+  });
   server.on("secureConnection", function tlsServerOnConnection(socket: tls.TLSSocket) {
+    // From here the chat counts it (its session).
+    handshaking.release(socket);
     const conn = new TcpConnection(socket, opts, flusher);
     opts.chat.log("info", "connect", { remote: conn.remote, tls: socket.getProtocol() ?? undefined });
     conn.attach();
