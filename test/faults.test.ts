@@ -3,7 +3,7 @@
  * (a low descriptor limit for item 1).
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { endianness, tmpdir } from "node:os";
@@ -223,7 +223,7 @@ function serverSide(serverPort: number, clientPort: number): TcpRow | undefined 
 describe("issue 9 item 6: a cut reader is reset, not left in FIN-WAIT-1", {
   skip: linux ? false : "reads socket states in /proc/net/tcp (Linux only)",
 }, () => {
-  const flood = { floodBurst: 100_000, floodIntervalMs: 1, floodKickLines: 0 };
+  const flood = { floodBurst: 100_000, floodIntervalMs: 1 };
 
   /** Fills a paused reader's buffers: `tx` talks until `until` says stop. */
   async function talk(tx: Peer, canary: Peer, until: () => boolean): Promise<void> {
@@ -361,6 +361,199 @@ describe("issue 9 item 3: connections without a session count per address", () =
       assert.equal(attack.open(), 0, "idle web connections outlived the headers deadline");
     } finally {
       for (const s of attack.sockets) s.destroy();
+      await server.close();
+    }
+  });
+});
+
+/**
+ * A TCP relay between a client and the server that can stop forwarding: it then reads nothing
+ * from either side, as a hung client would (no privileges needed). The kernel still acknowledges
+ * what fits in the relay's buffers, so the server sees a peer whose queue stops moving.
+ */
+async function startRelay(target: number): Promise<{ port: number; freeze(): void; close(): void }> {
+  const pairs: net.Socket[][] = [];
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target, "127.0.0.1");
+    pairs.push([client, upstream]);
+    for (const s of [client, upstream]) s.on("error", () => {});
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    freeze() {
+      for (const pair of pairs)
+        for (const s of pair) {
+          s.unpipe();
+          s.pause();
+        }
+    },
+    close() {
+      for (const pair of pairs) for (const s of pair) s.destroy();
+      server.close();
+    },
+  };
+}
+
+/** Talks in the room through `tx` (text mode) until `done()`, paced by `rx` (json) keeping up. */
+async function busyRoom(
+  tx: Peer,
+  rx: Peer,
+  done: () => boolean,
+  { lines = 50, bytes = 1900, ms = 60_000 } = {},
+) {
+  const deadline = Date.now() + ms;
+  for (let i = 0; !done() && Date.now() < deadline; i++) {
+    const from = rx.rawLines.length;
+    tx.send(`${i} ${"z".repeat(bytes)}\n`.repeat(lines));
+    await rx.waitLine((l) => l.includes(`"text":"${i} `), { from, ms: 10_000 });
+    await sleep(20);
+  }
+}
+
+describe("issue 9 item 2: a vanished text user in a busy room is gone within deadPeerTimeoutMs", () => {
+  const busy = { floodBurst: 100_000, floodIntervalMs: 1 };
+
+  it("item 2: a text user behind a relay that stops forwarding is dropped, name freed (Node's view)", async () => {
+    // The send queue cap is far away: only the dead-peer rule can drop the user.
+    const server = await startFaultServer({
+      ...busy,
+      maxSendQueueBytes: 256 * 1024 * 1024,
+      deadPeerTimeoutMs: 2000,
+    });
+    const relay = await startRelay(server.port);
+    try {
+      const ghost = await Peer.joinText(relay.port, "i2_ghost");
+      const rx = await Peer.joinJson(server.port, "i2_rx");
+      const tx = await Peer.joinText(server.port, "i2_tx");
+      relay.freeze();
+      let left = false;
+      void rx
+        .waitEvent("left", (e) => e.name === "i2_ghost", { ms: 60_000 })
+        .then(
+          () => (left = true),
+          () => {},
+        );
+      await busyRoom(tx, rx, () => left);
+      assert.ok(left, "the frozen user still holds the name");
+      const found = server.logs.find((e) => e.event === "dead_peer" && e.fields.name === "i2_ghost");
+      assert.equal(found?.fields.view, "not_reading", "found by Node's view");
+      const again = await Peer.joinText(server.port, "i2_ghost");
+      await assertCanaryChats(server.port, rx);
+      for (const p of [ghost, rx, tx, again]) p.close();
+    } finally {
+      relay.close();
+      await server.close();
+    }
+  });
+});
+
+/** Runs `ip` with arguments; throws on failure. */
+function ip(...args: string[]): void {
+  execFileSync("ip", args, { stdio: "ignore" });
+}
+
+/**
+ * A network namespace joined to this one by a veth pair: a "machine" on the LAN whose cable can be
+ * pulled (its link set down: every packet dropped, no FIN, no RST). Needs root (CAP_NET_ADMIN).
+ */
+function makeLan():
+  | { hostIp: string; run(script: string): ChildProcess; pullCable(): void; remove(): void }
+  | undefined {
+  if (!linux || process.getuid?.() !== 0 || !have("ip")) return undefined;
+  const id = process.pid % 100_000;
+  const ns = `papo-dp-${id}`;
+  const host = `pdh${id}`;
+  const peer = `pdc${id}`;
+  const net3 = `10.213.${id % 250}`;
+  try {
+    ip("netns", "add", ns);
+  } catch {
+    return undefined;
+  }
+  const remove = () => {
+    try {
+      ip("netns", "del", ns);
+    } catch {}
+    try {
+      ip("link", "del", host);
+    } catch {}
+  };
+  try {
+    ip("link", "add", host, "type", "veth", "peer", "name", peer);
+    ip("link", "set", peer, "netns", ns);
+    ip("addr", "add", `${net3}.1/30`, "dev", host);
+    ip("link", "set", host, "up");
+    ip("netns", "exec", ns, "ip", "addr", "add", `${net3}.2/30`, "dev", peer);
+    ip("netns", "exec", ns, "ip", "link", "set", peer, "up");
+  } catch {
+    remove();
+    return undefined;
+  }
+  return {
+    hostIp: `${net3}.1`,
+    run: (script) =>
+      spawn("ip", ["netns", "exec", ns, process.execPath, "-e", script], {
+        stdio: ["ignore", "pipe", "inherit"],
+      }),
+    pullCable: () => ip("netns", "exec", ns, "ip", "link", "set", peer, "down"),
+    remove,
+  };
+}
+
+/** A script for `node -e`: an nc-like user that joins as `name`, says "joined", then only reads. */
+function ncUser(host: string, port: number, name: string): string {
+  return `const s = require("node:net").connect(${port}, ${JSON.stringify(host)});
+let buf = "";
+s.on("data", (d) => {
+  buf += d;
+  if (buf.includes("Choose a name")) { s.write(${JSON.stringify(`${name}\n`)}); buf = ""; }
+  if (buf.includes("Hello, ")) { process.stdout.write("joined\\n"); buf = ""; }
+  if (buf.length > 1e6) buf = "";
+});
+s.on("error", () => {});`;
+}
+
+describe("issue 9 item 2: a pulled cable (network namespace)", () => {
+  const lan = makeLan();
+  after(() => lan?.remove());
+
+  it("item 2: a text user whose cable is pulled while others talk is dropped, name freed (kernel's view)", {
+    skip: lan ? false : "needs root and `ip netns` (iproute2) to make a LAN with a cable to pull",
+  }, async () => {
+    const l = lan as NonNullable<typeof lan>;
+    const server = await startFaultServer(
+      { floodBurst: 100_000, floodIntervalMs: 1, deadPeerTimeoutMs: 3000 },
+      { host: l.hostIp },
+    );
+    const user = l.run(ncUser(l.hostIp, server.port, "i2_lan"));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        user.stdout?.on("data", (d: Buffer) => d.includes("joined") && resolve());
+        user.once("exit", () => reject(new Error("the user in the namespace exited")));
+        setTimeout(() => reject(new Error("the user in the namespace did not join")), 10_000).unref();
+      });
+      const rx = await Peer.joinJson(server.port, "i2_lan_rx", { host: l.hostIp });
+      const tx = await Peer.joinText(server.port, "i2_lan_tx", { host: l.hostIp });
+      l.pullCable();
+      let left = false;
+      void rx
+        .waitEvent("left", (e) => e.name === "i2_lan", { ms: 60_000 })
+        .then(
+          () => (left = true),
+          () => {},
+        );
+      // A busy room of short lines: the kernel's buffers never fill, only retransmissions show.
+      await busyRoom(tx, rx, () => left, { lines: 2, bytes: 60 });
+      assert.ok(left, "the vanished user still holds the name");
+      const found = server.logs.find((e) => e.event === "dead_peer" && e.fields.name === "i2_lan");
+      assert.equal(found?.fields.view, "unacknowledged", "found by the kernel's view");
+      const again = await Peer.joinText(server.port, "i2_lan", { host: l.hostIp });
+      for (const p of [rx, tx, again]) p.close();
+    } finally {
+      user.kill("SIGKILL");
       await server.close();
     }
   });

@@ -12,6 +12,7 @@ import { type Duplex, pipeline } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Chat, LogFn } from "../core/chat.ts";
 import { formatAddress } from "../transports/address.ts";
+import type { DeadPeerWatch } from "../transports/dead-peer.ts";
 import { PendingConnections } from "../transports/pending.ts";
 import {
   createWebSocketTransport,
@@ -221,6 +222,8 @@ export interface WebServerOptions {
   /** Milliseconds between WebSocket pings (default: `limits.pingTimeoutMs`). */
   heartbeatMs?: number;
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Shared with the other listeners (issue 9 item 2). */
+  deadPeers?: DeadPeerWatch;
 }
 
 /** A listening web server: the static app plus the WebSocket endpoint. */
@@ -244,6 +247,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     heartbeatMs:
       opts.heartbeatMs ?? (opts.limits.pingTimeoutMs > 0 ? opts.limits.pingTimeoutMs : DEFAULT_HEARTBEAT_MS),
     allowOrigins: opts.allowOrigins ?? [],
+    ...(opts.deadPeers ? { deadPeers: opts.deadPeers } : {}),
   });
   const server = createHttpServer({
     webRoot: opts.webRoot ?? DEFAULT_WEB_ROOT,

@@ -45,8 +45,18 @@ export interface Limits {
    * line end (with `lineTimeoutMs`). 0 turns the rule off.
    */
   fragmentGapMs: number;
-  /** Milliseconds of TCP silence before the kernel starts keepalive probes (ROBUSTNESS E28). */
+  /**
+   * Milliseconds of TCP silence before the kernel starts keepalive probes (ROBUSTNESS E28). Node
+   * then probes every second, 10 times: a vanished peer on a quiet connection is gone about
+   * 10 s after this.
+   */
   keepAliveMs: number;
+  /**
+   * Milliseconds a connection may go without its bytes getting through (the kernel retransmitting
+   * unacknowledged, or nothing taken from a full queue) before it is cut and its name freed: a
+   * vanished peer in a busy room, where keepalive never fires (issue 9 item 2). 0 disables.
+   */
+  deadPeerTimeoutMs: number;
   /**
    * Milliseconds without input after which a json-mode connection is sent `{"type":"ping"}`
    * (ROBUSTNESS E28: dead peers). 0 disables.
@@ -154,6 +164,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   // Far longer than the gaps inside one send() (microseconds), far shorter than a person's pause.
   fragmentGapMs: 300,
   keepAliveMs: 30_000,
+  deadPeerTimeoutMs: 60_000,
   pingIntervalMs: 60_000,
   pingTimeoutMs: 30_000,
   // ergo allows a burst of 5 then 2/s; 8 lets a short paste through whole.

@@ -9,6 +9,7 @@ import type { RoomStore } from "../core/ports.ts";
 import { catalogue, type Lang } from "../i18n/index.ts";
 import { ircCatalogue } from "../i18n/irc.ts";
 import { MemoryStore } from "../store/memory.ts";
+import { DeadPeerWatch } from "../transports/dead-peer.ts";
 import { createIrcServer } from "../transports/irc.ts";
 import { createTcpServer, createTlsServer } from "../transports/tcp.ts";
 import type { Cluster } from "./cluster.ts";
@@ -108,11 +109,17 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
   if (!chat.lobby.loaded) await new Promise<void>((resolve) => chat.lobby.waiting.push(resolve));
   const texts = catalogue(config.lang).chat;
   const pruner = startPruning(store, config.limits, log);
-  const tcp = createTcpServer({ chat, limits: config.limits, texts });
+  // Issue 9 item 2: one watch for every listener, so the kernel's table is read once per sweep.
+  const deadPeers =
+    config.limits.deadPeerTimeoutMs > 0
+      ? new DeadPeerWatch({ timeoutMs: config.limits.deadPeerTimeoutMs })
+      : undefined;
+  const tcpOptions = { chat, limits: config.limits, texts, ...(deadPeers ? { deadPeers } : {}) };
+  const tcp = createTcpServer(tcpOptions);
   await listen(tcp, config.port, config.host, config.limits.listenBacklog, log);
   let secure: tls.Server | undefined;
   if (config.tls) {
-    secure = createTlsServer({ chat, limits: config.limits, texts }, config.tls);
+    secure = createTlsServer(tcpOptions, config.tls);
     try {
       await listen(secure, config.tls.port, config.host, config.limits.listenBacklog, log);
     } catch (err) {
@@ -122,7 +129,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
   }
   let nick: net.Server | undefined;
   if (config.nickPort !== undefined) {
-    nick = createTcpServer({ chat, limits: config.limits, texts, seedNick: true });
+    nick = createTcpServer({ ...tcpOptions, seedNick: true });
     try {
       await listen(nick, config.nickPort, config.host, config.limits.listenBacklog, log);
     } catch (err) {
@@ -144,6 +151,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
         ...(config.allowOrigins ? { allowOrigins: config.allowOrigins } : {}),
         ...(config.heartbeatMs !== undefined ? { heartbeatMs: config.heartbeatMs } : {}),
         ...(config.tls ? { tls: config.tls } : {}),
+        ...(deadPeers ? { deadPeers } : {}),
       });
     } catch (err) {
       tcp.close();
@@ -165,7 +173,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
       startedAt: new Date(),
     });
     try {
-      await listen(irc, config.ircPort, config.host);
+      await listen(irc, config.ircPort, config.host, config.limits.listenBacklog, log);
     } catch (err) {
       tcp.close();
       secure?.close();

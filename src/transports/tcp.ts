@@ -25,6 +25,7 @@ import { sniff } from "../protocol/sniff.ts";
 import { renderEvent } from "../protocol/text-render.ts";
 import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
+import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
 import { PendingConnections } from "./pending.ts";
@@ -43,6 +44,8 @@ export interface TcpOptions {
    * only ASCII (its client decodes ASCII and drops the connection on anything else).
    */
   seedNick?: boolean;
+  /** Finds peers whose bytes stopped getting through (issue 9 item 2); unset: keepalive only. */
+  deadPeers?: DeadPeerWatch;
 }
 
 /** Text mode shows at most this many names in the welcome; `/users` lists everyone. */
@@ -74,7 +77,7 @@ const SEED_BYE_DELAY_MS = 150;
 /** One ping object for every connection, so its json line is encoded once. */
 const PING: ServerEvent = { type: "ping" };
 
-export class TcpConnection implements SessionPort {
+export class TcpConnection implements SessionPort, DeadPeerOwner {
   readonly socket: net.Socket;
   readonly remote: string;
   readonly session: Session;
@@ -229,6 +232,7 @@ export class TcpConnection implements SessionPort {
     socket.on("end", socketOnEnd);
     socket.on("error", socketOnError);
     socket.on("close", socketOnClose);
+    this.#opts.deadPeers?.add(socket, this);
     // A10: wait a moment for the client to speak first. A browser or a TLS client does so at once
     // and must get one explanatory line, not a chat greeting; `nc` users wait for the prompt.
     const delay = this.#opts.limits.greetDelayMs;
@@ -249,8 +253,24 @@ export class TcpConnection implements SessionPort {
     clearTimeout(this.#gapTimer);
     this.#dropHeld();
     this.#flusher.forget(this);
+    this.#opts.deadPeers?.remove(this.socket);
     this.#opts.chat.log("info", "disconnect", { remote: this.remote });
     this.session.lost("disconnected");
+  }
+
+  /**
+   * Issue 9 item 2: our bytes have not been getting through for `deadPeerTimeoutMs` (the peer
+   * vanished, or stopped reading altogether). Nothing more can reach it: reset, and the close
+   * that follows frees the name.
+   */
+  onDeadPeer(view: DeadPeerView): void {
+    if (this.#gone) return;
+    this.#opts.chat.log("info", "dead_peer", {
+      remote: this.remote,
+      name: this.session.name || undefined,
+      view,
+    });
+    resetSocket(this.socket);
   }
 
   /** A socket error (a close follows). */

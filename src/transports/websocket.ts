@@ -16,6 +16,7 @@ import { type ByeReason, errorEvent, type ServerEvent } from "../protocol/events
 import { lineCost } from "../protocol/pacing.ts";
 import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
+import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import { handleJsonRequest, jsonMessageBytes } from "./json-shared.ts";
 import { resetSocket } from "./reset.ts";
 
@@ -33,6 +34,8 @@ export interface WebSocketOptions {
   limits: Limits;
   /** Milliseconds between pings. A socket that has not answered the previous ping is terminated. */
   heartbeatMs: number;
+  /** Finds peers whose bytes stopped getting through (issue 9 item 2); unset: pings only. */
+  deadPeers?: DeadPeerWatch;
   /**
    * Origins allowed besides the page's own, as `scheme://host[:port]`. By default only a page
    * served from the same host (the Origin's host equals the request's Host header) may connect.
@@ -155,7 +158,7 @@ function closeCode(reason: ByeReason | undefined): number {
 /** One message from the browser, as flood control holds it: its text, or why it is refused. */
 type WsItem = string | { refused: "bad_request" | "line_too_long" };
 
-export class WsConnection implements SessionPort {
+export class WsConnection implements SessionPort, DeadPeerOwner {
   readonly ws: WebSocket;
   readonly remote: string;
   /** The TCP (or TLS) socket under the WebSocket, to reset it (issue 9 item 6). */
@@ -221,6 +224,13 @@ export class WsConnection implements SessionPort {
     this.#cut.unref();
   }
 
+  /** Issue 9 item 2: our bytes stopped getting through (see dead-peer.ts): reset. */
+  onDeadPeer(view: DeadPeerView): void {
+    if (this.#gone) return;
+    this.#opts.chat.log("info", "dead_peer", { remote: this.remote, transport: "websocket", view });
+    this.#reset();
+  }
+
   /** Cuts the connection with a reset; ws sees its socket close. */
   #reset(): void {
     resetSocket(this.#raw as net.Socket);
@@ -252,10 +262,12 @@ export class WsConnection implements SessionPort {
     ws.on("error", (err: Error & { code?: string }) => {
       this.#opts.chat.log("debug", "ws_error", { remote: this.remote, code: err.code ?? err.message });
     });
+    this.#opts.deadPeers?.add(this.#raw as net.Socket, this);
     ws.on("close", (code: number) => {
       this.#gone = true;
       clearTimeout(this.#cut);
       this.#dropHeld();
+      this.#opts.deadPeers?.remove(this.#raw as net.Socket);
       this.#opts.chat.log("info", "disconnect", { remote: this.remote, transport: "websocket", code });
       this.session.lost("disconnected");
     });
