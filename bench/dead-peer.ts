@@ -3,6 +3,7 @@
  * holds their name, for each way in, in a quiet room and in a busy one.
  *
  *   sudo node --import tsx bench/dead-peer.ts [--limit NAME=VALUE ...]
+ *   node --import tsx bench/dead-peer.ts --table N     (what one look at the kernel's table costs)
  *
  * Two papo servers (one quiet room, one where a user talks twice a second, within the default
  * flood limits) listen on one end of a veth pair; a "machine" in a network namespace on the other
@@ -13,13 +14,72 @@
  * gives up after 150 s (a path still waiting then is reported as such).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import net from "node:net";
+import { endianness } from "node:os";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_LIMITS, parseLimitOverrides } from "../src/server/limits.ts";
 import { startServer } from "../src/server/server.ts";
+import { parseProcNetTcp } from "../src/transports/proc-net-tcp.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const GIVE_UP_MS = 150_000;
+
+const tableAt = process.argv.indexOf("--table");
+if (tableAt > 0) {
+  await tableCost(Math.min(Number(process.argv[tableAt + 1] ?? 5000), 20_000));
+  process.exit(0);
+}
+
+/**
+ * `--table N`: what one look at the kernel's table costs the dead-peer watch with N connections
+ * open (2N rows: both ends are on this machine): reading /proc/net/tcp and tcp6, and parsing them.
+ * No root needed.
+ */
+async function tableCost(n: number): Promise<void> {
+  const server = net.createServer(() => {});
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as net.AddressInfo).port;
+  const sockets: net.Socket[] = [];
+  for (let i = 0; i < n; i += 200)
+    await Promise.all(
+      Array.from(
+        { length: Math.min(200, n - i) },
+        () =>
+          new Promise<void>((resolve) => {
+            const s = net.connect(port, "127.0.0.1", () => resolve());
+            s.on("error", () => resolve());
+            sockets.push(s);
+          }),
+      ),
+    );
+  const little = endianness() === "LE";
+  const times: number[] = [];
+  // What the watch parses: the rows of the server's port with bytes unacknowledged (none here:
+  // the connections are idle, so this is the cost of judging and skipping every row).
+  const ours = new Set([port]);
+  const filtered: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < 20; i++) {
+    const t0 = performance.now();
+    const texts = await Promise.all(["/proc/net/tcp", "/proc/net/tcp6"].map((f) => readFile(f, "latin1")));
+    const t1 = performance.now();
+    rows = texts.reduce((sum, t) => sum + parseProcNetTcp(t, little).length, 0);
+    const t2 = performance.now();
+    for (const t of texts) parseProcNetTcp(t, little, { localPorts: ours, unacknowledged: true });
+    filtered.push(performance.now() - t2);
+    times.push(t1 - t0, performance.now() - t1);
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const reads = times.filter((_, i) => i % 2 === 0);
+  const parses = times.filter((_, i) => i % 2 === 1);
+  console.log(
+    `${n} connections, ${rows} rows: read ${median(reads).toFixed(1)} ms (asynchronous), ` +
+      `parse all ${median(parses).toFixed(1)} ms, filter as the watch does ${median(filtered).toFixed(1)} ms (medians of 20)`,
+  );
+  for (const s of sockets) s.destroy();
+  server.close();
+}
 
 const overrides = process.argv.slice(2).flatMap((a, i, all) => (a === "--limit" ? [all[i + 1] ?? ""] : []));
 const limits = parseLimitOverrides(overrides, DEFAULT_LIMITS);

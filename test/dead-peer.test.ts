@@ -3,6 +3,7 @@
  * driven with stand-in sockets, a hand-made table and a hand-moved clock.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import {
@@ -56,6 +57,31 @@ describe("/proc/net/tcp rows", () => {
     assert.equal(row?.probes, 2);
     assert.equal(row && notAcknowledging(row), true);
     assert.equal(row && notAcknowledging({ ...row, probes: 0 }), false);
+  });
+
+  it("a filtered parse keeps exactly the rows of the given ports with bytes unacknowledged", () => {
+    const texts = [[HEADER, LISTEN, STALLED, V6].join("\n")];
+    for (const f of ["/proc/net/tcp", "/proc/net/tcp6"])
+      try {
+        texts.push(readFileSync(f, "latin1"));
+      } catch {}
+    for (const text of texts) {
+      const all = parseProcNetTcp(text, true);
+      const ports = new Set([7777, ...all.slice(0, 3).map((r) => r.localPort)]);
+      assert.deepEqual(
+        parseProcNetTcp(text, true, { localPorts: ports, unacknowledged: true }),
+        all.filter((r) => ports.has(r.localPort) && r.txQueue > 0),
+      );
+      assert.deepEqual(
+        parseProcNetTcp(text, true, { localPorts: ports }),
+        all.filter((r) => ports.has(r.localPort)),
+      );
+      assert.deepEqual(
+        parseProcNetTcp(text, true, { unacknowledged: true }),
+        all.filter((r) => r.txQueue > 0),
+      );
+    }
+    assert.equal(parseProcNetTcp(texts[0] as string, true, { unacknowledged: true }).length, 1);
   });
 
   it("an address Node reports and the same address in the table normalise alike (any IPv4, any IPv6)", () => {

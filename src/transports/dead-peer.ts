@@ -188,8 +188,12 @@ export class DeadPeerWatch {
     if (!texts) return undefined;
     this.reads++;
     const rows = new Map<string, TcpRow>();
+    // Only rows of our listeners' ports with bytes in flight: the table lists every socket on
+    // the machine, and a row with nothing unacknowledged is neither stalled nor worth a look.
+    const localPorts = new Set<number>();
+    for (const w of this.#watched.values()) localPorts.add(w.socket.localPort ?? 0);
     for (const text of texts)
-      for (const row of parseProcNetTcp(text, this.#littleEndian))
+      for (const row of parseProcNetTcp(text, this.#littleEndian, { localPorts, unacknowledged: true }))
         rows.set(connectionKey(row.localPort, row.remote, row.remotePort), row);
     return rows;
   }

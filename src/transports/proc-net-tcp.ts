@@ -39,14 +39,60 @@ export interface TcpRow {
   probes: number;
 }
 
-/** Parses the text of /proc/net/tcp or /proc/net/tcp6; malformed rows are skipped. */
-export function parseProcNetTcp(text: string, littleEndian: boolean): TcpRow[] {
+/** Which rows `parseProcNetTcp` parses (the others are skipped without being split). */
+export interface RowFilter {
+  /** Only rows whose local port is one of these. */
+  localPorts?: ReadonlySet<number>;
+  /** Only rows with bytes sent and not acknowledged (tx_queue > 0). */
+  unacknowledged?: boolean;
+}
+
+/**
+ * Parses the text of /proc/net/tcp or /proc/net/tcp6; malformed rows are skipped. The table lists
+ * every socket of the machine (its network namespace), and a full parse of 17 000 rows took
+ * 150 ms of the event loop: with a `filter`, rows are first judged on the few characters that
+ * matter, and only those that pass are split and parsed.
+ */
+export function parseProcNetTcp(text: string, littleEndian: boolean, filter: RowFilter = {}): TcpRow[] {
   const rows: TcpRow[] = [];
-  for (const line of text.split("\n")) {
-    const row = parseRow(line, littleEndian);
-    if (row) rows.push(row);
+  const ports =
+    filter.localPorts &&
+    new Set([...filter.localPorts].map((p) => p.toString(16).toUpperCase().padStart(4, "0")));
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    if (wanted(text, start, end, ports, filter.unacknowledged === true)) {
+      const row = parseRow(text.slice(start, end), littleEndian);
+      if (row) rows.push(row);
+    }
+    start = end + 1;
   }
   return rows;
+}
+
+/**
+ * Whether the row in text[start, end) passes the filter, read in place. A row is
+ * `   sl: LOCAL:PORT REMOTE:PORT ST TXQUEUE:RXQUEUE ...` with both addresses the same width.
+ */
+function wanted(
+  text: string,
+  start: number,
+  end: number,
+  ports: Set<string> | undefined,
+  unacked: boolean,
+): boolean {
+  if (!ports && !unacked) return true;
+  const colon = text.indexOf(": ", start);
+  if (colon === -1 || colon >= end) return false;
+  const local = colon + 2;
+  const portColon = text.indexOf(":", local);
+  if (portColon === -1 || portColon >= end) return false;
+  if (ports && !ports.has(text.slice(portColon + 1, portColon + 5))) return false;
+  if (!unacked) return true;
+  const width = portColon + 5 - local; // address, ":" and port
+  const tx = local + 2 * width + 2 + 3; // two addresses, two spaces, the state and a space
+  return tx + 8 <= end && text.slice(tx, tx + 8) !== "00000000";
 }
 
 /** One row, or undefined for the header and anything malformed. */
