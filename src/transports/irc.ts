@@ -28,8 +28,8 @@ import { ircNick, ircNickLength, isPlainIrcNick, papoName } from "../protocol/ir
 import { ERR, RPL } from "../protocol/irc/numerics.ts";
 import { IRC_LINE_BYTES, splitMessageLines, splitText, textBudget } from "../protocol/irc/split.ts";
 import { type Decoded, LineDecoder } from "../protocol/line-decoder.ts";
-import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
+import type { TransportLimits as Limits } from "./limits.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
 
 export interface IrcOptions {

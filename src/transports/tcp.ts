@@ -23,10 +23,10 @@ import {
 } from "../protocol/seed-compat.ts";
 import { sniff } from "../protocol/sniff.ts";
 import { renderEvent } from "../protocol/text-render.ts";
-import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
+import type { TransportLimits as Limits } from "./limits.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
 import { PendingConnections } from "./pending.ts";
 import { resetSocket } from "./reset.ts";

@@ -14,10 +14,10 @@ import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import { type ByeReason, errorEvent, type ServerEvent } from "../protocol/events.ts";
 import { lineCost } from "../protocol/pacing.ts";
-import type { Limits } from "../server/limits.ts";
 import { formatAddress } from "./address.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import { handleJsonRequest, jsonMessageBytes } from "./json-shared.ts";
+import type { TransportLimits as Limits } from "./limits.ts";
 import { resetSocket } from "./reset.ts";
 
 /** The path of the WebSocket endpoint on the HTTP port. */
