@@ -575,9 +575,10 @@ function run(make: () => ModelStore, numRuns: number): void {
 describe("model: every client's view of every room is a contiguous slice of the room's log", () => {
   it("random interleavings of join, part, say, private, disconnect, resume and restart (issue 14)", () => {
     for (const k of Object.keys(seen)) delete seen[k];
-    run(() => new CrashStore(`epoch${++epochs}`), 300);
-    // The runs reached what matters (a property that never met a resume proves nothing about it).
-    for (const k of [
+    // The runs must reach what matters (a property that never met a resume proves nothing about
+    // it). Some cases are rare in random interleavings (a long absence: gap pruned), so batches
+    // of 300 runs go on, up to 5, until every case was met: random, yet not flaky.
+    const cases = [
       "history:resume:some",
       "history:resume:none",
       "gap:epoch",
@@ -587,8 +588,10 @@ describe("model: every client's view of every room is a contiguous slice of the 
       "parted",
       "current",
       "history:request:some",
-    ])
-      assert.ok((seen[k] ?? 0) > 0, `no run reached ${k}: ${JSON.stringify(seen)}`);
+    ];
+    for (let batch = 0; batch < 5 && !cases.every((k) => (seen[k] ?? 0) > 0); batch++)
+      run(() => new CrashStore(`epoch${++epochs}`), 300);
+    for (const k of cases) assert.ok((seen[k] ?? 0) > 0, `no run reached ${k}: ${JSON.stringify(seen)}`);
   });
 
   it("the same over the SQLite store (reads of appended, uncommitted events; reopened data)", {
