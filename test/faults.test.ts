@@ -448,6 +448,48 @@ describe("issue 9 item 2: a vanished text user in a busy room is gone within dea
       await server.close();
     }
   });
+
+  it("item 2: an IRC user behind a relay that stops forwarding is dropped, name freed", async () => {
+    const server = await startFaultServer(
+      { ...busy, maxSendQueueBytes: 256 * 1024 * 1024, deadPeerTimeoutMs: 2000 },
+      { ircPort: 0 },
+    );
+    const relay = await startRelay((server.ircAddress as net.AddressInfo).port);
+    const irc = net.connect(relay.port, "127.0.0.1");
+    try {
+      let got = "";
+      irc.setEncoding("utf8").on("data", (d: string) => {
+        got += d;
+      });
+      irc.write("NICK i2_irc\r\nUSER i2_irc 0 * :ghost\r\n");
+      for (let i = 0; i < 200 && !/ 366 i2_irc #lobby /.test(got); i++) await sleep(25);
+      assert.match(got, / 001 i2_irc /, "the IRC user registered");
+      const rx = await Peer.joinJson(server.port, "i2i_rx");
+      const tx = await Peer.joinText(server.port, "i2i_tx");
+      relay.freeze();
+      let left = false;
+      void rx
+        .waitEvent("left", (e) => e.name === "i2_irc", { ms: 60_000 })
+        .then(
+          () => (left = true),
+          () => {},
+        );
+      await busyRoom(tx, rx, () => left);
+      assert.ok(left, "the frozen IRC user still holds the name");
+      assert.ok(
+        server.logs.some(
+          (e) => e.event === "dead_peer" && e.fields.name === "i2_irc" && e.fields.transport === "irc",
+        ),
+        "found by the dead-peer watch",
+      );
+      const again = await Peer.joinText(server.port, "i2_irc");
+      for (const p of [rx, tx, again]) p.close();
+    } finally {
+      irc.destroy();
+      relay.close();
+      await server.close();
+    }
+  });
 });
 
 /** Runs `ip` with arguments; throws on failure. */

@@ -171,6 +171,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
       network: "papo",
       version: `papo-${VERSION}`,
       startedAt: new Date(),
+      ...(deadPeers ? { deadPeers } : {}),
     });
     try {
       await listen(irc, config.ircPort, config.host, config.limits.listenBacklog, log);

@@ -29,8 +29,10 @@ import { ERR, RPL } from "../protocol/irc/numerics.ts";
 import { IRC_LINE_BYTES, splitMessageLines, splitText, textBudget } from "../protocol/irc/split.ts";
 import { type Decoded, LineDecoder } from "../protocol/line-decoder.ts";
 import { formatAddress } from "./address.ts";
+import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
+import { resetSocket } from "./reset.ts";
 
 export interface IrcOptions {
   chat: Chat;
@@ -45,6 +47,8 @@ export interface IrcOptions {
   version: string;
   /** When the server started (003). */
   startedAt: Date;
+  /** Issue 9 item 2: resets connections whose bytes stop getting through (shared with TCP). */
+  deadPeers?: DeadPeerWatch;
 }
 
 /** IRCv3 capabilities offered (CAP LS). */
@@ -110,7 +114,7 @@ const taggedCache = new WeakMap<ServerEvent, Buffer>();
 const FLUSH_AT_BYTES = 64 * 1024;
 const joiner = new WriteJoiner();
 
-export class IrcConnection implements SessionPort {
+export class IrcConnection implements SessionPort, DeadPeerOwner {
   readonly socket: net.Socket;
   readonly remote: string;
   readonly session: Session;
@@ -615,12 +619,29 @@ export class IrcConnection implements SessionPort {
     socket.on("data", socketOnData);
     socket.on("error", socketOnError);
     socket.on("close", socketOnClose);
+    this.#opts.deadPeers?.add(socket, this);
     // IRC clients speak first: no greeting, but the registration deadline and the limits apply.
     this.session.start({ greet: false });
   }
 
+  /**
+   * Issue 9 item 2: our bytes have not been getting through for `deadPeerTimeoutMs` (a vanished
+   * client in a busy channel, where TCP keepalive never fires). Reset; the close frees the name.
+   */
+  onDeadPeer(view: DeadPeerView): void {
+    if (this.#gone) return;
+    this.#opts.chat.log("info", "dead_peer", {
+      remote: this.remote,
+      name: this.session.name || undefined,
+      view,
+      transport: "irc",
+    });
+    resetSocket(this.socket);
+  }
+
   onSocketClose(): void {
     this.#gone = true;
+    this.#opts.deadPeers?.remove(this.socket);
     clearTimeout(this.#pingTimer);
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#lineTimer);
