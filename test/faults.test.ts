@@ -168,6 +168,31 @@ describe("issue 9 item 4: flood control before a name", () => {
       await server.close();
     }
   });
+
+  it("item 4: 5000 json pings and hellos (answered requests) are paced too, not answered 5000 times", async () => {
+    const server = await startFaultServer();
+    try {
+      const p = await Peer.json(server.port);
+      const from = p.rawLines.length;
+      const started = Date.now();
+      p.send(
+        `${JSON.stringify({ type: "ping", id: 1 })}\n${JSON.stringify({ type: "hello", protocol: 1 })}\n`.repeat(
+          2500,
+        ),
+      );
+      await sleep(1000);
+      const answers = p.events.slice(from).filter((e) => e.type === "pong" || e.type === "hello");
+      const seconds = (Date.now() - started) / 1000;
+      assert.ok(
+        answers.length <= 8 + Math.ceil(seconds * 2) + 1,
+        `${answers.length} answers in ${seconds} s`,
+      );
+      p.close();
+      await assertCanaryChats(server.port);
+    } finally {
+      await server.close();
+    }
+  });
 });
 
 /** True when `cmd` runs (`ss`, `ip`: iproute2). */

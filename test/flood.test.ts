@@ -190,14 +190,14 @@ describe("FloodQueue (issue 10 item 2)", () => {
 });
 
 describe("what a line costs (src/protocol/pacing.ts)", () => {
-  it("empty lines and json hello/ping/pong are free; everything else costs one", () => {
+  it("empty lines and json pong are free; everything else costs one, hello and ping too (issue 9 item 4)", () => {
     assert.equal(lineCost("", false), 0);
     assert.equal(lineCost("   ", true), 0);
     assert.equal(lineCost("hello", false), 1);
     assert.equal(lineCost("/quit", false), 1);
-    assert.equal(lineCost('{"type":"ping","id":3}', true), 0);
+    assert.equal(lineCost('{"type":"ping","id":3}', true), 1);
     assert.equal(lineCost('{ "type" : "pong" }', true), 0);
-    assert.equal(lineCost('{"type":"hello","protocol":1}', true), 0);
+    assert.equal(lineCost('{"type":"hello","protocol":1}', true), 1);
     // Only in json mode: a text user typing that is chatting.
     assert.equal(lineCost('{"type":"ping"}', false), 1);
     assert.equal(lineCost('{"type":"line","text":"{\\"type\\":\\"ping\\"}"}', true), 1);

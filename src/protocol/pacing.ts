@@ -6,9 +6,11 @@ import type { FrameDecoded } from "./frame-decoder.ts";
 
 /**
  * Flood tokens one decoded item costs: 0 for what is free and goes at once, even past a backlog
- * (empty lines, which do nothing; json `hello`, `ping`, `pong`, so a throttled client's liveness
- * checks are answered in time; a fatal `overflow`/`bad_frame`, which closes the connection), 1 for
- * everything else (messages, commands, names, passwords, bad lines), which waits its turn.
+ * (empty lines and json `pong`, which the server answers with nothing; a fatal
+ * `overflow`/`bad_frame`, which closes the connection), 1 for everything else (messages, commands,
+ * names, passwords, bad lines, and json `hello` and `ping`, which are answered: issue 9 item 4,
+ * everything that makes the server write costs), which waits its turn. A throttled client's ping
+ * is answered after the lines it sent before it; its own echoes reach it meanwhile.
  */
 export function itemCost(item: FrameDecoded, json: boolean): 0 | 1 {
   switch (item.kind) {
@@ -28,9 +30,9 @@ export function lineCost(text: string, json: boolean): 0 | 1 {
   return json && isControlRequest(text) ? 0 : 1;
 }
 
-const CONTROL = /^\s*\{\s*"type"\s*:\s*"(hello|ping|pong)"\s*[,}]/;
+const CONTROL = /^\s*\{\s*"type"\s*:\s*"pong"\s*[,}]/;
 
-/** A json `hello`, `ping` or `pong` request, recognised without parsing the whole line. */
+/** A json `pong` (answered with nothing), recognised without parsing the whole line. */
 export function isControlRequest(text: string): boolean {
   return CONTROL.test(text);
 }
