@@ -17,10 +17,11 @@ import {
 } from "../protocol/events.ts";
 import { type Input, parseInput } from "../protocol/input.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
-import type { AdmissionLimits, Refusal } from "./admission.ts";
+import type { Refusal } from "./admission.ts";
 import { COMMAND_HANDLERS } from "./commands.ts";
-import { FloodGate, type FloodLimits } from "./flood.ts";
+import { FloodGate } from "./flood.ts";
 import { canonicalName, checkName } from "./nickname.ts";
+import type { ChatOptions, LogFn, RoomLimits } from "./options.ts";
 import { checkRoomName, type Room } from "./room.ts";
 
 /** What a transport gives the core for one connection. */
@@ -46,22 +47,12 @@ export interface ResumeRoom {
  * the two modules do not import each other.
  */
 export interface SessionHost {
-  readonly options: {
-    server: string;
-    hideAddresses: boolean;
-    maxNameLength: number;
-    registrationTimeoutMs: number;
-    logMessages: boolean;
-    password?: string;
-    passwordDelayMs?: number;
-    flood?: FloodLimits;
-    admission?: AdmissionLimits;
-  };
-  readonly limits: { maxRoomNameLength: number; historyOnJoin: number };
+  readonly options: ChatOptions;
+  readonly limits: RoomLimits;
   readonly store: { readonly epoch: string };
   readonly lobby: Room<Session>;
   readonly online: number;
-  log(level: "debug" | "info" | "warn" | "error", event: string, fields?: Record<string, unknown>): void;
+  log: LogFn;
   admit(session: Session): Refusal | undefined;
   admitted(session: Session): void;
   claim(canonical: string, session: Session): boolean;
