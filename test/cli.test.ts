@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { TextClient } from "./helpers.ts";
 
@@ -17,6 +17,12 @@ interface Proc {
   err: () => string;
   exited: Promise<number | null>;
 }
+
+/** Every child started here: one a failed test left running is killed at the end, so the file exits. */
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
 
 function papo(args: string[], stdin: "pipe" | "ignore" = "pipe", env: NodeJS.ProcessEnv = {}): Proc {
   // Servers here keep history in memory unless a test says otherwise: no shared ./papo-data.
@@ -35,6 +41,7 @@ function papo(args: string[], stdin: "pipe" | "ignore" = "pipe", env: NodeJS.Pro
   child.stderr?.setEncoding("utf8").on("data", (d) => {
     err += d;
   });
+  children.add(child);
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   return { child, out: () => out, err: () => err, exited };
 }
