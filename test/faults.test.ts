@@ -438,6 +438,28 @@ async function busyRoom(
   }
 }
 
+/**
+ * Stops the relay, then keeps the room busy (tx talking, rx reading) until rx is told that `name`
+ * left, or the busy loop gives up. True when the departure was announced.
+ */
+async function freezeUntilGone(
+  relay: { freeze(): void },
+  tx: Peer,
+  rx: Peer,
+  name: string,
+): Promise<boolean> {
+  relay.freeze();
+  let left = false;
+  void rx
+    .waitEvent("left", (e) => e.name === name, { ms: 60_000 })
+    .then(
+      () => (left = true),
+      () => {},
+    );
+  await busyRoom(tx, rx, () => left);
+  return left;
+}
+
 describe("issue 9 item 2: a vanished text user in a busy room is gone within deadPeerTimeoutMs", () => {
   const busy = { floodBurst: 100_000, floodIntervalMs: 1 };
 
@@ -453,16 +475,7 @@ describe("issue 9 item 2: a vanished text user in a busy room is gone within dea
       const ghost = await Peer.joinText(relay.port, "i2_ghost");
       const rx = await Peer.joinJson(server.port, "i2_rx");
       const tx = await Peer.joinText(server.port, "i2_tx");
-      relay.freeze();
-      let left = false;
-      void rx
-        .waitEvent("left", (e) => e.name === "i2_ghost", { ms: 60_000 })
-        .then(
-          () => (left = true),
-          () => {},
-        );
-      await busyRoom(tx, rx, () => left);
-      assert.ok(left, "the frozen user still holds the name");
+      assert.ok(await freezeUntilGone(relay, tx, rx, "i2_ghost"), "the frozen user still holds the name");
       const found = server.logs.find((e) => e.event === "dead_peer" && e.fields.name === "i2_ghost");
       assert.equal(found?.fields.view, "not_reading", "found by Node's view");
       const again = await Peer.joinText(server.port, "i2_ghost");
@@ -491,16 +504,7 @@ describe("issue 9 item 2: a vanished text user in a busy room is gone within dea
       assert.match(got, / 001 i2_irc /, "the IRC user registered");
       const rx = await Peer.joinJson(server.port, "i2i_rx");
       const tx = await Peer.joinText(server.port, "i2i_tx");
-      relay.freeze();
-      let left = false;
-      void rx
-        .waitEvent("left", (e) => e.name === "i2_irc", { ms: 60_000 })
-        .then(
-          () => (left = true),
-          () => {},
-        );
-      await busyRoom(tx, rx, () => left);
-      assert.ok(left, "the frozen IRC user still holds the name");
+      assert.ok(await freezeUntilGone(relay, tx, rx, "i2_irc"), "the frozen IRC user still holds the name");
       assert.ok(
         server.logs.some(
           (e) => e.event === "dead_peer" && e.fields.name === "i2_irc" && e.fields.transport === "irc",
