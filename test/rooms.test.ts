@@ -220,6 +220,13 @@ describe("issue 14: rooms over real sockets", () => {
     const from = a.lines.length;
     a.line("/topic");
     await a.waitFor("* Topic of #r8: trabalho de redes", { from });
+    // A look at the topic is not an entry into the room: no "You are in #r8" line.
+    assert.ok(!a.lines.slice(from).some((l) => l.includes("You are in")), a.lines.slice(from).join("\n"));
+    a.line("/join #r8b");
+    await a.waitFor("* You are in #r8b.");
+    const before = a.lines.length;
+    a.line("/topic");
+    await a.waitFor("* #r8b has no topic.", { from: before });
     const late = await TextClient.join(server.port, "r8_late");
     late.line("/join #r8");
     await late.waitFor("* Topic of #r8: trabalho de redes");

@@ -550,6 +550,7 @@ export class Session {
         epoch: this.chat.store.epoch,
         seq: room.head,
         current: room === this.current,
+        query: true,
       });
       return;
     }

@@ -178,6 +178,8 @@ export type ServerEvent =
       current: boolean;
       /** True for the lobby entered at registration: the welcome already said who is there. */
       initial?: boolean;
+      /** True when this answers `/topic` without text: a look at the room, not an entry into it. */
+      query?: boolean;
     }
   | {
       type: "history";

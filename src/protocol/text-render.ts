@@ -59,6 +59,8 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
       return [renderRoomEvent(event, t)];
     case "room": {
       if (event.initial) return [];
+      if (event.query)
+        return [event.topic ? t.topicIs({ room: event.room, topic: event.topic }) : t.noTopic({ room: event.room })];
       // The event lists who was there before the viewer's own `joined`: a person counts themself.
       const names = event.users.map((u) => u.name);
       if (self !== undefined && self !== "" && !names.includes(self) && names.length > 0) names.push(self);
