@@ -30,6 +30,12 @@ export interface Limits {
    * messages in each write while a small or quiet one writes at once. 0 writes every turn.
    */
   batchWindowMs: number;
+  /**
+   * Microseconds of pause after a batched write, per socket it wrote to (at most `batchWindowMs`
+   * in all): the larger, the more messages share one write (fewer system calls) and the longer a
+   * message may wait for the next flush.
+   */
+  batchPausePerSocketUs: number;
   /** Milliseconds to flush and close connections on shutdown before they are cut. */
   shutdownGraceMs: number;
   /**
@@ -158,6 +164,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   // A json welcome lists everyone (~50 bytes a user), so the cap must hold a large room's list.
   maxSendQueueBytes: 1024 * 1024,
   batchWindowMs: 10,
+  batchPausePerSocketUs: 5,
   shutdownGraceMs: 2000,
   // Long enough for a human in a character-at-a-time telnet to finish typing.
   lineTimeoutMs: 120_000,

@@ -1115,7 +1115,7 @@ function destroySocket(socket: net.Socket): void {
 
 /** An IRC listener feeding the chat. */
 export function createIrcServer(opts: IrcOptions): net.Server {
-  const flusher = new FlushScheduler(opts.limits.batchWindowMs);
+  const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
   const server = net.createServer({ noDelay: true, keepAlive: true });
   server.on("connection", function ircServerOnConnection(socket) {
     const conn = new IrcConnection(socket, opts, flusher);

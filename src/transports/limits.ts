@@ -5,6 +5,7 @@
  */
 export interface TransportLimits {
   readonly batchWindowMs: number;
+  readonly batchPausePerSocketUs: number;
   readonly exemptLoopback: number;
   readonly fragmentGapMs: number;
   readonly greetDelayMs: number;

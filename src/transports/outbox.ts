@@ -12,8 +12,6 @@
  * a turn then held only about one incoming message.
  */
 
-/** Pause after a flush, per socket it wrote to: a few times what one write costs (~1-2 µs). */
-const PAUSE_PER_SOCKET_MS = 0.005;
 
 export interface Flushable {
   flush(): void;
@@ -21,6 +19,7 @@ export interface Flushable {
 
 export class FlushScheduler {
   readonly #maxWindowMs: number;
+  readonly #pausePerSocketMs: number;
   readonly #now: () => number;
   #dirty = new Set<Flushable>();
   #scheduled = false;
@@ -33,15 +32,17 @@ export class FlushScheduler {
     for (const f of dirty) f.flush();
     // The pause starts when the writing ends: a flush to thousands of sockets takes milliseconds
     // itself, and counting the pause from its start would leave none.
-    this.#notBefore = this.#now() + Math.min(this.#maxWindowMs, dirty.size * PAUSE_PER_SOCKET_MS);
+    this.#notBefore = this.#now() + Math.min(this.#maxWindowMs, dirty.size * this.#pausePerSocketMs);
   };
 
   /**
    * @param maxWindowMs the longest pause between two flushes; 0 flushes every turn.
    * @param now the clock, in milliseconds (tests pass their own).
+   * @param pausePerSocketUs the pause after a flush, per socket it wrote to, in microseconds.
    */
-  constructor(maxWindowMs = 0, now: () => number = () => performance.now()) {
+  constructor(maxWindowMs = 0, now: () => number = () => performance.now(), pausePerSocketUs = 5) {
     this.#maxWindowMs = maxWindowMs;
+    this.#pausePerSocketMs = pausePerSocketUs / 1000;
     this.#now = now;
   }
 

@@ -737,7 +737,7 @@ function firstNonSpace(b: Buffer): number {
 
 /** A TCP listener feeding the chat. */
 export function createTcpServer(opts: TcpOptions): net.Server {
-  const flusher = new FlushScheduler(opts.limits.batchWindowMs);
+  const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
   const server = net.createServer({ noDelay: true, keepAlive: true });
   server.on("connection", function serverOnConnection(socket) {
     const conn = new TcpConnection(socket, opts, flusher);
@@ -755,7 +755,7 @@ export function createTlsServer(
   opts: TcpOptions,
   secure: { cert: string | Buffer; key: string | Buffer },
 ): tls.Server {
-  const flusher = new FlushScheduler(opts.limits.batchWindowMs);
+  const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
   const server = tls.createServer({
     cert: secure.cert,
     key: secure.key,
