@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { formatTarget, parseTarget } from "../src/client/address.ts";
+import { formatTarget, parseTarget, parseTargets } from "../src/client/address.ts";
 import { makeColors, nameColorIndex, paintName, shouldUseColor } from "../src/client/colors.ts";
 import { complete } from "../src/client/complete.ts";
 import { createFormatter, formatClock, PRIVATE_MARKER } from "../src/client/format.ts";
@@ -65,6 +65,21 @@ describe("client address parsing", () => {
     assert.deepEqual(parseTarget("[::1"), { ok: false, problem: "address", value: "[::1" });
     assert.deepEqual(parseTarget("[]:1"), { ok: false, problem: "address", value: "[]:1" });
   });
+  test("parseTargets reads a comma-separated list of nodes; one bad entry refuses the list", () => {
+    assert.deepEqual(parseTargets("a:1,[::1]:2, b"), {
+      ok: true,
+      targets: [
+        { host: "a", port: 1 },
+        { host: "::1", port: 2 },
+        { host: "b", port: 7777 },
+      ],
+    });
+    assert.deepEqual(parseTargets("a", "9"), { ok: true, targets: [{ host: "a", port: 9 }] });
+    assert.equal(parseTargets("a,b", "9").ok, false);
+    assert.deepEqual(parseTargets("a:1,b:x"), { ok: false, problem: "port", value: "x" });
+    assert.deepEqual(parseTargets("a:1,,b"), { ok: false, problem: "address", value: "a:1,,b" });
+  });
+
   test("formatTarget brackets IPv6 hosts", () => {
     assert.equal(formatTarget({ host: "::1", port: 7 }), "[::1]:7");
     assert.equal(formatTarget({ host: "localhost", port: 7777 }), "localhost:7777");
@@ -79,6 +94,7 @@ describe("client options", () => {
     assert.deepEqual(r.options, {
       host: "localhost",
       port: 7777,
+      targets: [{ host: "localhost", port: 7777 }],
       name: undefined,
       lang: "en",
       noColor: false,

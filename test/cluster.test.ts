@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { RoomEvent, ServerEvent } from "../src/protocol/events.ts";
 import { type Cluster, connectCluster } from "../src/server/cluster.ts";
 import { DEFAULT_LIMITS } from "../src/server/limits.ts";
+import { ClientProcess } from "./client-helpers.ts";
 import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
 import { freePort, haveRedis, rawCommand, TestRedis } from "./redis-helpers.ts";
 
@@ -336,7 +337,7 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
     });
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     const port = async () => {
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 60_000;
       for (;;) {
         const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
         if (m) return Number(m[1]);
@@ -480,6 +481,76 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
     } finally {
       await live.close();
     }
+  });
+
+  it("papo connect with a list of addresses: node A killed, the client goes on on node B with its name and nothing lost", async () => {
+    const lease = 1500;
+    const nodeA = serve([
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--no-http",
+      "--redis",
+      redis.url,
+      "--limit",
+      `nameLeaseMs=${lease}`,
+    ]);
+    const nodeB = serve([
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--no-http",
+      "--redis",
+      redis.url,
+      "--limit",
+      `nameLeaseMs=${lease}`,
+    ]);
+    const [a, b] = [await nodeA.port(), await nodeB.port()];
+    const client = new ClientProcess([`127.0.0.1:${a},127.0.0.1:${b}`, "--name", "zeca"], {
+      PAPO_RECONNECT_DELAY_MS: "200",
+    });
+    try {
+      await client.waitFor("Hello, zeca!");
+      const ze = await TextClient.join(b, "ze_b");
+      await client.waitFor("ze_b joined");
+      nodeA.child.kill("SIGKILL");
+      await nodeA.exited;
+      ze.line("dito enquanto zeca estava fora");
+      // The next address takes over: same name (the resume token), and what was said meanwhile.
+      const from = client.lines.length;
+      await client.waitFor(`Reconnected to 127.0.0.1:${b}`, from);
+      await client.waitFor("ze_b: dito enquanto zeca estava fora", from);
+      client.send("voltei");
+      await ze.waitFor("zeca: voltei");
+      assert.equal(ze.lines.filter((l) => l.includes("zeca left")).length, 0, ze.lines.join("\n"));
+    } finally {
+      client.kill();
+      nodeB.child.kill("SIGKILL");
+    }
+  });
+
+  it("papo connect with a list of addresses starts on the first that answers; none answering is one line", async () => {
+    const dead = await freePort();
+    const node = serve(["--host", "127.0.0.1", "--port", "0", "--no-http", "--redis", redis.url]);
+    const port = await node.port();
+    const client = new ClientProcess([`127.0.0.1:${dead},127.0.0.1:${port}`, "--name", "lista"]);
+    try {
+      await client.waitFor("Hello, lista!");
+    } finally {
+      client.kill();
+      node.child.kill("SIGKILL");
+    }
+    const dead2 = await freePort();
+    const none = new ClientProcess([`127.0.0.1:${dead},127.0.0.1:${dead2}`, "--name", "ninguem"]);
+    assert.equal(await none.exitCode(), 1);
+    assert.deepEqual(
+      none.stderr.lines.filter((l) => l.trim() !== ""),
+      [
+        `papo: cannot connect to 127.0.0.1:${dead}, 127.0.0.1:${dead2}: connection refused (is the server running, and on this port?)`,
+      ],
+    );
   });
 
   it("a Redis that cannot be reached stops the start with one line, and --redis goes without --data", async () => {

@@ -13,6 +13,7 @@ import {
   type Link,
   MAX_ITEMS,
   socketUrl,
+  socketUrls,
   viewRoom,
 } from "../src/client/web/client.ts";
 import type { RoomEvent, ServerEvent } from "../src/protocol/events.ts";
@@ -338,6 +339,39 @@ describe("web client logic", () => {
     assert.ok(backoffMs(0, () => 0) >= 400 && backoffMs(0, () => 1) <= 600);
     assert.equal(socketUrl("http://192.168.1.7:7780/"), "ws://192.168.1.7:7780/ws");
     assert.equal(socketUrl("https://chat.example.org/papo/?x=1#y"), "wss://chat.example.org/papo/ws");
+  });
+
+  it("?servers= in the page's address adds other nodes' sockets, after the page's own", () => {
+    assert.deepEqual(socketUrls("http://a:7780/"), ["ws://a:7780/ws"]);
+    assert.deepEqual(
+      socketUrls("http://a:7780/?servers=b:7780,%20http://c:80/papo/,wss://d/ws,a:7780,::bad,javascript:x"),
+      ["ws://a:7780/ws", "ws://b:7780/ws", "ws://c/papo/ws", "wss://d/ws"],
+    );
+    assert.deepEqual(socketUrls("https://a/?servers=b:443"), ["wss://a/ws", "wss://b/ws"]);
+  });
+
+  it("with several URLs, each reconnection after a drop or a failure goes to the next one", () => {
+    const urls: string[] = [];
+    const links: FakeLink[] = [];
+    const client = new ChatClient({
+      url: ["ws://a/ws", "ws://b/ws"],
+      connect: (url, on) => {
+        urls.push(url);
+        const l = new FakeLink(on);
+        links.push(l);
+        return l;
+      },
+      isHidden: () => false,
+      now: () => 0,
+      cidPrefix: "t",
+    });
+    client.start();
+    (links.at(-1) as FakeLink).drop(); // a cannot be reached
+    mock.timers.tick(20_000);
+    (links.at(-1) as FakeLink).greet();
+    (links.at(-1) as FakeLink).drop(); // b dies
+    mock.timers.tick(20_000);
+    assert.deepEqual(urls, ["ws://a/ws", "ws://b/ws", "ws://a/ws"]);
   });
 });
 

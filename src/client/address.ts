@@ -58,6 +58,32 @@ export function parseTarget(
   return { ok: true, host, port };
 }
 
+/**
+ * A comma-separated list of addresses (`a:7777,b:7777`: the nodes of one papo cluster), each as
+ * `parseTarget` reads it. A separate port argument is taken only with a single address. The
+ * client connects to the first and moves on to the next one whenever a connection fails or drops.
+ */
+export function parseTargets(
+  address: string | undefined,
+  portArg?: string,
+  defaultPort: number = DEFAULT_PORT,
+): { ok: true; targets: Target[] } | ({ ok: false } & TargetProblem) {
+  const parts = (address ?? "").split(",").map((p) => p.trim());
+  if (parts.length === 1) {
+    const one = parseTarget(address, portArg, defaultPort);
+    return one.ok ? { ok: true, targets: [{ host: one.host, port: one.port }] } : one;
+  }
+  if (portArg !== undefined) return { ok: false, problem: "address", value: `${address} ${portArg}` };
+  const targets: Target[] = [];
+  for (const part of parts) {
+    if (part === "") return { ok: false, problem: "address", value: address ?? "" };
+    const t = parseTarget(part, undefined, defaultPort);
+    if (!t.ok) return t;
+    targets.push({ host: t.host, port: t.port });
+  }
+  return { ok: true, targets };
+}
+
 /** `host:port`, with brackets around an IPv6 host, as users would type it back. */
 export function formatTarget({ host, port }: Target): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;

@@ -59,7 +59,11 @@ export async function runConnect(args: string[]): Promise<number> {
   // A closed stdout (`papo connect | head`) must not crash the client with EPIPE.
   process.stdout.on("error", () => {});
 
-  const address = formatTarget(options);
+  // Issue 12: several addresses (the nodes of a cluster) are tried in turn; `address` is the
+  // one in use, for the status lines.
+  const targets = options.targets;
+  let current = 0;
+  let address = formatTarget(targets[0] ?? options);
   const colors = makeColors(
     shouldUseColor({ noColorFlag: options.noColor, env: process.env, isTTY: Boolean(process.stdout.isTTY) }),
   );
@@ -166,7 +170,9 @@ export async function runConnect(args: string[]): Promise<number> {
       let lastError: unknown;
       /** A text line that came instead of a greeting, e.g. a refusal (server full, ...). */
       let refusal: string | undefined;
-      const { socket: s, readyEvent } = openSocket(options.host, options.port, options);
+      const target = targets[current] ?? options;
+      address = formatTarget(target);
+      const { socket: s, readyEvent } = openSocket(target.host, target.port, options);
       socket = s;
       s.setNoDelay(true);
       // Idle timeout until the server's json `hello`: first for the TCP (or TLS) connect, then
@@ -212,9 +218,15 @@ export async function runConnect(args: string[]): Promise<number> {
         stopHeartbeat();
         if (greeted) apply(session.disconnected());
         else if (!everGreeted) {
-          // S12: no server. One line on stderr, naming where and why; no stack trace.
+          // S12: no server. One line on stderr, naming where and why; no stack trace. With a
+          // list of addresses, the next one is tried first; the line names them all.
           const reason = refusal || (lastError ? describe(lastError) : texts.reasons.closed);
-          process.stderr.write(`${texts.cannotConnect({ address, reason })}\n`);
+          if (current + 1 < targets.length) {
+            current++;
+            return connect();
+          }
+          const all = targets.length > 1 ? targets.map(formatTarget).join(", ") : address;
+          process.stderr.write(`${texts.cannotConnect({ address: all, reason })}\n`);
           finish(EXIT_FAILURE);
         } else retry();
       });
@@ -246,6 +258,9 @@ export async function runConnect(args: string[]): Promise<number> {
       if (session.quitting) return finish(EXIT_OK);
       if (retryTimer !== undefined) return; // one attempt at a time
       attempt++;
+      // The next address of the list (a cluster's other node) takes over from a lost one.
+      current = (current + 1) % targets.length;
+      address = formatTarget(targets[current] ?? options);
       const delay = Math.min(baseDelay * 2 ** Math.min(attempt - 1, 30), RECONNECT_MAX_DELAY_MS);
       const seconds = Math.round(delay / 100) / 10;
       terminal.print([formatter.status(texts.reconnecting({ address, seconds, attempt }))]);

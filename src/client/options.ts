@@ -2,11 +2,13 @@
 import { parseArgs } from "node:util";
 import type { ClientTexts } from "../i18n/client-types.ts";
 import { LANGS, type Lang, parseLang, pickLang } from "../i18n/index.ts";
-import { parseTarget, type Target } from "./address.ts";
+import { parseTargets, type Target } from "./address.ts";
 import { clientTexts } from "./texts.ts";
 import { DEFAULT_TLS_PORT, resolveTlsOptions, TLS_CONNECT_OPTIONS } from "./tls.ts";
 
 export interface ConnectOptions extends Target {
+  /** Every address given (`a:7777,b:7777`), the first being `host`/`port`: tried in turn. */
+  targets: Target[];
   name: string | undefined;
   lang: Lang;
   /** `--no-color`. */
@@ -56,7 +58,7 @@ export function parseConnectArgs(args: string[], env: NodeJS.ProcessEnv = proces
         : texts.caFile({ file: tls.file, reason: tls.reason });
     return { ok: false, message: texts.badOption({ detail }), texts };
   }
-  const target = parseTarget(positionals[0], positionals[1], tls.tls ? DEFAULT_TLS_PORT : undefined);
+  const target = parseTargets(positionals[0], positionals[1], tls.tls ? DEFAULT_TLS_PORT : undefined);
   if (!target.ok) {
     const detail =
       target.problem === "port"
@@ -68,8 +70,9 @@ export function parseConnectArgs(args: string[], env: NodeJS.ProcessEnv = proces
     ok: true,
     texts,
     options: {
-      host: target.host,
-      port: target.port,
+      host: (target.targets[0] as Target).host,
+      port: (target.targets[0] as Target).port,
+      targets: target.targets,
       name: values.name,
       lang,
       noColor: values["no-color"] ?? false,

@@ -4,7 +4,8 @@ export const clientEn: ClientTexts = {
   usage: `Usage: papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
                     [--tls [--ca FILE | --insecure]]
 
-  HOST[:PORT]      server to join (default localhost:7777); also :PORT, [::1]:PORT, or HOST PORT
+  HOST[:PORT]      server to join (default localhost:7777); also :PORT, [::1]:PORT, or HOST PORT;
+                   several, comma-separated (a:7777,b:7777: nodes of one cluster), are tried in turn
   --name, -n NAME  join with this name (otherwise you are asked)
   --lang LANG      language of the client's texts (default: from the locale, else en)
   --no-color       no colours (also NO_COLOR=1, or when the output is not a terminal)

@@ -4,7 +4,8 @@ export const clientPtBR: ClientTexts = {
   usage: `Uso: papo connect [HOST][:PORTA] [--name NOME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
                   [--tls [--ca ARQUIVO | --insecure]]
 
-  HOST[:PORTA]     servidor onde entrar (padrão localhost:7777); também :PORTA, [::1]:PORTA ou HOST PORTA
+  HOST[:PORTA]     servidor onde entrar (padrão localhost:7777); também :PORTA, [::1]:PORTA ou HOST PORTA;
+                   vários, separados por vírgula (a:7777,b:7777: nós de um cluster), são tentados em ordem
   --name, -n NOME  entrar com este nome (senão ele é perguntado)
   --lang LÍNGUA    língua dos textos do cliente (padrão: a do sistema, senão en)
   --no-color       sem cores (também NO_COLOR=1, ou quando a saída não é um terminal)

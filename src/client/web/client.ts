@@ -122,7 +122,8 @@ export interface ClientState {
 }
 
 export interface ClientOptions {
-  url: string;
+  /** The server's WebSocket URL, or several (a cluster's nodes, `socketUrls`): tried in turn. */
+  url: string | readonly string[];
   connect: Connect;
   isHidden(): boolean;
   now?(): number;
@@ -155,6 +156,36 @@ export function socketUrl(pageHref: string): string {
   url.search = "";
   url.hash = "";
   return url.href;
+}
+
+/**
+ * Every WebSocket URL the page may use, its own first: `?servers=b:7780,c:7780` in the page's
+ * address lists other nodes of a cluster (issue 12), tried in turn when a connection fails or
+ * drops. An entry is `host:port` or a full `http(s)://` / `ws(s)://` URL; entries that do not
+ * parse are skipped.
+ */
+export function socketUrls(pageHref: string): string[] {
+  const urls = [socketUrl(pageHref)];
+  const page = new URL(pageHref);
+  for (const raw of (page.searchParams.get("servers") ?? "").split(",")) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    let base: URL;
+    try {
+      base = new URL(/^[a-z]+:\/\//i.test(entry) ? entry : `${page.protocol}//${entry}/`);
+    } catch {
+      continue; // not an address
+    }
+    // A ws(s): entry names the socket itself; an http(s): one names a page beside it.
+    if (base.protocol === "ws:" || base.protocol === "wss:") {
+      if (!urls.includes(base.href)) urls.push(base.href);
+      continue;
+    }
+    if (base.protocol !== "http:" && base.protocol !== "https:") continue;
+    const ws = socketUrl(base.href);
+    if (!urls.includes(ws)) urls.push(ws);
+  }
+  return urls;
 }
 
 /** The room a user is in, by name (room names compare case-insensitively, as the server's do). */
@@ -221,6 +252,8 @@ export class ChatClient {
   #opened = false;
   #bye: ByeReason | null = null;
   #attempt = 0;
+  /** Which of the URLs the next connection uses (it moves on after a failure or a drop). */
+  #urlIndex = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #pingTimer: ReturnType<typeof setInterval> | undefined;
   #pongTimer: ReturnType<typeof setTimeout> | undefined;
@@ -434,7 +467,9 @@ export class ChatClient {
       link: "connecting",
       dialog: d && "retryAt" in d ? { ...d, retryAt: null } : d,
     });
-    this.#link = this.#opts.connect(this.#opts.url, {
+    const urls = typeof this.#opts.url === "string" ? [this.#opts.url] : this.#opts.url;
+    const url = urls[this.#urlIndex % urls.length] as string;
+    this.#link = this.#opts.connect(url, {
       open: () => gen === this.#gen && this.#onOpen(),
       message: (data) => gen === this.#gen && this.#onMessage(data),
       close: () => gen === this.#gen && this.#onClose(),
@@ -491,6 +526,7 @@ export class ChatClient {
     // S12, issue 10 item 3: the server went away (a shutdown included: operators restart), or
     // could not be reached. Retry with capped back-off until the user leaves.
     const d = this.#state.dialog;
+    this.#urlIndex++;
     const delay = backoffMs(this.#attempt++);
     const retryAt = this.#now() + delay;
     const dialog: Dialog =

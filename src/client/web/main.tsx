@@ -3,7 +3,7 @@ import { render } from "preact";
 import { useState } from "preact/hooks";
 import type { Lang } from "../../i18n/types.ts";
 import { App } from "./app.tsx";
-import { ChatClient, type Connect, socketUrl } from "./client.ts";
+import { ChatClient, type Connect, socketUrls } from "./client.ts";
 import { pickWebLang } from "./lang.ts";
 import "./styles.css";
 
@@ -43,7 +43,7 @@ const browserConnect: Connect = (url, on) => {
 };
 
 const client = new ChatClient({
-  url: socketUrl(location.href),
+  url: socketUrls(location.href),
   connect: browserConnect,
   isHidden: () => document.hidden,
 });
