@@ -402,6 +402,36 @@ describe("issue 14: history on join, /history and json history", () => {
     for (const j of joiners) j.close();
   });
 
+  it("/history N counts what was said: N lines even where joins and leaves come between", async () => {
+    const w = await JsonClient.join(server.port, "h5_w");
+    w.request({ type: "join", room: "#h5" });
+    await w.waitEvent("history", (e) => e.room === "#h5");
+    for (let i = 0; i < 8; i++) {
+      w.request({ type: "line", text: `fala${i}`, room: "#h5" });
+      await w.waitEvent("message", (e) => e.text === `fala${i}`);
+      // Three comings and goings after every message.
+      for (let k = 0; k < 3; k++) {
+        w.request({ type: "part", room: "#h5" });
+        await w.waitEvent("parted", (e) => e.room === "#h5");
+        w.request({ type: "join", room: "#h5" });
+        await w.waitEvent("history", (e) => e.room === "#h5");
+      }
+    }
+    const t = await TextClient.join(server.port, "h5_t");
+    t.line("/join #h5");
+    await t.waitFor("* You are in #h5");
+    const from = t.lines.length;
+    t.line("/history 5");
+    await t.waitFor("* --- end of history ---", { from });
+    const shown = t.lines.slice(from).filter((l) => /^\[\d\d:\d\d\] /.test(l));
+    assert.deepEqual(
+      shown.map((l) => l.replace(/^\[\d\d:\d\d\] /, "")),
+      ["h5_w: fala3", "h5_w: fala4", "h5_w: fala5", "h5_w: fala6", "h5_w: fala7"],
+    );
+    w.close();
+    t.close();
+  });
+
   it("/history N shows more, capped per request; json history pages back with before", async () => {
     const w = await JsonClient.join(server.port, "h3_w");
     w.request({ type: "join", room: "#h3" });

@@ -13,6 +13,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   errorEvent,
   type GapReason,
+  isSaid,
   type LeaveReason,
   type RoomEvent,
   type RoomInfo,
@@ -39,6 +40,9 @@ export interface TokenClaim {
   nonce: string;
   expires: number;
 }
+
+/** `/history N` reads at most this many pages of N events looking for N things said. */
+const HISTORY_PAGES = 10;
 
 /** Runs `fn` on a value that may still be coming; errors go to `fail`. */
 function when<T>(value: MaybePromise<T>, fn: (v: T) => void, fail: (err: unknown) => void): void {
@@ -615,13 +619,15 @@ export class Chat implements SessionHost {
     return room.cids.has(canonicalName(from), cid);
   }
 
-  /** Older history of a room for `/history` and json `history`: before `before`, at most `limit`. */
-  history(session: Session, room: Room<Session>, before: number, limit: number): void {
+  /**
+   * Older history of a room for `/history` and json `history`: before `before`, at most `limit`
+   * events. With `said`, the limit counts what people said (`isSaid`: what `/history N` shows
+   * in text), reading further back past joins and leaves, a few pages at most.
+   */
+  history(session: Session, room: Room<Session>, before: number, limit: number, said = false): void {
     const n = Math.max(1, Math.min(limit, this.limits.historyMaxPerRequest));
-    const end = Math.min(before, room.head + 1);
-    const fromRing = end >= room.ringStart && end - n >= room.ringStart;
-    const send = (events: RoomEvent[]) => {
-      const first = events[0]?.seq ?? end;
+    const send = (events: RoomEvent[], from: number) => {
+      const first = events[0]?.seq ?? from;
       when(
         this.store.first(room.key),
         (oldest) =>
@@ -629,14 +635,29 @@ export class Chat implements SessionHost {
         () => session.send({ type: "history", room: room.name, events, more: false, kind: "request" }),
       );
     };
-    if (fromRing) {
-      const i = room.ring.length - (room.head + 1 - end);
-      return send(room.ring.slice(Math.max(0, i - n), i));
-    }
-    when(this.store.before(room.key, end, n), send, (err) => {
-      this.log("error", "store_read_failed", { room: room.name, error: String(err) });
-      send([]);
-    });
+    /** Up to n events before `end`, from the ring when it holds them all, else from the store. */
+    const read = (end: number, then: (events: RoomEvent[]) => void) => {
+      if (end >= room.ringStart && end - n >= room.ringStart) {
+        const i = room.ring.length - (room.head + 1 - end);
+        return then(room.ring.slice(Math.max(0, i - n), i));
+      }
+      when(this.store.before(room.key, end, n), then, (err) => {
+        this.log("error", "store_read_failed", { room: room.name, error: String(err) });
+        then([]);
+      });
+    };
+    const end = Math.min(before, room.head + 1);
+    if (!said) return read(end, (events) => send(events, end));
+    const kept: RoomEvent[] = [];
+    const page = (at: number, pages: number) =>
+      read(at, (events) => {
+        kept.unshift(...events.filter(isSaid));
+        const first = events[0]?.seq;
+        if (kept.length >= n || events.length < n || first === undefined || pages >= HISTORY_PAGES)
+          return send(kept.slice(-n), first ?? at);
+        page(first, pages + 1);
+      });
+    page(end, 1);
   }
 
   /**

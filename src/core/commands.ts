@@ -16,7 +16,7 @@ export const COMMAND_HANDLERS: Readonly<Record<CommandName, Handler>> = {
   join: (s, args) => s.join(args),
   part: (s, args, room) => s.part(args || room),
   rooms: (s) => s.listRooms(),
-  history: (s, args, room) => s.showHistory(Number.parseInt(args, 10), room),
+  history: (s, args, room) => s.showHistory(Number.parseInt(args, 10), room, undefined, true),
   topic: (s, args, room) => s.topic(args, room),
   help: (s) => s.help(),
 };

@@ -78,7 +78,7 @@ export interface SessionHost {
   publish(room: Room<Session>, event: UnsequencedRoomEvent): void;
   seen(room: Room<Session>, from: string, cid: string): boolean;
   seenPrivate(from: string, cid: string): boolean;
-  history(session: Session, room: Room<Session>, before: number, limit: number): void;
+  history(session: Session, room: Room<Session>, before: number, limit: number, said?: boolean): void;
   tokenFor(name: string, nonce: string): string;
   readToken(token: string): { name: string; nonce: string; expires: number } | "invalid" | "expired";
   newNonce(): string;
@@ -528,12 +528,15 @@ export class Session {
     this.send({ type: "rooms", rooms: this.chat.roomList() });
   }
 
-  /** `/history [N]`: the last N events of the current room (or older, for json `before`). */
-  showHistory(count: number, roomName?: string, before?: number): void {
+  /**
+   * `/history [N]` (`said`: the last N things said in the current room) and json `history` (the
+   * last N events, or older ones before `before`).
+   */
+  showHistory(count: number, roomName?: string, before?: number, said = false): void {
     const room = this.target(roomName);
     if (!room) return;
     const n = Number.isFinite(count) && count > 0 ? Math.floor(count) : this.chat.limits.historyOnJoin;
-    this.chat.history(this, room, before ?? Number.MAX_SAFE_INTEGER, n);
+    this.chat.history(this, room, before ?? Number.MAX_SAFE_INTEGER, n, said);
   }
 
   /** `/topic [text]`: shows the topic, or sets it (any member may). */

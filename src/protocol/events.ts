@@ -112,6 +112,14 @@ export function isRoomEvent(event: { type: string }): event is RoomEvent {
   return ROOM_EVENT_TYPES.has(event.type);
 }
 
+/**
+ * What people said in a room: messages, actions and topics, not comings and goings. Text mode
+ * shows only these in a history block, and `/history N` counts only these.
+ */
+export function isSaid(event: RoomEvent): boolean {
+  return event.type === "message" || event.type === "action" || event.type === "topic";
+}
+
 /** A room event before the log has given it its place. */
 export type UnsequencedRoomEvent = RoomEvent extends infer E
   ? E extends RoomEvent

@@ -3,7 +3,7 @@
  * client reuses this for the json events it receives, so both read the same.
  */
 import type { ChatTexts } from "../i18n/types.ts";
-import type { ErrorEvent, RoomEvent, ServerEvent } from "./events.ts";
+import { type ErrorEvent, isSaid, type RoomEvent, type ServerEvent } from "./events.ts";
 
 /** HH:MM of a time stamp, in the local time of whoever renders it. */
 export function clockTime(at: number): string {
@@ -72,9 +72,7 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
     case "history": {
       // What people said; comings and goings are in the log (json clients get them) but a
       // late arriver reading the text wants the conversation.
-      const said = event.events.filter(
-        (e) => e.type === "message" || e.type === "action" || e.type === "topic",
-      );
+      const said = event.events.filter(isSaid);
       if (said.length === 0) return [];
       return [
         t.historyHeader({ room: event.room, count: said.length, more: event.more }),
