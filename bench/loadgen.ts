@@ -26,10 +26,12 @@ import {
   type WorkerStats,
 } from "./loadgen-messages.ts";
 import {
+  CLK_TCK,
   type CpuWindow,
   cpuWindow,
   type ProcMem,
   RssSampler,
+  readProcCpu,
   readProcMem,
   type Snapshot,
   snapshot,
@@ -66,6 +68,8 @@ export interface LoadOptions {
   rampTimeoutS: number;
   /** deadline for one client's registration */
   registerTimeoutS: number;
+  /** more processes whose CPU is read over the same send window (a cluster's other nodes, Redis) */
+  extraPids?: number[];
   /** the server's pid, for CPU and memory from /proc (optional) */
   serverPid: number | null;
   /** IRC: JOIN #bench as part of registration (an idle run may skip it) */
@@ -142,6 +146,8 @@ export interface LoadResult {
   /** how late the generator itself sent, vs schedule (ms): large values mean it was overloaded */
   sendLagMs: LatencySummary;
   cpu: CpuWindow | null;
+  /** CPU seconds (utime+stime) of each `extraPids` process over the send window */
+  extraCpuSeconds?: (number | null)[];
   server: {
     pid: number | null;
     rssBeforeConnectBytes: number | null;
@@ -351,6 +357,7 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
   /** Idle runs: RSS right after the ramp (and settleS), before the hold. */
   let rssAfterRamp: number | null = null;
   const stats: WorkerStats[] = [];
+  let extraCpuSeconds: (number | null)[] | undefined;
   const latency = createHistogram();
   const sendLag = createHistogram();
 
@@ -374,9 +381,15 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
       for (const w of workers) w.postMessage(msg);
       await sleep((startUs - nowUs()) / 1000);
       const a = snapshot(o.serverPid);
+      const extraA = (o.extraPids ?? []).map((p) => readProcCpu(p));
       log(`sending for ${o.durationS} s`);
       const sentMsgs = await collect("sent", o.durationS * 1000 + 30_000);
       const b = snapshot(o.serverPid);
+      const extraB = (o.extraPids ?? []).map((p) => readProcCpu(p));
+      extraCpuSeconds = extraA.map((t0, i) => {
+        const t1 = extraB[i];
+        return t0 === null || t1 === null || t1 === undefined ? null : (t1 - t0) / CLK_TCK;
+      });
       cpu = cpuWindow(a, b);
       for (const s of sentMsgs) sent += s?.sent ?? 0;
       receivedAtEnd = sumCounter(C_RECEIVED);
@@ -476,6 +489,7 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
     latencyMs: summarize(latency),
     sendLagMs: summarize(sendLag),
     cpu,
+    ...(extraCpuSeconds ? { extraCpuSeconds } : {}),
     server: {
       pid: o.serverPid,
       rssBeforeConnectBytes: before?.rss ?? null,
@@ -585,6 +599,7 @@ export const LOAD_FLAGS = {
   "no-join": { type: "boolean" },
   rooms: { type: "string" },
   pid: { type: "string" },
+  "extra-pids": { type: "string" },
   label: { type: "string" },
   json: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
@@ -611,6 +626,7 @@ export function loadOptionsFromFlags(v: Record<string, string | boolean | undefi
   set("drainTimeoutS", num("drain-timeout"));
   set("rooms", num("rooms"));
   set("serverPid", num("pid"));
+  if (typeof v["extra-pids"] === "string") o.extraPids = v["extra-pids"].split(",").map(Number);
   set("label", v.label as string | undefined);
   if (v["no-join"]) o.ircJoin = false;
   return o;

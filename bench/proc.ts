@@ -206,3 +206,34 @@ export class RssSampler {
     this.sample();
   }
 }
+
+/** Machine busy % (of one core) over one second, from /proc/stat. */
+export async function machineBusyPct(): Promise<number | null> {
+  const a = readMachineCpu();
+  await new Promise((r) => setTimeout(r, 1000));
+  const b = readMachineCpu();
+  if (!a || !b || b.total <= a.total) return null;
+  return (100 * cpuCount() * (b.busy - a.busy)) / (b.total - a.total);
+}
+
+/** Waits (at most maxWaitS) until the machine is less than belowPct busy; returns the last reading. */
+export async function waitForQuiet(
+  belowPct: number,
+  maxWaitS: number,
+  verbose: boolean,
+): Promise<number | null> {
+  const end = performance.now() + maxWaitS * 1000;
+  for (;;) {
+    const busy = await machineBusyPct();
+    if (busy === null || belowPct <= 0 || busy < belowPct) return busy;
+    if (performance.now() >= end) {
+      process.stderr.write(
+        `bench: machine still ${busy.toFixed(0)} % busy after ${maxWaitS} s; running anyway\n`,
+      );
+      return busy;
+    }
+    if (verbose)
+      process.stderr.write(`bench: machine ${busy.toFixed(0)} % busy, waiting for it to calm down\n`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}

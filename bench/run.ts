@@ -15,7 +15,7 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatTable, type LoadOptions, type LoadResult, runLoad, tableRow } from "./loadgen.ts";
-import { cpuCount, readMachineCpu } from "./proc.ts";
+import { waitForQuiet } from "./proc.ts";
 import { REPO_ROOT, type RunningServer, serverDefs, startServer } from "./servers.ts";
 
 const ALL_SERVERS = ["ngircd", "inspircd", "seed", "raw-naive", "raw-batched", "raw-batched-nodelay", "papo"];
@@ -68,32 +68,6 @@ function machineInfo() {
     node: process.version,
     loadAvgAtStart: os.loadavg(),
   };
-}
-
-/** Machine busy % (of one core) over one second, from /proc/stat. */
-async function machineBusyPct(): Promise<number | null> {
-  const a = readMachineCpu();
-  await new Promise((r) => setTimeout(r, 1000));
-  const b = readMachineCpu();
-  if (!a || !b || b.total <= a.total) return null;
-  return (100 * cpuCount() * (b.busy - a.busy)) / (b.total - a.total);
-}
-
-async function waitForQuiet(belowPct: number, maxWaitS: number, verbose: boolean): Promise<number | null> {
-  const end = performance.now() + maxWaitS * 1000;
-  for (;;) {
-    const busy = await machineBusyPct();
-    if (busy === null || belowPct <= 0 || busy < belowPct) return busy;
-    if (performance.now() >= end) {
-      process.stderr.write(
-        `bench: machine still ${busy.toFixed(0)} % busy after ${maxWaitS} s; running anyway\n`,
-      );
-      return busy;
-    }
-    if (verbose)
-      process.stderr.write(`bench: machine ${busy.toFixed(0)} % busy, waiting for it to calm down\n`);
-    await new Promise((r) => setTimeout(r, 2000));
-  }
 }
 
 async function main(): Promise<void> {
