@@ -69,12 +69,33 @@ const SECURITY_HEADERS: Record<string, string> = {
   "Cross-Origin-Opener-Policy": "same-origin",
 };
 
+/**
+ * The headers of this server's pages. The origins whose pages may open this node's WebSocket
+ * (`--allow-origin`: the other nodes of a cluster) are the ones this node's page may connect to
+ * as well (issue 12: the page moves to another node, `?servers=`), as ws: and wss:.
+ */
+export function pageHeaders(allowOrigins: readonly string[] = []): Record<string, string> {
+  const others = allowOrigins.flatMap((o) => {
+    try {
+      const url = new URL(o);
+      return [`ws://${url.host}`, `wss://${url.host}`];
+    } catch {
+      return [];
+    }
+  });
+  if (others.length === 0) return SECURITY_HEADERS;
+  const csp = CONTENT_SECURITY_POLICY.replace("connect-src 'self'", `connect-src 'self' ${others.join(" ")}`);
+  return { ...SECURITY_HEADERS, "Content-Security-Policy": csp };
+}
+
 export interface HttpOptions {
   /** Directory of the built web app (`index.html`, `app.js`, ...). */
   webRoot: string;
   log: LogFn;
   /** Called for every `Upgrade` request (the WebSocket transport decides). */
   onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Origins allowed to open this node's WebSocket: its page may connect to them too. */
+  allowOrigins?: readonly string[];
   /** Certificate and key (PEM): serve HTTPS (and so WSS) instead of plain HTTP. */
   tls?: { cert: string | Buffer; key: string | Buffer };
   /**
@@ -96,9 +117,10 @@ const CONNECTIONS_CHECK_MS = 1_000;
 /** An HTTP(S) server for the web app; not yet listening. */
 export function createHttpServer(opts: HttpOptions): http.Server {
   const root = path.resolve(opts.webRoot);
+  const headers = pageHeaders(opts.allowOrigins);
   const onRequest: http.RequestListener = function httpOnRequest(req, res) {
     opts.pending?.started(req.socket);
-    serveStatic(root, req, res, opts.log).catch((err: unknown) => {
+    serveStatic(root, req, res, opts.log, headers).catch((err: unknown) => {
       opts.log("error", "http_failed", { url: req.url, error: String((err as Error)?.message ?? err) });
       if (!res.headersSent) send(res, 500, "Internal Server Error\n");
       else res.destroy();
@@ -156,6 +178,7 @@ async function serveStatic(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   log: LogFn,
+  pageHeaders: Record<string, string> = SECURITY_HEADERS,
 ): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD")
     return send(res, 405, "Method Not Allowed\n", { Allow: "GET, HEAD" });
@@ -183,7 +206,7 @@ async function serveStatic(
   if (!info.isFile()) return send(res, 404, "Not Found\n");
   const etag = `W/"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
   const headers = {
-    ...SECURITY_HEADERS,
+    ...pageHeaders,
     "Content-Type": CONTENT_TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream",
     // Revalidate every time: a rebuilt app is picked up at once, an unchanged one costs a 304.
     "Cache-Control": "no-cache",
@@ -255,6 +278,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     // Every connection until it upgrades, as open connections of its address.
     pending: new PendingConnections(opts.limits.maxConnectionsPerAddress, opts.limits.exemptLoopback !== 0),
     onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
+    allowOrigins: opts.allowOrigins ?? [],
     ...(opts.tls ? { tls: opts.tls } : {}),
   });
   try {
