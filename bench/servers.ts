@@ -4,7 +4,7 @@
  * connections, and stopped with SIGTERM (SIGKILL after 3 s).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,9 +44,14 @@ const tsxNode = ["node", "--import", "tsx"];
  *   commit, so edits in progress in the work tree do not break a long run)
  */
 export function serverDefs(papoArgs: string[] = [], papoDir?: string): Record<string, ServerDef> {
+  const cli = papoDir ? join(papoDir, "src/cli.ts") : "src/cli.ts";
+  // A checkout from before IRC was on by default (--papo-dir) has no --no-irc, and needs none.
+  const hasNoIrc = existsSync(join(papoDir ?? REPO_ROOT, "src/cli.ts"))
+    ? readFileSync(join(papoDir ?? REPO_ROOT, "src/cli.ts"), "utf8").includes('"no-irc"')
+    : true;
   const papoCommand = (irc: boolean) => [
     ...tsxNode,
-    papoDir ? join(papoDir, "src/cli.ts") : "src/cli.ts",
+    cli,
     "serve",
     "--port",
     "0",
@@ -58,7 +63,7 @@ export function serverDefs(papoArgs: string[] = [], papoDir?: string): Record<st
     // IRC too, when the run uses it (never on 6667, which another IRC server may hold)
     "--http-port",
     "0",
-    ...(irc ? ["--irc-port", "0"] : ["--no-irc"]),
+    ...(irc ? ["--irc-port", "0"] : hasNoIrc ? ["--no-irc"] : []),
     ...papoArgs,
   ];
   // A fresh SQLite history per run (the default store, as in production), unless the arguments
