@@ -8,7 +8,7 @@
  *   node --import tsx bench/churn.ts PORT [N=2000] [ROUNDS=3]
  *
  * Start the server with the backlog to compare, e.g.
- *   node --import tsx src/cli.ts serve --port 7777 --no-http --no-store --log-level warn --limit listenBacklog=511
+ *   node --import tsx src/cli.ts serve --port 7777 --no-http --no-irc --no-store --log-level warn --limit listenBacklog=511
  * Loopback only (exempt from the per-address limits by default); bounded by N ≤ 5000 and 90 s.
  */
 import net from "node:net";

@@ -71,6 +71,7 @@ function start(dir: string): Promise<Server> {
     [
       join(REPO_ROOT, "dist/cli.js"),
       "serve",
+      "--no-irc",
       "--data",
       dir,
       "--port",

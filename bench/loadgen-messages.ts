@@ -10,6 +10,8 @@ export interface WorkerInit {
   ports?: number[];
   protocol: ProtocolName;
   ircJoin: boolean;
+  /** the channel IRC clients join and talk in (default #bench) */
+  ircChannel?: string;
   /** rooms run: client i talks in `#r<i mod rooms>`; 0: one room for everyone */
   rooms: number;
   /** global id of this worker's first client; ids are contiguous */

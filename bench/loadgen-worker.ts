@@ -28,12 +28,13 @@ import {
   OFF_SEQ,
   OFF_TIME,
   PAYLOAD_BYTES,
+  type ProtocolAdapter,
   parseDigits,
 } from "./protocols.ts";
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const adapter = adapterFor(init.protocol, init.ircJoin);
+const CHANNEL = init.ircChannel ?? "#bench";
 const EPOCH = BigInt(init.epochNs);
 const counters = new Float64Array(init.counters, init.workerIndex * COUNTER_SLOTS * 8, COUNTER_SLOTS);
 const N = init.totalClients;
@@ -52,6 +53,9 @@ interface Client {
   id: number;
   local: number;
   nick: string;
+  /** how this client speaks (a mixed run has both kinds) */
+  adapter: ProtocolAdapter;
+  irc: boolean;
   sock: net.Socket | null;
   registered: boolean;
   done: boolean;
@@ -143,7 +147,7 @@ function deliver(c: Client, buf: Buffer, p: number, now: number): void {
 }
 
 function onControl(c: Client, line: string): void {
-  const r = adapter.onLine(line, c.nick, c.registered, roomOf(c.id));
+  const r = c.adapter.onLine(line, c.nick, c.registered, roomOf(c.id));
   if (r.reply && c.sock && !c.sock.destroyed) c.sock.write(r.reply);
   if (r.error) {
     fail(c, r.error);
@@ -189,7 +193,7 @@ function onData(c: Client, chunk: Buffer): void {
       const b0 = buf[pos];
       if (
         !c.registered ||
-        (init.protocol === "irc" && (b0 === 0x50 || b0 === 0x45)) ||
+        (c.irc && (b0 === 0x50 || b0 === 0x45)) ||
         (b0 === 0x2a && buf[pos + 1] === 0x2a && buf[pos + 2] === 0x2a)
       ) {
         const line = buf.toString("utf8", pos, end);
@@ -251,12 +255,12 @@ function connect(c: Client): void {
     init.registerTimeoutMs,
   );
   sock.on("connect", () => {
-    const first = adapter.onConnect(c.nick);
+    const first = c.adapter.onConnect(c.nick);
     if (first) sock.write(first);
   });
   let greeted = false;
   sock.on("data", (chunk: Buffer) => {
-    if (!greeted && adapter.name === "text") {
+    if (!greeted && !c.irc) {
       // text protocols: answer the greeting with our name as soon as the server says anything
       greeted = true;
       sock.write(`${c.nick}\n`);
@@ -296,7 +300,7 @@ function startSending(startUs: number, endUs: number, rate: number, jitter: numb
       while (c.nextSendUs <= now) {
         const t = nowUs();
         sendLag.record(Math.max(1, Math.round(t - c.nextSendUs)));
-        c.sock.write(adapter.encodeMessage(encodePayload(c.id, c.seq++, t), roomOf(c.id)));
+        c.sock.write(c.adapter.encodeMessage(encodePayload(c.id, c.seq++, t), roomOf(c.id)));
         stats.sent++;
         // uniform jitter of +-jitter around the mean interval
         c.nextSendUs += interval * (1 + jitter * (2 * Math.random() - 1));
@@ -337,10 +341,13 @@ port.on("message", (m: ToWorker) => {
 });
 
 for (let i = 0; i < init.count; i++) {
+  const adapter = adapterFor(init.protocol, init.ircJoin, CHANNEL, init.firstId + i);
   clients.push({
     id: init.firstId + i,
     local: i,
     nick: `b${init.workerIndex}_${i}`,
+    adapter,
+    irc: adapter.name === "irc",
     sock: null,
     registered: false,
     done: false,

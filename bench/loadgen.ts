@@ -10,6 +10,8 @@
  * CLI (against a server you started yourself):
  *   node --import tsx bench/loadgen.ts --port 6667 --protocol irc --clients 100 --rate 0.5 \
  *     --duration 10 --pid $(pgrep -n ngircd)
+ *   # papo's lobby, half IRC (even clients, port 6667) and half text (odd clients, port 7777):
+ *   node --import tsx bench/loadgen.ts --protocol mixed --ports 6667,7777 --channel '#lobby' -n 1000 -r 1
  */
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
@@ -74,6 +76,8 @@ export interface LoadOptions {
   serverPid: number | null;
   /** IRC: JOIN #bench as part of registration (an idle run may skip it) */
   ircJoin: boolean;
+  /** IRC: the channel to join and talk in (`--channel`; papo's `#lobby` in a mixed run) */
+  ircChannel: string;
   /** rooms run: client i talks in `#r<i mod rooms>` (clients must be a multiple); 0: one room */
   rooms: number;
   label: string;
@@ -99,6 +103,7 @@ export const DEFAULTS: LoadOptions = {
   registerTimeoutS: 30,
   serverPid: null,
   ircJoin: true,
+  ircChannel: "#bench",
   rooms: 0,
   label: "",
   verbose: false,
@@ -180,7 +185,9 @@ export function validate(o: LoadOptions): LoadOptions {
   };
   check(Number.isInteger(o.port) && o.port > 0 && o.port < 65536, `port ${o.port}`);
   for (const p of o.ports ?? []) check(Number.isInteger(p) && p > 0 && p < 65536, `ports ${o.ports}`);
-  check(o.protocol === "text" || o.protocol === "irc", `protocol ${o.protocol}`);
+  check(o.protocol === "text" || o.protocol === "irc" || o.protocol === "mixed", `protocol ${o.protocol}`);
+  check(/^#[^\s,]+$/.test(o.ircChannel), `channel ${o.ircChannel}`);
+  check(o.protocol !== "mixed" || o.rooms === 0, "a mixed run is one room");
   check(
     Number.isInteger(o.clients) && o.clients >= 2 && o.clients <= MAX_CLIENTS,
     `clients 2..${MAX_CLIENTS}`,
@@ -272,6 +279,7 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
       ...(o.ports ? { ports: o.ports } : {}),
       protocol: o.protocol,
       ircJoin: o.ircJoin,
+      ircChannel: o.ircChannel,
       rooms: o.rooms,
       firstId: first,
       count,
@@ -597,6 +605,7 @@ export const LOAD_FLAGS = {
   settle: { type: "string" },
   "drain-timeout": { type: "string" },
   "no-join": { type: "boolean" },
+  channel: { type: "string" },
   rooms: { type: "string" },
   pid: { type: "string" },
   "extra-pids": { type: "string" },
@@ -629,6 +638,7 @@ export function loadOptionsFromFlags(v: Record<string, string | boolean | undefi
   if (typeof v["extra-pids"] === "string") o.extraPids = v["extra-pids"].split(",").map(Number);
   set("label", v.label as string | undefined);
   if (v["no-join"]) o.ircJoin = false;
+  set("ircChannel", v.channel as string | undefined);
   return o;
 }
 

@@ -11,10 +11,15 @@
  *   registered at `* You are in #r…`; IRC: JOIN that channel) and talks only there.
  * - `irc`: NICK/USER, wait for 001, JOIN #bench, registered at 366 (end of NAMES) for #bench.
  *   A message is `PRIVMSG #bench :PAYLOAD`; the others receive
- *   `:nick!user@host PRIVMSG #bench :PAYLOAD`. PING is answered with PONG at any time.
+ *   `:nick!user@host PRIVMSG #bench :PAYLOAD`. PING is answered with PONG at any time. The channel
+ *   may be another one (`--channel`): papo's `#lobby`, where every papo user is.
+ * - `mixed` (papo only): one room shared by both kinds, client i speaking IRC when i is even and
+ *   text when odd (with `--ports IRC,TEXT`, i mod 2 also picks the port). The IRC half talks in
+ *   `#lobby` (which papo's IRC users enter at registration, and where text users are), so every
+ *   message crosses from one protocol to the other for half of its recipients.
  */
 
-export type ProtocolName = "text" | "irc";
+export type ProtocolName = "text" | "irc" | "mixed";
 
 export interface LineResult {
   /** bytes to write back (a reply, the next registration step) */
@@ -76,11 +81,11 @@ export const textAdapter: ProtocolAdapter = {
 
 export const CHANNEL = "#bench";
 
-export function ircAdapter(join: boolean): ProtocolAdapter {
+export function ircAdapter(join: boolean, channel = CHANNEL): ProtocolAdapter {
   return {
     name: "irc",
     onConnect: (nick) => `NICK ${nick}\r\nUSER ${nick} 0 * :papo bench\r\n`,
-    onLine(line, _nick, registered, room = CHANNEL) {
+    onLine(line, _nick, registered, room = channel) {
       if (line.startsWith("PING")) return { reply: `PONG${line.slice(4)}\r\n` };
       if (line.startsWith("ERROR")) return { error: line };
       if (registered) return {};
@@ -90,17 +95,20 @@ export function ircAdapter(join: boolean): ProtocolAdapter {
         return join ? { reply: `JOIN ${room}\r\n` } : { registered: true };
       }
       if (numeric === "366" && parts[3]?.toLowerCase() === room.toLowerCase()) return { registered: true };
-      // 4xx/5xx numerics during registration: nick in use, too many connections, banned...
-      if (numeric && /^[45]\d\d$/.test(numeric)) return { error: line };
+      // 4xx/5xx numerics during registration: nick in use, too many connections, banned... but
+      // 422 (no MOTD), which is part of a normal welcome (papo has no MOTD).
+      if (numeric && numeric !== "422" && /^[45]\d\d$/.test(numeric)) return { error: line };
       return {};
     },
-    encodeMessage: (payload, room = CHANNEL) => `PRIVMSG ${room} :${payload}\r\n`,
+    encodeMessage: (payload, room = channel) => `PRIVMSG ${room} :${payload}\r\n`,
     quit: () => "QUIT :bench done\r\n",
   };
 }
 
-export function adapterFor(name: ProtocolName, ircJoin = true): ProtocolAdapter {
-  return name === "irc" ? ircAdapter(ircJoin) : textAdapter;
+/** The adapter of client `id`: in a `mixed` run, IRC for even ids and text for odd ones. */
+export function adapterFor(name: ProtocolName, ircJoin = true, channel = CHANNEL, id = 0): ProtocolAdapter {
+  if (name === "mixed") return id % 2 === 0 ? ircAdapter(true, channel) : textAdapter;
+  return name === "irc" ? ircAdapter(ircJoin, channel) : textAdapter;
 }
 
 /**

@@ -19,11 +19,15 @@ import { waitForQuiet } from "./proc.ts";
 import { REPO_ROOT, type RunningServer, serverDefs, startServer } from "./servers.ts";
 
 const ALL_SERVERS = ["ngircd", "inspircd", "seed", "raw-naive", "raw-batched", "raw-batched-nodelay", "papo"];
+/** Issue 11: the IRC comparison (the same IRC load for all three) and papo's mixed room. */
+const IRC_SERVERS = ["papo-irc", "ngircd", "inspircd", "papo-mixed"];
 
 const HELP = `usage: node --import tsx bench/run.ts [options]
   --quick               papo at 100×0.5 and 500×1 msg/s, 8 s each (what npm run bench does)
   --full                servers × N∈{100,500,1000,2000} × r∈{0.5,1}, 15 s each (about half an hour)
-  --servers LIST        comma-separated: ${ALL_SERVERS.join(", ")} (or "all")
+  --irc                 issue 11: ${IRC_SERVERS.join(", ")} at 1000×1 msg/s, 15 s each
+                        (papo-irc: papo's IRC port; papo-mixed: half IRC, half text in #lobby)
+  --servers LIST        comma-separated: ${ALL_SERVERS.join(", ")}, papo-irc, papo-mixed (or "all")
   --clients LIST        N values, e.g. 100,1000
   --rates LIST          r values in msgs/s per client, e.g. 0.5,1
   --duration S          seconds of sending per run (default 10, at most 60 here)
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: "boolean" },
       full: { type: "boolean" },
+      irc: { type: "boolean" },
       servers: { type: "string" },
       clients: { type: "string" },
       rates: { type: "string" },
@@ -103,12 +108,12 @@ async function main(): Promise<void> {
     values["papo-args"] ? values["papo-args"].split(/\s+/).filter(Boolean) : [],
     values["papo-dir"] ? resolve(values["papo-dir"]) : undefined,
   );
-  let servers = list(values.servers, values.full ? ALL_SERVERS : ["papo"]);
+  let servers = list(values.servers, values.full ? ALL_SERVERS : values.irc ? IRC_SERVERS : ["papo"]);
   if (servers.length === 1 && servers[0] === "all") servers = ALL_SERVERS;
   for (const s of servers)
     if (!defs[s]) throw new Error(`unknown server ${s} (known: ${Object.keys(defs).join(", ")})`);
 
-  const duration = Number(values.duration ?? (values.quick ? 8 : values.full ? 15 : 10));
+  const duration = Number(values.duration ?? (values.quick ? 8 : values.full || values.irc ? 15 : 10));
   if (!(duration > 0 && duration <= 60)) throw new Error("--duration must be in (0, 60] seconds");
   const workers = Number(values.workers ?? 2);
   const idle = values.idle ? Number(values.idle) : 0;
@@ -127,8 +132,11 @@ async function main(): Promise<void> {
       plan.push({ server: s, clients: 500, rate: 1 });
     }
   } else {
-    const ns = list(values.clients, values.full ? ["100", "500", "1000", "2000"] : ["100"]).map(Number);
-    const rs = list(values.rates, values.full ? ["0.5", "1"] : ["0.5"]).map(Number);
+    const ns = list(
+      values.clients,
+      values.full ? ["100", "500", "1000", "2000"] : values.irc ? ["1000"] : ["100"],
+    ).map(Number);
+    const rs = list(values.rates, values.full ? ["0.5", "1"] : values.irc ? ["1"] : ["0.5"]).map(Number);
     for (const s of servers)
       for (const n of ns) for (const r of rs) plan.push({ server: s, clients: n, rate: r });
   }
@@ -169,9 +177,13 @@ async function main(): Promise<void> {
       // Idle runs measure memory: a garbage-collected server (papo's V8 heap) is let rest first, as
       // it will be after the ramp, so both readings are taken at rest (docs/performance.md).
       await new Promise((r) => setTimeout(r, step.rate === 0 ? idleSettle * 1000 : 500));
+      // papo's IRC runs go to its IRC port; a mixed run sends even clients there, odd ones to text.
+      const ircPort = server.ircPort;
       const opts: Partial<LoadOptions> = {
         host: server.host,
-        port: server.port,
+        port: def.protocol === "irc" && ircPort ? ircPort : server.port,
+        ...(def.protocol === "mixed" && ircPort ? { ports: [ircPort, server.port] } : {}),
+        ...(def.ircChannel ? { ircChannel: def.ircChannel } : {}),
         protocol: def.protocol,
         clients: step.clients,
         rate: step.rate,

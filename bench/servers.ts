@@ -4,7 +4,7 @@
  * connections, and stopped with SIGTERM (SIGKILL after 3 s).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +30,10 @@ export interface ServerDef {
   largeRampBatch?: number;
   /** a file that must exist (the Debian binary), with the hint to show when it does not */
   requires?: { path: string; hint: string };
+  /** papo's IRC port, read from its `IRC on irc://HOST:PORT` line (the load goes there, or half of it) */
+  ircPort?: "stdout";
+  /** the channel IRC clients join and talk in (default #bench) */
+  ircChannel?: string;
 }
 
 const tsxNode = ["node", "--import", "tsx"];
@@ -40,33 +44,63 @@ const tsxNode = ["node", "--import", "tsx"];
  *   commit, so edits in progress in the work tree do not break a long run)
  */
 export function serverDefs(papoArgs: string[] = [], papoDir?: string): Record<string, ServerDef> {
+  const cli = papoDir ? join(papoDir, "src/cli.ts") : "src/cli.ts";
+  // A checkout from before IRC was on by default (--papo-dir) has no --no-irc, and needs none.
+  const hasNoIrc = existsSync(join(papoDir ?? REPO_ROOT, "src/cli.ts"))
+    ? readFileSync(join(papoDir ?? REPO_ROOT, "src/cli.ts"), "utf8").includes('"no-irc"')
+    : true;
+  const papoCommand = (irc: boolean) => [
+    ...tsxNode,
+    cli,
+    "serve",
+    "--port",
+    "0",
+    "--host",
+    "127.0.0.1",
+    "--log-level",
+    "warn",
+    // the web app stays on (as in production) but on a free port, so runs never collide on 7780;
+    // IRC too, when the run uses it (never on 6667, which another IRC server may hold)
+    "--http-port",
+    "0",
+    ...(irc ? ["--irc-port", "0"] : hasNoIrc ? ["--no-irc"] : []),
+    ...papoArgs,
+  ];
+  // A fresh SQLite history per run (the default store, as in production), unless the arguments
+  // choose another (--no-store, --data DIR).
+  const freshArgs = () =>
+    papoArgs.includes("--no-store") || papoArgs.includes("--data")
+      ? []
+      : ["--data", mkdtempSync(join(tmpdir(), "papo-bench-"))];
   return {
     papo: {
       name: "papo",
       protocol: "text",
       description: "papo serve (text mode)",
-      command: [
-        ...tsxNode,
-        papoDir ? join(papoDir, "src/cli.ts") : "src/cli.ts",
-        "serve",
-        "--port",
-        "0",
-        "--host",
-        "127.0.0.1",
-        "--log-level",
-        "warn",
-        // the web app stays on (as in production) but on a free port, so runs never collide on 7780
-        "--http-port",
-        "0",
-        ...papoArgs,
-      ],
-      // A fresh SQLite history per run (the default store, as in production), unless the
-      // arguments choose another (--no-store, --data DIR).
-      freshArgs: () =>
-        papoArgs.includes("--no-store") || papoArgs.includes("--data")
-          ? []
-          : ["--data", mkdtempSync(join(tmpdir(), "papo-bench-"))],
+      command: papoCommand(false),
+      freshArgs,
       port: "stdout",
+    },
+    // Issue 11: the same IRC load as ngIRCd and InspIRCd get, on papo's IRC port.
+    "papo-irc": {
+      name: "papo-irc",
+      protocol: "irc",
+      description: "papo serve, IRC port (--irc-port), channel #bench",
+      command: papoCommand(true),
+      freshArgs,
+      port: "stdout",
+      ircPort: "stdout",
+    },
+    // Issue 11: the mixed room: half IRC, half text, all in papo's lobby.
+    "papo-mixed": {
+      name: "papo-mixed",
+      protocol: "mixed",
+      description: "papo serve, #lobby: even clients IRC (--irc-port), odd clients text",
+      command: papoCommand(true),
+      freshArgs,
+      port: "stdout",
+      ircPort: "stdout",
+      ircChannel: "#lobby",
     },
     ngircd: {
       name: "ngircd",
@@ -122,6 +156,8 @@ export interface RunningServer {
   pid: number;
   host: string;
   port: number;
+  /** papo's IRC port (`ircPort: "stdout"`) */
+  ircPort?: number;
   /** the last lines the server printed (stdout and stderr), for error reports */
   output(): string;
   stop(): Promise<void>;
@@ -145,6 +181,8 @@ function canConnect(host: string, port: number): Promise<boolean> {
  * on ...`, `seed server is listening on ...`. papo prints its web app's address on another line.
  */
 const LISTENING = /(?:listening on|escutando em) (127\.\d+\.\d+\.\d+):(\d+)/;
+/** papo's IRC line: `IRC on irc://127.0.0.1:PORT` (or pt-BR `IRC em`). */
+const IRC_LISTENING = /IRC (?:on|em) irc:\/\/127\.\d+\.\d+\.\d+:(\d+)/;
 
 export async function startServer(def: ServerDef, timeoutMs = 30_000): Promise<RunningServer> {
   if (def.requires && !existsSync(def.requires.path)) {
@@ -174,16 +212,20 @@ export async function startServer(def: ServerDef, timeoutMs = 30_000): Promise<R
     exited = `exited (code ${code}, signal ${signal})`;
   });
   child.stderr!.on("data", keep);
+  let ircPort: number | undefined;
   const portFromStdout = new Promise<number>((resolve) => {
     let acc = "";
+    let port = 0;
     child.stdout!.on("data", (chunk: Buffer) => {
       keep(chunk);
       if (def.port !== "stdout") return;
       acc += chunk.toString("utf8");
-      const m = LISTENING.exec(acc);
-      if (m) {
+      port ||= Number(LISTENING.exec(acc)?.[2] ?? 0);
+      // papo prints its IRC address after the chat's: wait for both when the run needs IRC.
+      if (def.ircPort === "stdout") ircPort ||= Number(IRC_LISTENING.exec(acc)?.[1] ?? 0) || undefined;
+      if (port && (def.ircPort !== "stdout" || ircPort)) {
         acc = "";
-        resolve(Number(m[2]));
+        resolve(port);
       } else if (acc.length > 65536) acc = acc.slice(-1024);
     });
   });
@@ -231,5 +273,13 @@ export async function startServer(def: ServerDef, timeoutMs = 30_000): Promise<R
       `${def.name} did not start (${exited ?? "no listening port within the deadline"}):\n  ${tail.join("\n  ")}`,
     );
   }
-  return { def, pid: child.pid, host, port, output: () => tail.join("\n"), stop };
+  return {
+    def,
+    pid: child.pid,
+    host,
+    port,
+    ...(ircPort ? { ircPort } : {}),
+    output: () => tail.join("\n"),
+    stop,
+  };
 }

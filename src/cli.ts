@@ -17,7 +17,14 @@ import { type OperatorConsole, startConsole } from "./server/console.ts";
 import { DEFAULT_HTTP_PORT } from "./server/http.ts";
 import { DEFAULT_LIMITS, type Limits, parseLimitOverrides } from "./server/limits.ts";
 import { createLogger, LOG_LEVELS, type LogSetting } from "./server/log.ts";
-import { type RunningServer, type ServeConfig, startServer } from "./server/server.ts";
+import {
+  DEFAULT_IRC_PORT,
+  DEFAULT_IRC_TLS_PORT,
+  type OptionalListener,
+  type RunningServer,
+  type ServeConfig,
+  startServer,
+} from "./server/server.ts";
 import { VERSION } from "./server/version.ts";
 import { MemoryStore } from "./store/memory.ts";
 import { loadSqlite, SqliteStore, StoreOpenError } from "./store/sqlite.ts";
@@ -34,7 +41,7 @@ Usage:
                [--log-level debug|info|warn|error|silent] [--log-messages] [--limit NAME=VALUE ...]
                [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--password PASSWORD]
                [--http-port PORT | --no-http] [--allow-origin ORIGIN ...] [--nick-port PORT]
-               [--irc-port PORT] [--data DIR | --no-store | --redis URL]
+               [--irc-port PORT | --no-irc] [--irc-tls-port PORT] [--data DIR | --no-store | --redis URL]
   papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
                [--tls [--ca FILE | --insecure]]   (papo connect --help for details)
 
@@ -63,7 +70,11 @@ serve options:
   --redis URL         join a cluster: rooms, names and history shared with every papo on this
                       Redis (redis://[:PASSWORD@]HOST:PORT[/DB], rediss:// for TLS; or
                       PAPO_REDIS_URL); see docs/operations.md
-  --irc-port PORT     also let IRC clients in on PORT (0 picks a free one; default: no IRC)
+  --irc-port PORT     IRC clients' port (default ${DEFAULT_IRC_PORT}, skipped with a warning when busy;
+                      0 picks a free one)
+  --irc-tls-port PORT IRC over TLS, with --tls-cert (default ${DEFAULT_IRC_TLS_PORT} when TLS is on, skipped
+                      with a warning when busy; 0 picks a free one)
+  --no-irc            no IRC listener
   --limit NAME=VALUE  change a limit (see the README's operations section):
                       ${Object.keys(DEFAULT_LIMITS).join(", ")}
 `;
@@ -114,6 +125,8 @@ const SERVE_OPTIONS = {
   "nick-port": { type: "string" },
   redis: { type: "string" },
   "irc-port": { type: "string" },
+  "irc-tls-port": { type: "string" },
+  "no-irc": { type: "boolean", default: false },
   help: { type: "boolean", short: "h" },
 } satisfies ParseArgsConfig["options"];
 
@@ -185,10 +198,24 @@ async function serve(args: string[]): Promise<number> {
   const nickPort = values["nick-port"] === undefined ? undefined : Number(values["nick-port"]);
   if (nickPort !== undefined && (!Number.isInteger(nickPort) || nickPort < 0 || nickPort > 65535))
     throw new UsageError(`bad nick port "${values["nick-port"]}"`);
-  // Issue 11: the IRC listener, only when asked for (for now).
-  const ircPort = values["irc-port"] === undefined ? undefined : Number(values["irc-port"]);
-  if (ircPort !== undefined && (!Number.isInteger(ircPort) || ircPort < 0 || ircPort > 65535))
+  // Issue 11: IRC on by default, like the web app: a default port that is busy is skipped with a
+  // warning; a port the operator chose must work or stop the start.
+  const noIrc = values["no-irc"] ?? false;
+  if (noIrc && (values["irc-port"] !== undefined || values["irc-tls-port"] !== undefined))
+    throw new UsageError("--irc-port and --irc-tls-port contradict --no-irc");
+  if (values["irc-tls-port"] !== undefined && certFile === undefined)
+    throw new UsageError("--irc-tls-port needs --tls-cert and --tls-key");
+  const ircPort = values["irc-port"] === undefined ? DEFAULT_IRC_PORT : Number(values["irc-port"]);
+  if (!Number.isInteger(ircPort) || ircPort < 0 || ircPort > 65535)
     throw new UsageError(`bad IRC port "${values["irc-port"]}"`);
+  const ircTlsPort =
+    values["irc-tls-port"] === undefined ? DEFAULT_IRC_TLS_PORT : Number(values["irc-tls-port"]);
+  if (!Number.isInteger(ircTlsPort) || ircTlsPort < 0 || ircTlsPort > 65535)
+    throw new UsageError(`bad IRC TLS port "${values["irc-tls-port"]}"`);
+  const optionalListeners: OptionalListener[] = [
+    ...(values["irc-port"] === undefined ? (["irc"] as const) : []),
+    ...(values["irc-tls-port"] === undefined ? (["ircs"] as const) : []),
+  ];
   // Item 8: the option wins over the environment; an empty value means no password.
   const password = values.password ?? process.env.PAPO_PASSWORD ?? "";
   // Log lines go to stderr; on a terminal console they are printed above its prompt instead.
@@ -239,7 +266,7 @@ async function serve(args: string[]): Promise<number> {
     store,
     ...(nickPort !== undefined ? { nickPort } : {}),
     ...(cluster ? { cluster } : {}),
-    ...(ircPort !== undefined ? { ircPort } : {}),
+    ...(noIrc ? {} : { ircPort, ...(tlsConfig ? { ircTlsPort } : {}), optionalListeners }),
   };
   try {
     server = await startServer(config, log).catch((err: NodeJS.ErrnoException & { listener?: string }) => {
@@ -294,6 +321,20 @@ async function serve(args: string[]): Promise<number> {
   process.on("SIGINT", () => stop());
   process.on("SIGTERM", () => stop());
 
+  // Issue 11: a default IRC port that was busy: one line each, and the chat goes on without it.
+  const irct = ircCatalogue(lang);
+  for (const skip of server.skipped) {
+    const address = `${values.host ?? "*"}:${skip.port}`;
+    const reason =
+      skip.code === "EADDRINUSE"
+        ? t.portInUse({ address })
+        : skip.code === "EACCES"
+          ? t.permissionDenied({ address })
+          : skip.code;
+    process.stderr.write(
+      `${skip.listener === "irc" ? irct.serveOff({ reason }) : irct.serveTlsOff({ reason })}\n`,
+    );
+  }
   const bound = server.address;
   const shownHost =
     values.host ?? (bound.family === "IPv6" && bound.address === "::" ? "0.0.0.0" : bound.address);
@@ -315,9 +356,18 @@ async function serve(args: string[]): Promise<number> {
     process.stdout.write(
       `${web.webListening({ url: webUrl(values.host === undefined || shownHost === "0.0.0.0" || shownHost === "::" ? "localhost" : shownHost) })}\n`,
     );
+  // irc:// and ircs:// URLs (draft-butcher-irc-url), shown like the web app's.
+  const ircUrl = (scheme: "irc" | "ircs", host: string, port: number) =>
+    `${scheme}://${hostPort(host, port)}`;
+  const localHost =
+    values.host === undefined || shownHost === "0.0.0.0" || shownHost === "::" ? "localhost" : shownHost;
   if (server.ircAddress)
     process.stdout.write(
-      `${ircCatalogue(lang).serveListening({ url: `irc://${shownHost.includes(":") ? `[${shownHost}]` : shownHost}:${server.ircAddress.port}` })}\n`,
+      `${irct.serveListening({ url: ircUrl("irc", localHost, server.ircAddress.port) })}\n`,
+    );
+  if (server.ircTlsAddress)
+    process.stdout.write(
+      `${irct.serveListeningTls({ url: ircUrl("ircs", localHost, server.ircTlsAddress.port) })}\n`,
     );
   if (values.host === undefined || values.host === "0.0.0.0" || values.host === "::") {
     const lan = lanAddresses();
@@ -327,6 +377,10 @@ async function serve(args: string[]): Promise<number> {
         const address = hostPort(host, bound.port);
         process.stdout.write(`${t.joinWith({ address, host, port: bound.port })}\n`);
         if (server.httpAddress) process.stdout.write(`${web.webJoinWith({ url: webUrl(host) })}\n`);
+        const irc = server.ircAddress && ircUrl("irc", host, server.ircAddress.port);
+        const ircs = server.ircTlsAddress && ircUrl("ircs", host, server.ircTlsAddress.port);
+        if (irc || ircs)
+          process.stdout.write(`${irct.serveJoinWith({ urls: [irc, ircs].filter(Boolean).join("  ") })}\n`);
       }
     }
   }

@@ -28,7 +28,9 @@ function papo(args: string[], stdin: "pipe" | "ignore" = "pipe", env: NodeJS.Pro
   // Servers here keep history in memory unless a test says otherwise: no shared ./papo-data.
   const store =
     args[0] === "serve" && !args.includes("--data") && !args.includes("--no-store") ? ["--no-store"] : [];
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args, ...store], {
+  // Nor IRC, unless a test asks for it: 6667 (the default) may be taken on this machine.
+  const irc = args[0] === "serve" && !args.some((a) => a.includes("irc")) ? ["--no-irc"] : [];
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args, ...store, ...irc], {
     cwd: ROOT,
     stdio: [stdin, "pipe", "pipe"],
     env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "", ...env },

@@ -348,6 +348,7 @@ export class ServerProcess {
         "--port",
         String(this.port),
         "--no-http",
+        "--no-irc",
         "--data",
         this.dataDir,
         "--lang",

@@ -321,7 +321,7 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
   });
 
   function serve(args: string[], env: NodeJS.ProcessEnv = {}) {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "--no-irc", ...args], {
       cwd: ROOT,
       stdio: ["pipe", "pipe", "pipe"],
       env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "", ...env },

@@ -16,7 +16,7 @@ test("item 10.4 console on a terminal: Left/Right editing, history, Ctrl-L, log 
   skip: NEEDS_TMUX,
 }, async () => {
   const command = [process.execPath, "--import", "tsx", "src/cli.ts", "serve"];
-  command.push("--host", "127.0.0.1", "--port", "0", "--no-http", "--no-store");
+  command.push("--host", "127.0.0.1", "--port", "0", "--no-http", "--no-store", "--no-irc");
   const pane = new TmuxPane("console", command, 100, 30);
   const users: RawUser[] = [];
   try {

@@ -9,6 +9,7 @@ import net from "node:net";
 import { endianness, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import tls from "node:tls";
 import { parseLimitOverrides } from "../src/server/limits.ts";
 import { parseProcNetTcp, type TcpRow } from "../src/transports/proc-net-tcp.ts";
 import {
@@ -512,6 +513,45 @@ describe("issue 9 item 2: a vanished text user in a busy room is gone within dea
         "found by the dead-peer watch",
       );
       const again = await Peer.joinText(server.port, "i2_irc");
+      for (const p of [rx, tx, again]) p.close();
+    } finally {
+      irc.destroy();
+      relay.close();
+      await server.close();
+    }
+  });
+
+  it("item 2: an IRC-over-TLS user behind a relay that stops forwarding is dropped, name freed (issue 11)", async (tc) => {
+    if (!haveOpenssl()) return tc.skip("openssl is needed to make a certificate");
+    const { cert, key } = makeSelfSignedCert();
+    const server = await startFaultServer(
+      { ...busy, maxSendQueueBytes: 256 * 1024 * 1024, deadPeerTimeoutMs: 2000 },
+      { ircTlsPort: 0, tls: { cert, key, port: 0 } },
+    );
+    const relay = await startRelay((server.ircTlsAddress as net.AddressInfo).port);
+    const irc = tls.connect({ host: "127.0.0.1", port: relay.port, ca: cert, servername: "localhost" });
+    irc.on("error", () => {});
+    try {
+      let got = "";
+      irc.setEncoding("utf8").on("data", (d: string) => {
+        got += d;
+      });
+      irc.write("NICK i2_ircs\r\nUSER i2_ircs 0 * :ghost\r\n");
+      for (let i = 0; i < 400 && !/ 366 i2_ircs #lobby /.test(got); i++) await sleep(25);
+      assert.match(got, / 001 i2_ircs /, "the IRC-over-TLS user registered");
+      const rx = await Peer.joinJson(server.port, "i2s_rx");
+      const tx = await Peer.joinText(server.port, "i2s_tx");
+      assert.ok(
+        await freezeUntilGone(relay, tx, rx, "i2_ircs"),
+        "the frozen IRC/TLS user still holds the name",
+      );
+      assert.ok(
+        server.logs.some(
+          (e) => e.event === "dead_peer" && e.fields.name === "i2_ircs" && e.fields.transport === "irc",
+        ),
+        "found by the dead-peer watch",
+      );
+      const again = await Peer.joinText(server.port, "i2_ircs");
       for (const p of [rx, tx, again]) p.close();
     } finally {
       irc.destroy();

@@ -1021,7 +1021,18 @@ describe("F. lifecycle", () => {
   it("F29: SIGTERM while clients are mid-send -> tell everyone, flush, exit 0; no partial line relayed", async () => {
     const proc = spawn(
       process.execPath,
-      ["--import", "tsx", "src/cli.ts", "serve", "--no-store", "--host", "127.0.0.1", "--port", "0"],
+      [
+        "--import",
+        "tsx",
+        "src/cli.ts",
+        "serve",
+        "--no-store",
+        "--no-irc",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+      ],
       {
         stdio: ["pipe", "pipe", "pipe"],
         env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "" },

@@ -223,6 +223,7 @@ async function serve(
 ): Promise<Proc & { port: number; httpPort: number }> {
   const p = papo([
     "serve",
+    "--no-irc",
     "--host",
     "127.0.0.1",
     "--port",
@@ -341,7 +342,7 @@ describe("issue 14: crash test (papo serve --data, kill -9 during a burst)", { s
 
 describe("issue 14: unusable data stops the start with one line and a non-zero exit", { skip }, () => {
   async function failsWithOneLine(args: string[], pattern: RegExp): Promise<void> {
-    const p = papo(["serve", "--host", "127.0.0.1", "--port", "0", "--no-http", ...args]);
+    const p = papo(["serve", "--no-irc", "--host", "127.0.0.1", "--port", "0", "--no-http", ...args]);
     const code = await p.exited;
     assert.notEqual(code, 0);
     const lines = p.err().trim().split("\n");

@@ -35,4 +35,10 @@ export const ircEn: IrcTexts = {
     error: "Disconnected",
   },
   serveListening: ({ url }) => `IRC on ${url}`,
+  // ---- issue 11, the listeners (IRC on by default, IRC over TLS, the banner, the operator) ----
+  serveListeningTls: ({ url }) => `IRC over TLS on ${url}`,
+  serveJoinWith: ({ urls }) => `  or point an IRC client at ${urls}`,
+  serveOff: ({ reason }) => `papo: IRC is off: ${reason}. Choose its port with --irc-port, or use --no-irc.`,
+  serveTlsOff: ({ reason }) =>
+    `papo: IRC over TLS is off: ${reason}. Choose its port with --irc-tls-port, or use --no-irc.`,
 };

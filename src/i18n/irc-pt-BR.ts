@@ -35,4 +35,11 @@ export const ircPtBR: IrcTexts = {
     error: "Desconectado",
   },
   serveListening: ({ url }) => `IRC em ${url}`,
+  // ---- issue 11, the listeners (IRC on by default, IRC over TLS, the banner, the operator) ----
+  serveListeningTls: ({ url }) => `IRC com TLS em ${url}`,
+  serveJoinWith: ({ urls }) => `  ou aponte um cliente IRC para ${urls}`,
+  serveOff: ({ reason }) =>
+    `papo: o IRC está desligado: ${reason}. Escolha a porta com --irc-port, ou use --no-irc.`,
+  serveTlsOff: ({ reason }) =>
+    `papo: o IRC com TLS está desligado: ${reason}. Escolha a porta com --irc-tls-port, ou use --no-irc.`,
 };

@@ -38,4 +38,13 @@ export interface IrcTexts {
   quitReason: Record<LeaveReason, string>;
   /** `papo serve`'s line about the IRC listener. */
   serveListening(p: { url: string }): string;
+  // ---- issue 11, the listeners (IRC on by default, IRC over TLS, the banner, the operator) ----
+  /** `papo serve`'s line about IRC over TLS. */
+  serveListeningTls(p: { url: string }): string;
+  /** The banner's LAN line: `irc://HOST:PORT` (and `ircs://…`) for IRC clients on the network. */
+  serveJoinWith(p: { urls: string }): string;
+  /** The default IRC port could not be bound: the chat starts without IRC (one stderr line). */
+  serveOff(p: { reason: string }): string;
+  /** The same for IRC over TLS's default port. */
+  serveTlsOff(p: { reason: string }): string;
 }

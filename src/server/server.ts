@@ -11,6 +11,7 @@ import { ircCatalogue } from "../i18n/irc.ts";
 import { MemoryStore } from "../store/memory.ts";
 import { DeadPeerWatch } from "../transports/dead-peer.ts";
 import { createIrcServer } from "../transports/irc.ts";
+import { createIrcTlsServer } from "../transports/irc-tls.ts";
 import { createTcpServer, createTlsServer } from "../transports/tcp.ts";
 import type { Cluster } from "./cluster.ts";
 import { startWebServer, type WebServer } from "./http.ts";
@@ -44,6 +45,14 @@ export interface ServeConfig {
   webRoot?: string;
   /** IRC port (issue 11, `--irc-port`); 0 picks a free one; unset: no IRC listener. */
   ircPort?: number;
+  /** IRC over TLS (`--irc-tls-port`), with `tls`'s certificate; 0 picks a free one; unset: none. */
+  ircTlsPort?: number;
+  /**
+   * Listeners on a default port rather than one the operator chose (the CLI's 6667 and 6697):
+   * when such a port cannot be bound (in use, no permission), the server starts without that
+   * listener and lists it in `RunningServer.skipped` instead of failing.
+   */
+  optionalListeners?: readonly OptionalListener[];
   /** Milliseconds between WebSocket heartbeat pings (default: `limits.pingTimeoutMs`, 30 000). */
   heartbeatMs?: number;
   /** The room log (default: in memory). The server closes it when it stops. */
@@ -58,6 +67,20 @@ export interface ServeConfig {
    * is then ignored. The server closes it when it stops.
    */
   cluster?: Cluster;
+}
+
+/** Issue 11: IRC's default port, and IRC over TLS's when TLS is on (RFC 7194: 6697). */
+export const DEFAULT_IRC_PORT = 6667;
+export const DEFAULT_IRC_TLS_PORT = 6697;
+
+/** Listeners that may be skipped when their port is busy: IRC (`irc`) and IRC over TLS (`ircs`). */
+export type OptionalListener = "irc" | "ircs";
+
+/** An optional listener that did not start, and why (the listen error's code, e.g. EADDRINUSE). */
+export interface SkippedListener {
+  listener: OptionalListener;
+  port: number;
+  code: string;
 }
 
 /** A certificate chain and key (PEM), and the port of the TLS chat listener. */
@@ -85,6 +108,11 @@ export interface RunningServer {
   /** The IRC listener and its address, when `ircPort` is set. */
   readonly irc?: net.Server;
   readonly ircAddress?: net.AddressInfo;
+  /** IRC over TLS and its address, when `ircTlsPort` and `tls` are set. */
+  readonly ircTls?: tls.Server;
+  readonly ircTlsAddress?: net.AddressInfo;
+  /** Optional listeners whose port could not be bound (`optionalListeners`). */
+  readonly skipped: readonly SkippedListener[];
   /** Tells every client (with the reason), closes them within the grace period, stops listening. */
   close(reason?: string): Promise<void>;
 }
@@ -160,29 +188,47 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
       throw err;
     }
   }
-  let irc: net.Server | undefined;
-  if (config.ircPort !== undefined) {
-    irc = createIrcServer({
-      chat,
-      limits: config.limits,
-      texts,
-      irc: ircCatalogue(config.lang),
-      serverName: "irc.papo",
-      network: "papo",
-      version: `papo-${VERSION}`,
-      startedAt: new Date(),
-      ...(deadPeers ? { deadPeers } : {}),
-    });
+  // Issue 11: IRC, and IRC over TLS with the chat's certificate.
+  const ircOptions = {
+    chat,
+    limits: config.limits,
+    texts,
+    irc: ircCatalogue(config.lang),
+    serverName: "irc.papo",
+    network: "papo",
+    version: `papo-${VERSION}`,
+    startedAt: new Date(),
+    ...(deadPeers ? { deadPeers } : {}),
+  };
+  const skipped: SkippedListener[] = [];
+  const optional = new Set(config.optionalListeners ?? []);
+  /** Listens, or (an optional listener) notes why not and returns undefined. */
+  const listenIrc = async <S extends net.Server>(server: S, listener: OptionalListener, port: number) => {
     try {
-      await listen(irc, config.ircPort, config.host, config.limits.listenBacklog, log);
+      await listen(server, port, config.host, config.limits.listenBacklog, log);
+      return server;
     } catch (err) {
-      tcp.close();
-      secure?.close();
-      nick?.close();
-      web?.close(0, () => {});
-      clearInterval(pruner);
-      throw Object.assign(err as Error, { listener: "irc", port: config.ircPort });
+      const e = err as NodeJS.ErrnoException;
+      if (!optional.has(listener)) throw Object.assign(e, { listener, port });
+      skipped.push({ listener, port, code: e.code ?? e.message });
+      return undefined;
     }
+  };
+  let irc: net.Server | undefined;
+  let ircTls: tls.Server | undefined;
+  try {
+    if (config.ircPort !== undefined)
+      irc = await listenIrc(createIrcServer(ircOptions), "irc", config.ircPort);
+    if (config.ircTlsPort !== undefined && config.tls)
+      ircTls = await listenIrc(createIrcTlsServer(ircOptions, config.tls), "ircs", config.ircTlsPort);
+  } catch (err) {
+    tcp.close();
+    secure?.close();
+    nick?.close();
+    irc?.close();
+    web?.close(0, () => {});
+    clearInterval(pruner);
+    throw err;
   }
   let closing: Promise<void> | undefined;
   return {
@@ -193,6 +239,8 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     ...(web ? { http: web.server, httpAddress: web.address } : {}),
     ...(nick ? { nickServer: nick, nickAddress: nick.address() as net.AddressInfo } : {}),
     ...(irc ? { irc, ircAddress: irc.address() as net.AddressInfo } : {}),
+    ...(ircTls ? { ircTls, ircTlsAddress: ircTls.address() as net.AddressInfo } : {}),
+    skipped,
     close(reason?: string) {
       closing ??= new Promise<void>((resolve) => {
         // Settles once the TCP and the web listeners are both closed.
@@ -205,6 +253,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
         secure?.close();
         nick?.close();
         irc?.close();
+        ircTls?.close();
         chat.shutdown(reason);
         clearInterval(pruner);
         // Sockets that do not finish closing within the grace period are cut by their connection;

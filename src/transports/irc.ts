@@ -268,8 +268,9 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         if (event.from === this.session.name && !this.echo) return EMPTY;
         break;
       case "left":
-        // Leaving the chat: one QUIT, however many rooms this client shared with the leaver.
-        if (!this.#stillOnline(event.name)) {
+        // Leaving the chat: one QUIT, however many rooms this client shared with the leaver. An
+        // operator's /kick is a KICK from each of those rooms instead (one `left` per room).
+        if (event.reason !== "kicked" && !this.#stillOnline(event.name)) {
           const key = canonicalName(event.name);
           if (key === this.#lastQuit) return EMPTY;
           this.#lastQuit = key;
@@ -333,6 +334,15 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       case "joined":
         return one(this.#prefix(event.name, event.address), "JOIN", channel);
       case "left": {
+        // Issue 11: the operator's /kick, as IRC shows a removal: KICK from the server.
+        if (event.reason === "kicked")
+          return one(
+            this.#opts.serverName,
+            "KICK",
+            channel,
+            ircNick(event.name),
+            event.text ?? this.#opts.irc.quitReason.kicked,
+          );
         if (this.#stillOnline(event.name)) {
           const part = event.text === undefined ? [channel] : [channel, event.text];
           return one(this.#prefix(event.name), "PART", ...part);
@@ -438,6 +448,17 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         return this.#error(event);
       case "bye": {
         if (event.reason === "bad_password") this.#numeric(ERR.PASSWDMISMATCH, t.passwordMismatch);
+        // Issue 11: kicked by the operator: a KICK from every channel, then the ERROR.
+        if (event.reason === "kicked") {
+          const me = ircNick(this.session.name);
+          for (const channel of this.#channels)
+            this.#reply({
+              source: this.#opts.serverName,
+              command: "KICK",
+              params: [channel, me, event.text ?? t.quitReason.kicked],
+            });
+          this.#channels.clear();
+        }
         const text = this.#opts.texts.bye[event.reason](event.text ? { text: event.text } : {});
         this.#reply({ command: "ERROR", params: [`Closing link: ${text.replace(/^\W+\s*/, "")}`] });
         return;

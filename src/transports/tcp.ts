@@ -3,7 +3,7 @@
  * Listeners are named functions wired in one place (STYLE: ws).
  */
 import net from "node:net";
-import tls from "node:tls";
+import type tls from "node:tls";
 import type { Chat } from "../core/chat.ts";
 import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
@@ -28,8 +28,8 @@ import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts"
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
-import { PendingConnections } from "./pending.ts";
 import { resetSocket } from "./reset.ts";
+import { createSecureListener } from "./tls-listener.ts";
 
 export type Mode = "sniff" | "text" | "json" | "legacy";
 
@@ -749,50 +749,17 @@ export function createTcpServer(opts: TcpOptions): net.Server {
 
 /**
  * The same protocol over TLS, on its own port (docs/protocol.md §1): the server speaks first (the
- * greeting), so TLS cannot be detected on the plain port without making `nc` users wait.
+ * greeting), so TLS cannot be detected on the plain port without making `nc` users wait. The
+ * admission rules of the handshake are tls-listener.ts's, shared with IRC over TLS.
  */
 export function createTlsServer(
   opts: TcpOptions,
   secure: { cert: string | Buffer; key: string | Buffer },
 ): tls.Server {
   const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
-  const server = tls.createServer({
-    cert: secure.cert,
-    key: secure.key,
-    minVersion: "TLSv1.2",
-    handshakeTimeout: opts.limits.tlsHandshakeTimeoutMs,
-  });
-  // Connections still in their handshake are not yet counted by the chat: they count per address
-  // here, as unregistered connections (issue 9 item 3), with the global cap as a backstop (the
-  // handshake timeout bounds how long each can wait).
-  if (opts.limits.maxConnections > 0) server.maxConnections = opts.limits.maxConnections;
-  const handshaking = new PendingConnections(
-    opts.limits.maxUnregisteredPerAddress,
-    opts.limits.exemptLoopback !== 0,
-  );
-  server.on("connection", function tlsServerOnTcpConnection(raw: net.Socket) {
-    if (handshaking.admit(raw)) return;
-    opts.chat.log("warn", "refused", {
-      remote: formatAddress(raw.remoteAddress, raw.remotePort),
-      reason: "too_many_connections",
-      stage: "tls_handshake",
-    });
-    // Nothing can be said before the handshake: a reset is the answer.
-    raw.resetAndDestroy();
-  });
-  server.on("secureConnection", function tlsServerOnConnection(socket: tls.TLSSocket) {
-    // From here the chat counts it (its session).
-    handshaking.release(socket);
+  return createSecureListener(opts, secure, function tlsServerOnConnection(socket: tls.TLSSocket) {
     const conn = new TcpConnection(socket, opts, flusher);
     opts.chat.log("info", "connect", { remote: conn.remote, tls: socket.getProtocol() ?? undefined });
     conn.attach();
   });
-  server.on("tlsClientError", function tlsServerOnClientError(err: NodeJS.ErrnoException, socket) {
-    opts.chat.log("debug", "tls_error", {
-      remote: formatAddress(socket.remoteAddress, socket.remotePort),
-      code: err.code ?? err.message,
-    });
-    socket.destroy();
-  });
-  return server;
 }
