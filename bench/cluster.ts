@@ -109,6 +109,7 @@ function papo(name: string, args: string[]): ServerDef {
       "--log-level",
       "warn",
       "--no-http",
+      "--no-irc",
       ...args,
     ],
     port: "stdout",

@@ -96,6 +96,7 @@ function spawnNode(args: string[]): { child: ChildProcess; port: Promise<number>
       "--port",
       "0",
       "--no-http",
+      "--no-irc",
       ...args,
     ],
     {
