@@ -253,7 +253,7 @@ function readValue(info: OptionInfo, raw: unknown, source: Source): Value {
 }
 
 function readLimit(name: string, raw: unknown, source: Source): number {
-  const n = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
+  const n = typeof raw === "string" && source.from !== "file" && /^\d+$/.test(raw) ? Number(raw) : raw;
   if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
     throw new ConfigError(
       `${where(`limits.${name}`, source)}: expected ${EXPECTED.limit}, got ${shown(raw, false)}`,
