@@ -244,6 +244,8 @@ describe("papo serve with a configuration file (issue 13)", { timeout: 600_000 }
       [["--config", "broken.toml"], {}, /broken\.toml:2: not valid TOML/],
       [["--config", "missing.toml"], {}, /cannot read the configuration file missing\.toml: no such file/],
       [[], { PAPO_HTTP_PORT: "80a" }, /PAPO_HTTP_PORT: expected a port number \(0 to 65535\), got "80a"/],
+      // Two flags that exclude each other: refused as before there was a file.
+      [["--data", "d", "--no-store"], {}, /--data and --no-store contradict each other/],
       // --print-config is refused the same way: it checks everything first.
       [["--config", "typo.toml", "--print-config"], {}, /typo\.toml:2: unknown key "hide-adresses"/],
       [["--print-config"], { PAPO_HTTP_PORT: "80a" }, /PAPO_HTTP_PORT: expected a port number/],

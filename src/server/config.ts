@@ -10,7 +10,8 @@
  * `OPTION_META` below: how a value is checked (an option named `port` or `…-port` is a port without
  * saying so), an environment name kept from before (`PAPO_REDIS_URL`), secrets (masked when
  * printed). Options that exclude each other (`--no-X` excludes every `--X-…`; `EXCLUSIVE` lists
- * the others): in one layer they are an error, in different layers the higher layer's wins.
+ * the others): in the file or the environment both set is an error, in different layers the
+ * higher layer's wins (two flags are left to cli.ts's own checks).
  *
  * cli.ts then checks and uses the merged values exactly as it used `parseArgs`' values.
  */
@@ -485,6 +486,8 @@ export function mergeLayers(table: OptionTable, layers: readonly Layer[]): Resol
     const ra = RANK[sa.source.from];
     const rb = RANK[sb.source.from];
     if (ra === rb) {
+      // Two flags: cli.ts refuses them with the messages it always gave.
+      if (sa.source.from === "flag") continue;
       const name = (s: Setting) =>
         s.source.from === "file"
           ? `${s.key}${s.source.line ? ` (line ${s.source.line})` : ""}`
