@@ -249,6 +249,7 @@ describe("papo serve with a configuration file (issue 13)", { timeout: 600_000 }
       // --print-config is refused the same way: it checks everything first.
       [["--config", "typo.toml", "--print-config"], {}, /typo\.toml:2: unknown key "hide-adresses"/],
       [["--print-config"], { PAPO_HTTP_PORT: "80a" }, /PAPO_HTTP_PORT: expected a port number/],
+      [["--data", "d", "--no-store", "--print-config"], {}, /--data and --no-store contradict each other/],
     ];
     // A broken ./papo.toml is refused too, but does not hide --help.
     const broken = dirWith({ "papo.toml": "prot = 1\n" });

@@ -139,6 +139,7 @@ describe("configuration: the file", () => {
     throwsLine(() => file('allow-origin = ["ftp://x"]'), /allow-origin: bad origin "ftp:\/\/x"/);
     throwsLine(() => file("allow-origin = [1]"), /allow-origin: expected a list of strings/);
     throwsLine(() => file("host = 1"), /host: expected a string, got 1/);
+    throwsLine(() => file("host = 1979-05-27"), /host: expected a string, got a date/);
     throwsLine(
       () => file("[limits]\nfloodBurst = -1"),
       /^papo\.toml:2: \[limits\] floodBurst: expected a whole number/,
@@ -335,6 +336,11 @@ describe("configuration: merging", () => {
     assert.deepEqual(
       [...mergeLayers(TABLE, [layerOf("flag", { data: "/d", "no-store": true })]).settings.keys()],
       ["data", "no-store"],
+    );
+    // …but --print-config, which reaches none of cli.ts's checks, refuses them itself.
+    throwsLine(
+      () => mergeLayers(TABLE, [layerOf("flag", { data: "/d", "no-store": true })], true),
+      /^--data and --no-store contradict each other$/,
     );
   });
 

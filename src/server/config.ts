@@ -76,7 +76,7 @@ const EXCLUSIVE: readonly (readonly [string, string])[] = [
   ["redis", "no-store"],
 ];
 
-/** Command-line only: never in the file or the environment. */
+/** Command-line only: never in the file or the environment (an option that is an action, not a setting, goes here). */
 const CLI_ONLY = new Set(["help", "config", "print-config"]);
 /** Added to the table given by cli.ts. */
 const CONFIG_FLAGS = {
@@ -200,6 +200,7 @@ const EXPECTED: Record<Kind | "limit", string> = {
 
 function shown(value: unknown, secret: boolean): string {
   if (Array.isArray(value)) return "a list";
+  if (value instanceof Date) return "a date";
   if (value !== null && typeof value === "object") return "a table";
   if (secret) return `a ${typeof value}`;
   return typeof value === "string" ? JSON.stringify(value) : String(value);
@@ -474,8 +475,12 @@ export interface Resolved {
 
 const RANK: Record<Source["from"], number> = { default: 0, file: 1, env: 2, flag: 3 };
 
-/** Merges layers (lowest first): per setting the highest wins; exclusive options are settled. */
-export function mergeLayers(table: OptionTable, layers: readonly Layer[]): Resolved {
+/**
+ * Merges layers (lowest first): per setting the highest wins; exclusive options are settled. Two
+ * flags that exclude each other are left for cli.ts to refuse with its own messages, unless
+ * `checkFlags` (for `--print-config`, which starts nothing and so reaches none of cli.ts's checks).
+ */
+export function mergeLayers(table: OptionTable, layers: readonly Layer[], checkFlags = false): Resolved {
   const settings = new Map<string, Setting>();
   for (const layer of layers) for (const [k, s] of layer) settings.set(k, s);
   const dropped: Resolved["dropped"] = [];
@@ -487,7 +492,7 @@ export function mergeLayers(table: OptionTable, layers: readonly Layer[]): Resol
     const rb = RANK[sb.source.from];
     if (ra === rb) {
       // Two flags: cli.ts refuses them with the messages it always gave.
-      if (sa.source.from === "flag") continue;
+      if (sa.source.from === "flag" && !checkFlags) continue;
       const name = (s: Setting) =>
         s.source.from === "file"
           ? `${s.key}${s.source.line ? ` (line ${s.source.line})` : ""}`
@@ -657,7 +662,7 @@ export function loadServeConfig(input: LoadInput): Loaded {
   if (file !== undefined && text !== undefined)
     layers.push(fileLayer(text, file, input.table, path.dirname(path.resolve(input.cwd, file))));
   layers.push(envLayer(input.env, input.table), flags.layer);
-  const resolved = mergeLayers(input.table, layers);
+  const resolved = mergeLayers(input.table, layers, flags.printConfig);
   return {
     values: toArgValues(input.table, resolved),
     resolved,
