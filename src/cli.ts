@@ -13,6 +13,7 @@ import type { Lang } from "./i18n/types.ts";
 import { webCatalogue } from "./i18n/web.ts";
 import { hostPort, lanAddresses } from "./server/addresses.ts";
 import type { Cluster } from "./server/cluster.ts";
+import { ConfigError, formatConfig, loadServeConfig } from "./server/config.ts";
 import { type OperatorConsole, startConsole } from "./server/console.ts";
 import { DEFAULT_HTTP_PORT } from "./server/http.ts";
 import { DEFAULT_LIMITS, type Limits, parseLimitOverrides } from "./server/limits.ts";
@@ -42,6 +43,7 @@ Usage:
                [--tls-cert FILE --tls-key FILE [--tls-port PORT]] [--password PASSWORD]
                [--http-port PORT | --no-http] [--allow-origin ORIGIN ...] [--nick-port PORT]
                [--irc-port PORT | --no-irc] [--irc-tls-port PORT] [--data DIR | --no-store | --redis URL]
+               [--config FILE] [--print-config]
   papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
                [--tls [--ca FILE | --insecure]]   (papo connect --help for details)
 
@@ -77,6 +79,10 @@ serve options:
   --no-irc            no IRC listener
   --limit NAME=VALUE  change a limit (see the README's operations section):
                       ${Object.keys(DEFAULT_LIMITS).join(", ")}
+  --config FILE       read options from this TOML file (default: ./papo.toml if it exists, or
+                      PAPO_CONFIG); every option is also a PAPO_… variable (PAPO_HTTP_PORT,
+                      PAPO_LIMIT_FLOOD_BURST): flags over variables over the file
+  --print-config      print the resulting configuration, and where each value came from
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -137,9 +143,25 @@ function parseServeArgs(args: string[]) {
 async function serve(args: string[]): Promise<number> {
   let values: ReturnType<typeof parseServeArgs>["values"];
   try {
-    ({ values } = parseServeArgs(args));
+    // Issue 13: flags over PAPO_… variables over the configuration file, from SERVE_OPTIONS.
+    const loaded = loadServeConfig({ args, table: SERVE_OPTIONS, env: process.env, cwd: process.cwd() });
+    if (loaded.printConfig) {
+      const shown = {
+        port: DEFAULT_PORT,
+        "tls-port": DEFAULT_TLS_PORT,
+        "http-port": DEFAULT_HTTP_PORT,
+        "irc-port": DEFAULT_IRC_PORT,
+        "irc-tls-port": DEFAULT_IRC_TLS_PORT,
+        lang: pickLang(),
+      };
+      const texts = catalogue(pickLang(loaded.values.lang as string | undefined)).server;
+      process.stdout.write(formatConfig(SERVE_OPTIONS, loaded.resolved, loaded.file, texts, shown));
+      return 0;
+    }
+    values = loaded.values as typeof values;
   } catch (err) {
-    throw new UsageError((err as Error).message.split("\n")[0] ?? "bad option");
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
   }
   if (values.help) {
     process.stdout.write(USAGE);
@@ -217,7 +239,7 @@ async function serve(args: string[]): Promise<number> {
     ...(values["irc-tls-port"] === undefined ? (["ircs"] as const) : []),
   ];
   // Item 8: the option wins over the environment; an empty value means no password.
-  const password = values.password ?? process.env.PAPO_PASSWORD ?? "";
+  const password = values.password ?? "";
   // Log lines go to stderr; on a terminal console they are printed above its prompt instead.
   let writeLog = (line: string) => {
     process.stderr.write(line);
@@ -226,7 +248,7 @@ async function serve(args: string[]): Promise<number> {
   if (values["no-store"] && values.data !== undefined)
     throw new UsageError("--data and --no-store contradict each other");
   // Issue 12: the option wins over the environment; an empty value means no cluster.
-  const redisUrl = values.redis ?? process.env.PAPO_REDIS_URL ?? "";
+  const redisUrl = values.redis ?? "";
   if (values.redis && (values.data !== undefined || values["no-store"]))
     throw new UsageError("--redis keeps history in Redis: it goes without --data and --no-store");
   let cluster: Cluster | undefined;
@@ -246,7 +268,7 @@ async function serve(args: string[]): Promise<number> {
   const store: RoomStore | number = cluster
     ? cluster.store
     : openStore(
-        values["no-store"] ? undefined : (values.data ?? process.env.PAPO_DATA),
+        values["no-store"] ? undefined : values.data,
         values["no-store"] ?? false,
         lang,
         limits.retentionMessages,

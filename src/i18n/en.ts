@@ -176,6 +176,13 @@ export const en: Catalogue = {
     permissionDenied: ({ address }) =>
       `no permission to listen on ${address} (ports below 1024 need privileges)`,
     badOption: ({ detail }) => `papo: ${detail}. Try papo --help.`,
+    // Issue 13: the configuration file (`papo serve --print-config`); printed as TOML comments.
+    configHeader:
+      "# The configuration papo serve would start with. Each value comes from the first of: the command\n# line (flag), a PAPO_… environment variable (env), the configuration file (file), papo's default.",
+    configFile: ({ file }) => `# Configuration file: ${file}`,
+    configNoFile: "# No configuration file (--config FILE, PAPO_CONFIG, or ./papo.toml if it exists).",
+    configNotSet: "not set",
+    configOverridden: ({ by }) => `overridden by ${by}`,
     consoleReady: "Console: type /help for operator commands.",
     consoleHelp: [
       "/users            list who is online (alias: /who)",

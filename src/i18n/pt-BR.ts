@@ -175,6 +175,14 @@ export const ptBR: Catalogue = {
     permissionDenied: ({ address }) =>
       `sem permissão para escutar em ${address} (portas abaixo de 1024 exigem privilégios)`,
     badOption: ({ detail }) => `papo: ${detail}. Veja papo --help.`,
+    // Issue 13: the configuration file (`papo serve --print-config`); printed as TOML comments.
+    configHeader:
+      "# A configuração com que papo serve começaria. Cada valor vem do primeiro destes: a linha de\n# comando (flag), uma variável de ambiente PAPO_… (env), o arquivo de configuração (file), o padrão do papo (default).",
+    configFile: ({ file }) => `# Arquivo de configuração: ${file}`,
+    configNoFile:
+      "# Nenhum arquivo de configuração (--config ARQUIVO, PAPO_CONFIG, ou ./papo.toml se existir).",
+    configNotSet: "não definido",
+    configOverridden: ({ by }) => `substituído por ${by}`,
     consoleReady: "Console: digite /ajuda para os comandos do operador.",
     consoleHelp: [
       "/users            listar quem está online (também: /who, /usuarios)",

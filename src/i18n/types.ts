@@ -88,6 +88,12 @@ export interface ServerTexts {
   portInUse(p: { address: string }): string;
   permissionDenied(p: { address: string }): string;
   badOption(p: { detail: string }): string;
+  // Issue 13: the configuration file (`papo serve --print-config`); printed as TOML comments.
+  configHeader: string;
+  configFile(p: { file: string }): string;
+  configNoFile: string;
+  configNotSet: string;
+  configOverridden(p: { by: string }): string;
   consoleReady: string;
   consoleHelp: string[];
   consoleUnknown(p: { command: string }): string;
