@@ -57,24 +57,37 @@ const boundaryArb = fc.constantFrom(" ", ", ", "@", "(", ": ", "! ", "\n", "👍
 
 test("issue 13 mentions (property): the name with a boundary on both sides is always found, in any case", () => {
   fc.assert(
-    fc.property(textArb, boundaryArb, nameArb, boundaryArb, textArb, fc.boolean(), (pre, b1, name, b2, post, upper) => {
-      const shown = upper ? name.toUpperCase() : name.toLowerCase();
-      assert.ok(mentions(`${pre}${b1}${shown}${b2}${post}`, name));
-      assert.ok(mentions(`${shown}${b2}${post}`, name));
-      assert.ok(mentions(`${pre}${b1}${shown}`, name));
-    }),
+    fc.property(
+      textArb,
+      boundaryArb,
+      nameArb,
+      boundaryArb,
+      textArb,
+      fc.boolean(),
+      (pre, b1, name, b2, post, upper) => {
+        const shown = upper ? name.toUpperCase() : name.toLowerCase();
+        assert.ok(mentions(`${pre}${b1}${shown}${b2}${post}`, name));
+        assert.ok(mentions(`${shown}${b2}${post}`, name));
+        assert.ok(mentions(`${pre}${b1}${shown}`, name));
+      },
+    ),
     { numRuns: 300 },
   );
 });
 
 test("issue 13 mentions (property): never inside a longer word; never without the folded name in the text", () => {
   fc.assert(
-    fc.property(nameArb, fc.constantFrom("x", "_", "9", "é", "日"), fc.constantFrom("x", "_", "9", "é", "日"), (name, a, b) => {
-      // Every occurrence of the name here runs into a word character on some side.
-      assert.equal(mentions(`${a}${name}${b}`, name), false);
-      assert.equal(mentions(`${a}${name}`, name), false);
-      assert.equal(mentions(`${name}${b}`, name), false);
-    }),
+    fc.property(
+      nameArb,
+      fc.constantFrom("x", "_", "9", "é", "日"),
+      fc.constantFrom("x", "_", "9", "é", "日"),
+      (name, a, b) => {
+        // Every occurrence of the name here runs into a word character on some side.
+        assert.equal(mentions(`${a}${name}${b}`, name), false);
+        assert.equal(mentions(`${a}${name}`, name), false);
+        assert.equal(mentions(`${name}${b}`, name), false);
+      },
+    ),
     { numRuns: 300 },
   );
   fc.assert(
