@@ -149,7 +149,7 @@ test("issue 13 client under tmux: long messages wrap at words with a hanging ind
   }
 });
 
-test("issue 13 client under tmux: Tab on an empty line writes `name: ` and cycles; Ctrl-C clears the line into the history, then leaves", {
+test("issue 13 client under tmux: Tab on an empty line writes 'name: ' and cycles; Ctrl-C clears the line into the history, then leaves", {
   skip: NEEDS_TMUX,
 }, async () => {
   const server = await startChatServer();

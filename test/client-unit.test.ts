@@ -1162,7 +1162,7 @@ describe("issue 13: the terminal client's comforts", () => {
     assert.deepEqual(f.event(msg("#lobby", 4, "bob", text) as ServerEvent, "ana"), [`09:05 bob: ${text}`]);
   });
 
-  test("issue 13 Tab on an empty line: `name: `, then the next name on each Tab, round again; other completion unchanged", () => {
+  test("issue 13 Tab on an empty line: 'name: ', then the next name on each Tab, round again; other completion unchanged", () => {
     const users = ["ana", "Bob", "bruna", "carla"];
     assert.deepEqual(complete("", users, "ana"), [["Bob: "], ""]);
     assert.deepEqual(complete("Bob: ", users, "ana"), [["bruna: "], "Bob: "]);
