@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { displayWidth } from "../src/tty/prompt.ts";
 import { RawUser, startChatServer } from "./client-helpers.ts";
 import { killTmux, NEEDS_TMUX, TmuxPane } from "./tmux-helpers.ts";
 
@@ -99,6 +100,22 @@ function words(width: number, seed: string): string {
   return `${s.slice(0, width - 1)}$`;
 }
 
+/**
+ * Screen rows grouped into the lines printed: since issue 13 a long line wraps at words with a
+ * hanging indent, so a row starting with a space continues the line above.
+ */
+function printedLines(rows: string[]): string[] {
+  const out: string[] = [];
+  for (const row of rows) {
+    if (/^\s/.test(row) && out.length > 0) out[out.length - 1] += `\n${row}`;
+    else out.push(row);
+  }
+  return out;
+}
+
+/** Text without its spaces, to compare a wrapped line with what was sent. */
+const squash = (s: string) => s.replace(/\s+/g, "");
+
 /** Wide characters (CJK, Hangul, emoji: two columns each) with narrow accented ones between. */
 const WIDE = "日本語のテキスト😀と絵文字🎉を入力しています、ção 中文输入法测试한국어👍";
 
@@ -170,9 +187,11 @@ for (const columns of [80, 40]) {
           `${label}: the third line`,
         );
         const dump = `${label}:\n${h.join("\n")}`;
-        // Every incoming line so far is there once, in order, none erased by a later redraw.
-        const incoming = h.flatMap((l) => /^\d\d:\d\d bob\d+: (.*)$/.exec(l)?.[1] ?? []);
-        assert.deepEqual(incoming, seen, dump);
+        // Every incoming line so far is there once, in order, none erased by a later redraw (a
+        // long one wrapped by the client, issue 13, in rows no wider than the terminal).
+        const incoming = printedLines(h).flatMap((l) => /^\d\d:\d\d bob\d+: ([\s\S]*)$/.exec(l)?.[1] ?? []);
+        assert.deepEqual(incoming.map(squash), seen.map(squash), dump);
+        for (const row of h.slice(0, -1)) assert.ok(displayWidth(row) <= columns, `${row}\n${dump}`);
         // The prompt and the whole input are intact at the bottom, right below the last line.
         assert.equal(h.at(-1), `${PROMPT}${c.input}`, dump);
         assert.match(h.at(-2) ?? "", new RegExp(`bob${n}: ${m3}$`), dump);
@@ -185,10 +204,15 @@ for (const columns of [80, 40]) {
         const sent = [...chars.slice(0, at), "[+]", ...chars.slice(at)].join("");
         await sender.waitFor(`Dani: ${sent}`);
         const after = await pane.waitHistory(
-          (l) => l.at(-1) === "Dani>" && l.some((x) => x.endsWith(`Dani: ${sent}`)),
+          (l) =>
+            l.at(-1) === "Dani>" && printedLines(l).some((x) => squash(x).endsWith(squash(`Dani: ${sent}`))),
           `${label}: the echo`,
         );
-        assert.equal(after.filter((l) => l.includes(sent)).length, 1, after.join("\n"));
+        assert.equal(
+          printedLines(after).filter((l) => squash(l).includes(squash(sent))).length,
+          1,
+          after.join("\n"),
+        );
         assert.equal(after.filter((l) => l.startsWith(PROMPT)).length, 0, after.join("\n"));
         sender.close();
       }

@@ -99,6 +99,7 @@ describe("client options", () => {
       lang: "en",
       noColor: false,
       reconnect: true,
+      bell: true,
       help: false,
       tls: false,
       insecure: false,
@@ -1044,5 +1045,149 @@ describe("client: heartbeat", () => {
     t.mock.timers.tick(500);
     assert.deepEqual(log, ["ping", "ping", "dead 1500"]);
     hb.stop();
+  });
+});
+
+describe("issue 13: the terminal client's comforts", () => {
+  const bells = (effects: Effect[]) => effects.filter((e) => e.kind === "bell").length;
+
+  test("issue 13 mentions: someone else's message naming you is highlighted and rings once; yours, history and others do not", () => {
+    const s = inTwoRooms();
+    assert.equal(bells(feed(s, msg("#geral", 11, "bob", "hi @ana"))), 1);
+    assert.equal(bells(feed(s, msg("#geral", 12, "bob", "ANA, look"))), 1);
+    assert.equal(bells(feed(s, msg("#geral", 13, "bob", "banana"))), 0);
+    assert.equal(bells(feed(s, msg("#geral", 14, "ana", "I am ana"))), 0);
+    assert.equal(
+      bells(feed(s, { type: "action", room: "#geral", seq: 15, from: "bob", text: "waves at ana", at: AT })),
+      1,
+    );
+    assert.equal(bells(feed(s, { type: "private", from: "bob", to: "ana", text: "ana?", at: AT })), 1);
+    assert.equal(bells(feed(s, { type: "private", from: "bob", to: "ana", text: "psst", at: AT })), 0);
+    // History on joining, or asked for, is not news.
+    const old = { type: "history", room: "#geral", events: [msg("#geral", 3, "bob", "ana!")], more: false };
+    assert.equal(bells(feed(s, { ...old, kind: "request" })), 0);
+    // Highlighted: the sender in reverse video, the text in bold; plain otherwise.
+    const c = makeColors(true);
+    const f = formatter(true);
+    const [hit] = f.event(msg("#geral", 16, "bob", "hi ana") as ServerEvent, "ana");
+    assert.ok(
+      hit?.includes(c.inverse(paintName(c, "bob"))) && hit.includes(c.bold("hi ana")),
+      JSON.stringify(hit),
+    );
+    const [plain] = f.event(msg("#geral", 17, "bob", "hi anna") as ServerEvent, "ana");
+    assert.ok(!plain?.includes(`${ESC}[7m`) && !plain?.includes(c.bold("hi anna")), JSON.stringify(plain));
+    const [own] = f.event(msg("#geral", 18, "ana", "ana here") as ServerEvent, "ana");
+    assert.ok(!own?.includes(`${ESC}[7m`), JSON.stringify(own));
+  });
+
+  test("issue 13 mentions: the missed part of a resume rings once", () => {
+    const s = inTwoRooms();
+    s.disconnected();
+    s.connected();
+    feed(s, { type: "prompt", need: "name" });
+    const back = feed(
+      s,
+      {
+        type: "welcome",
+        name: "ana",
+        address: null,
+        users: [],
+        at: AT,
+        room: "#lobby",
+        epoch: "E",
+        token: "T",
+      },
+      { type: "room", room: "#geral", users: [], epoch: "E", seq: 12, current: true },
+      {
+        type: "history",
+        room: "#geral",
+        more: false,
+        kind: "resume",
+        events: [msg("#geral", 11, "bob", "ana?"), msg("#geral", 12, "bob", "@ana!")],
+      },
+    );
+    assert.equal(bells(back), 1);
+  });
+
+  test("issue 13 layout: given a width, messages wrap with a hanging indent under the text; no width, one line", () => {
+    let columns: number | undefined = 30;
+    const f = createFormatter({
+      colors: makeColors(false),
+      chat: en,
+      client: enClient,
+      now: () => AT,
+      width: () => columns,
+    });
+    const text = "the quick brown fox jumps over the lazy dog";
+    assert.deepEqual(f.event(msg("#lobby", 1, "bob", text) as ServerEvent, "ana"), [
+      "09:05 bob: the quick brown fox",
+      "           jumps over the lazy",
+      "           dog",
+    ]);
+    // Under the text of a private message and an action, too.
+    columns = 36;
+    assert.deepEqual(f.event({ type: "private", from: "bob", to: "ana", text, at: AT }, "ana"), [
+      "09:05 » bob (private): the quick",
+      "                       brown fox",
+      "                       jumps over",
+      "                       the lazy dog",
+    ]);
+    assert.deepEqual(
+      f.event(
+        { type: "action", room: "#lobby", seq: 2, from: "bob", text: "waves at everyone here today", at: AT },
+        "ana",
+      ),
+      ["09:05 * bob waves at everyone here", "            today"],
+    );
+    // A head that leaves the text fewer than 10 columns: the whole line wraps, no indent.
+    columns = 30;
+    assert.deepEqual(f.event({ type: "private", from: "bob", to: "ana", text, at: AT }, "ana"), [
+      "09:05 » bob (private): the",
+      "quick brown fox jumps over the",
+      "lazy dog",
+    ]);
+    // A resize applies to the next line.
+    columns = 40;
+    assert.deepEqual(f.event(msg("#lobby", 3, "bob", text) as ServerEvent, "ana"), [
+      "09:05 bob: the quick brown fox jumps",
+      "           over the lazy dog",
+    ]);
+    // Status lines wrap under their text; rows joined by a line end.
+    columns = 24;
+    assert.equal(
+      f.status("*** one two three four five six", AT),
+      "09:05 *** one two three\n      four five six",
+    );
+    columns = undefined;
+    assert.deepEqual(f.event(msg("#lobby", 4, "bob", text) as ServerEvent, "ana"), [`09:05 bob: ${text}`]);
+  });
+
+  test("issue 13 Tab on an empty line: 'name: ', then the next name on each Tab, round again; other completion unchanged", () => {
+    const users = ["ana", "Bob", "bruna", "carla"];
+    assert.deepEqual(complete("", users, "ana"), [["Bob: "], ""]);
+    assert.deepEqual(complete("Bob: ", users, "ana"), [["bruna: "], "Bob: "]);
+    assert.deepEqual(complete("bruna: ", users, "ana"), [["carla: "], "bruna: "]);
+    assert.deepEqual(complete("carla: ", users, "ana"), [["Bob: "], "carla: "]);
+    // Typed in another case, it still cycles; not a name here, or more text: no cycling.
+    assert.deepEqual(complete("bob: ", users, "ana"), [["bruna: "], "bob: "]);
+    assert.deepEqual(complete("note: ", users, "ana"), [[], ""]);
+    assert.deepEqual(complete("Bob: hi ", users, "ana"), [[], ""]);
+    // Alone, or with one other person.
+    assert.deepEqual(complete("", ["ana"], "ana"), [[], ""]);
+    assert.deepEqual(complete("", ["ana", "bob"], "ana"), [["bob: "], ""]);
+    assert.deepEqual(complete("bob: ", ["ana", "bob"], "ana"), [[], "bob: "]);
+    // The existing completion: a name prefix at the start of the line, commands, @names.
+    assert.deepEqual(complete("car", users, "ana"), [["carla "], "car"]);
+    assert.deepEqual(complete("/qu", users), [["/quit "], "/qu"]);
+    assert.deepEqual(complete("@c", users, "ana"), [["@carla "], "@c"]);
+  });
+
+  test("issue 13 --no-bell", () => {
+    const on = parseConnectArgs(["host"], {});
+    const off = parseConnectArgs(["host", "--no-bell"], {});
+    assert.ok(on.ok && on.options.bell === true);
+    assert.ok(off.ok && off.options.bell === false);
+    assert.match(enClient.usage, /--no-bell/);
+    assert.match(clientTexts("pt-BR").usage, /--no-bell/);
   });
 });

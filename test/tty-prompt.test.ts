@@ -66,3 +66,65 @@ test("item 10.4 console Tab completion: commands first, then user names", () => 
   assert.deepEqual(completeConsole("/kick fa", ["Fabi", "Gil"]), [["Fabi "], "fa"]);
   assert.deepEqual(completeConsole("/kick ", ["Fabi", "Gil"]), [["Fabi", "Gil"], ""]);
 });
+
+test("issue 13 Ctrl-C with text typed clears the line into the history (Up recalls it); on an empty line it interrupts", async () => {
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => {} });
+  const output = Object.assign(new PassThrough(), { isTTY: true, columns: 40 });
+  output.resume();
+  const lines: string[] = [];
+  let interrupts = 0;
+  const prompt = createPromptLine({
+    input,
+    output,
+    onLine: (l) => lines.push(l),
+    onClose: () => {},
+    onInterrupt: () => interrupts++,
+    interruptClears: true,
+  });
+  prompt.setPrompt("> ");
+  const tick = () => new Promise((r) => setImmediate(r));
+  input.write("half a thought");
+  input.write("\x03");
+  await tick();
+  assert.equal(interrupts, 0, "text typed: cleared, not interrupted");
+  input.write("\r");
+  await tick();
+  assert.deepEqual(lines, [""], "the line was empty after Ctrl-C");
+  input.write("\x1b[A");
+  input.write("\r");
+  await tick();
+  assert.deepEqual(lines, ["", "half a thought"], "Up recalled it");
+  input.write("\x03");
+  await tick();
+  assert.equal(interrupts, 1, "on an empty line Ctrl-C interrupts");
+  // A masked entry (a password) is cleared and not kept.
+  prompt.setPrompt("password> ", true);
+  input.write("s3cret");
+  input.write("\x03");
+  input.write("\x1b[A");
+  input.write("\r");
+  await tick();
+  assert.equal(interrupts, 1);
+  assert.notEqual(lines.at(-1), "s3cret");
+  prompt.close();
+});
+
+test("item 10.4 the console keeps Ctrl-C as an interrupt even with text typed", async () => {
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => {} });
+  const output = Object.assign(new PassThrough(), { isTTY: true, columns: 40 });
+  output.resume();
+  let interrupts = 0;
+  const prompt = createPromptLine({
+    input,
+    output,
+    onLine: () => {},
+    onClose: () => {},
+    onInterrupt: () => interrupts++,
+  });
+  prompt.setPrompt("> ");
+  input.write("/shutdown");
+  input.write("\x03");
+  await new Promise((r) => setImmediate(r));
+  assert.equal(interrupts, 1);
+  prompt.close();
+});

@@ -3,6 +3,9 @@
  * starting with `/` at the start of the line) and room names (after `/join` or `/part` and their
  * aliases, or any word starting with `#`). Pure: readline passes the text before the cursor
  * and gets `[candidates, the word they replace]`.
+ *
+ * Issue 13: Tab on an empty line addresses someone, `name: `, and each further Tab puts the next
+ * name in its place (in order, round again after the last), as chat clients do.
  */
 import { COMMAND_WORDS, findCommand } from "../protocol/commands.ts";
 
@@ -25,6 +28,8 @@ export function complete(
   /** Rooms the client knows: its own and the last `/rooms` answer's. */
   rooms: readonly string[] = [],
 ): Completion {
+  const addressed = addressing(beforeCursor, users, self);
+  if (addressed !== undefined) return addressed;
   const word = /\S*$/.exec(beforeCursor)?.[0] ?? "";
   const before = beforeCursor.slice(0, beforeCursor.length - word.length);
   const atLineStart = before.trim() === "";
@@ -52,6 +57,26 @@ export function complete(
   }
   if (candidates.length === 1) return [[`${candidates[0]} `], word];
   return [candidates, word];
+}
+
+/**
+ * `name: ` for an empty line; for a line that is just `name: ` (a Tab before put it there), the
+ * next name in order in its place. Undefined for anything else, or when nobody else is here.
+ */
+function addressing(beforeCursor: string, users: readonly string[], self?: string): Completion | undefined {
+  const others = matching(
+    users.filter((n) => n !== self),
+    "",
+  );
+  const first = others[0];
+  if (first === undefined) return undefined;
+  if (beforeCursor === "") return [[`${first}: `], ""];
+  const current = /^(\S+): $/u.exec(beforeCursor)?.[1]?.toLowerCase();
+  const at = others.findIndex((n) => n.toLowerCase() === current);
+  if (at < 0) return undefined;
+  const next = others[(at + 1) % others.length] as string;
+  // Alone with one other person there is nothing to cycle to (and readline would list the one).
+  return others.length === 1 ? [[], beforeCursor] : [[`${next}: `], beforeCursor];
 }
 
 /** Names starting with `prefix`, case-insensitively, sorted for a stable list. */

@@ -4,13 +4,20 @@
  * sentences; this adds a `HH:MM` timestamp, a stable colour per name, private messages set apart
  * (a `»` marker, magenta), notices dimmed and errors in red. Pure: colours on or off is a
  * parameter, the clock is injectable.
+ *
+ * Issue 13: a message that names the reader (protocol/mention.ts) is highlighted: the sender's
+ * name in reverse video, the text in bold. Given the terminal's width, long lines wrap at word
+ * boundaries with a hanging indent under the text (client/wrap.ts): a message's continuation
+ * rows start under its first word, after `HH:MM name: `.
  */
 
 import type { ClientTexts } from "../i18n/client-types.ts";
 import type { ChatTexts } from "../i18n/index.ts";
 import { type ErrorEvent, isRoomEvent, type RoomEvent, type ServerEvent } from "../protocol/events.ts";
+import { mentions } from "../protocol/mention.ts";
 import { renderError, renderEvent } from "../protocol/text-render.ts";
 import { type Colors, paintName } from "./colors.ts";
+import { hangingLines } from "./wrap.ts";
 
 export interface FormatOptions {
   colors: Colors;
@@ -18,6 +25,11 @@ export interface FormatOptions {
   client: ClientTexts;
   /** For events without `at` (lists, help); defaults to `Date.now`. */
   now?: () => number;
+  /**
+   * The terminal's width in columns, read for every event (so a resize applies to the next line);
+   * undefined (the default, and when the output is not a terminal): lines are not wrapped.
+   */
+  width?: () => number | undefined;
 }
 
 export interface Formatter {
@@ -26,8 +38,24 @@ export interface Formatter {
    * a room other than `current` starts with `[#room] `, as text mode shows it (protocol §2).
    */
   event(event: ServerEvent, self: string | undefined, current?: string): string[];
-  /** A line of the client's own (connection lost, reconnecting...), timestamped. */
+  /**
+   * A line of the client's own (connection lost, reconnecting...), timestamped; wrapped to the
+   * width, the rows are joined by "\n".
+   */
   status(text: string, at?: number): string;
+}
+
+/** One line to show: `head` (what the wrapped rows hang under) and `body` (what wraps). */
+interface Row {
+  head: string;
+  body: string;
+}
+
+/** `line` cut where `text` (the user's words, ending it) starts; all body when it does not end it. */
+function splitAt(line: string, text: string): Row {
+  return text !== "" && line.endsWith(text)
+    ? { head: line.slice(0, line.length - text.length), body: text }
+    : { head: "", body: line };
 }
 
 /** Marks private messages even without colour. */
@@ -42,13 +70,19 @@ export function formatClock(at: number): string {
 export function createFormatter(opts: FormatOptions): Formatter {
   const { colors: c, chat, client } = opts;
   const now = opts.now ?? Date.now;
+  const width = opts.width ?? (() => undefined);
   // Continuation lines of a list line up under the first line's text.
   const indent = " ".repeat(formatClock(0).length);
 
   const stampWith =
     (prefix: string) =>
-    (lines: string[], at: number): string[] =>
-      lines.map((line, i) => `${i === 0 ? c.gray(formatClock(at)) : indent} ${prefix}${line}`);
+    (lines: (string | Row)[], at: number): string[] => {
+      const columns = width();
+      return lines.flatMap((line, i) => {
+        const { head, body } = typeof line === "string" ? { head: "", body: line } : line;
+        return hangingLines(`${i === 0 ? c.gray(formatClock(at)) : indent} ${prefix}${head}`, body, columns);
+      });
+    };
   const stamp = stampWith("");
 
   return {
@@ -58,26 +92,47 @@ export function createFormatter(opts: FormatOptions): Formatter {
       const stamp = stampWith(elsewhere ? `${c.cyan(`[${event.room}]`)} ` : "");
       const paint = (name: string) => (name === self ? c.bold(paintName(c, name)) : paintName(c, name));
       const at = "at" in event ? event.at : now();
+      /** Someone else's words that name us: highlighted. */
+      const named = (from: string, text: string) =>
+        self !== undefined && from !== self && mentions(text, self);
       switch (event.type) {
         case "ping":
         case "pong":
           return [];
-        case "message":
+        case "message": {
           // Not through the catalogue: text mode's "NAME: text" is a fixed shape (protocol §2).
-          return stamp([`${paint(event.from)}: ${event.text}`], at);
+          const hit = named(event.from, event.text);
+          const name = hit ? c.inverse(paint(event.from)) : paint(event.from);
+          return stamp([{ head: `${name}: `, body: hit ? c.bold(event.text) : event.text }], at);
+        }
         case "private": {
+          const hit = named(event.from, event.text);
           const lines = renderEvent(
             paintNames(event, paint),
             chat,
             self === undefined ? undefined : paint(self),
           );
           return stamp(
-            lines.map((l) => c.magenta(`${PRIVATE_MARKER} ${l}`)),
+            lines.map((l) => {
+              const { head, body } = splitAt(l, event.text);
+              return {
+                head: c.magenta(`${PRIVATE_MARKER} ${head}`),
+                body: c.magenta(hit ? c.bold(body) : body),
+              };
+            }),
             at,
           );
         }
-        case "action":
-          return stamp(renderEvent(paintNames(event, paint), chat).map(c.italic), at);
+        case "action": {
+          const hit = named(event.from, event.text);
+          return stamp(
+            renderEvent(paintNames(event, paint), chat).map((l) => {
+              const { head, body } = splitAt(l, event.text);
+              return { head: c.italic(head), body: c.italic(hit ? c.bold(body) : body) };
+            }),
+            at,
+          );
+        }
         case "notice":
           return stamp(
             renderEvent(event, chat).map((l) => c.bold(c.yellow(l))),
@@ -109,7 +164,7 @@ export function createFormatter(opts: FormatOptions): Formatter {
       }
     },
     status(text, at = now()) {
-      return stamp([c.yellow(text)], at)[0] ?? text;
+      return stamp([c.yellow(text)], at).join("\n");
     },
   };
 }

@@ -67,7 +67,15 @@ export async function runConnect(args: string[]): Promise<number> {
   const colors = makeColors(
     shouldUseColor({ noColorFlag: options.noColor, env: process.env, isTTY: Boolean(process.stdout.isTTY) }),
   );
-  const formatter = createFormatter({ colors, chat: catalogue(options.lang).chat, client: texts });
+  // Issue 13: lines wrap to the terminal's width, read for each event (Node updates `columns` on
+  // SIGWINCH, so a resize applies to the next line); piped output is not wrapped.
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const formatter = createFormatter({
+    colors,
+    chat: catalogue(options.lang).chat,
+    client: texts,
+    width: () => (interactive ? process.stdout.columns : undefined),
+  });
   // Item 8: from the environment only, never an option, so it does not show in `ps`.
   const password = process.env.PAPO_PASSWORD;
   const session = new ClientSession({
@@ -126,6 +134,9 @@ export async function runConnect(args: string[]): Promise<number> {
               terminal.setPrompt(chatPrompt);
             } else if (effect.mode === "name") terminal.setPrompt(texts.namePrompt);
             else terminal.setPrompt(texts.passwordPrompt, true);
+            break;
+          case "bell":
+            if (options.bell) terminal.bell();
             break;
           case "acked":
             terminal.eraseEntered(effect.typed);

@@ -15,6 +15,8 @@ export interface ConnectOptions extends Target {
   noColor: boolean;
   /** False with `--no-reconnect`. */
   reconnect: boolean;
+  /** False with `--no-bell`: a message naming the user rings the terminal bell (issue 13). */
+  bell: boolean;
   help: boolean;
   /** `--tls`, with `--insecure` and the bytes of the `--ca` file. */
   tls: boolean;
@@ -77,6 +79,7 @@ export function parseConnectArgs(args: string[], env: NodeJS.ProcessEnv = proces
       lang,
       noColor: values["no-color"] ?? false,
       reconnect: !(values["no-reconnect"] ?? false),
+      bell: !(values["no-bell"] ?? false),
       help: values.help ?? false,
       tls: tls.tls,
       insecure: tls.insecure,
@@ -93,6 +96,7 @@ function parseRaw(args: string[]) {
       lang: { type: "string" },
       "no-color": { type: "boolean", default: false },
       "no-reconnect": { type: "boolean", default: false },
+      "no-bell": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       ...TLS_CONNECT_OPTIONS,
     },

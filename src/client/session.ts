@@ -28,6 +28,7 @@ import type { ClientTexts } from "../i18n/client-types.ts";
 import { findCommand } from "../protocol/commands.ts";
 import type { RoomEvent, ServerEvent } from "../protocol/events.ts";
 import type { ClientRequest } from "../protocol/json.ts";
+import { mentions } from "../protocol/mention.ts";
 import type { Formatter } from "./format.ts";
 import { parseServerLine } from "./server-events.ts";
 import {
@@ -47,6 +48,8 @@ export type Effect =
   /** The prompt to show: asking for a name, or chatting as `self` (in `room`, when not only the lobby). */
   | { kind: "prompt"; mode: "name" | "password" }
   | { kind: "prompt"; mode: "chat"; self: string; room?: string }
+  /** Someone's words just shown name the user (issue 13): ring the terminal bell. */
+  | { kind: "bell" }
   /** The server confirmed the line the user typed as `typed`: its echo follows. */
   | { kind: "acked"; typed: string }
   /** Text the user typed that was not (surely) delivered: give it back (input history). */
@@ -275,7 +278,7 @@ export class ClientSession {
       case "topic":
         return this.#roomEvent(event, before);
       case "private":
-        return [...this.#ack(event.from, event.cid), show()];
+        return [...this.#ack(event.from, event.cid), show(), ...this.#bell([event])];
       case "bye": {
         if (FINAL_BYES.has(event.reason) || this.#quitting) {
           this.#phase = "ended";
@@ -390,6 +393,7 @@ export class ClientSession {
     if (event.kind === "resume") {
       // What was missed continues the screen, as it would have appeared live.
       for (const e of fresh) if (!this.#quietJoin(e)) out.push(this.#show(e));
+      out.push(...this.#bell(fresh));
       return out;
     }
     const shown = this.#opts.formatter.event(
@@ -406,8 +410,24 @@ export class ClientSession {
       event.type === "message" || event.type === "action" ? this.#ack(event.from, event.cid) : [];
     // Already shown (a live event a replay also carried), or our own return after a resume.
     if (alreadySeen(before, event) || this.#quietJoin(event)) return out;
-    out.push(this.#show(event));
+    out.push(this.#show(event), ...this.#bell([event]));
     return out;
+  }
+
+  /**
+   * One bell when any of these events, shown live (or as the missed part of a resume), is someone
+   * else's words naming us; history asked for or shown on joining a room does not ring.
+   */
+  #bell(events: readonly ServerEvent[]): Effect[] {
+    const self = this.#state.self;
+    if (self === undefined) return [];
+    const named = events.some(
+      (e) =>
+        (e.type === "message" || e.type === "action" || e.type === "private") &&
+        e.from !== self &&
+        mentions(e.text, self),
+    );
+    return named ? [{ kind: "bell" }] : [];
   }
 
   /**

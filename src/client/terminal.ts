@@ -23,7 +23,7 @@ export interface TerminalOptions {
   onLine(line: string): void;
   /** Ctrl-D on an empty line, or the end of piped input. */
   onEnd(): void;
-  /** Ctrl-C (or SIGINT/SIGTERM to the process). */
+  /** Ctrl-C on an empty line (with text typed it clears the line), or SIGINT/SIGTERM to the process. */
   onInterrupt(): void;
 }
 
@@ -41,6 +41,8 @@ export interface Terminal {
   eraseEntered(line: string): void;
   /** Puts a line into the input history (Up recalls it): text the client gives back. */
   remember(line: string): void;
+  /** Rings the terminal bell (BEL); nothing when piped. */
+  bell(): void;
   close(): void;
 }
 
@@ -74,6 +76,8 @@ export function createTerminal(opts: TerminalOptions): Terminal {
       },
       onClose: onEnd,
       onInterrupt: onSignal,
+      // Issue 13: Ctrl-C with text typed clears the line (Up recalls it); on an empty line it leaves.
+      interruptClears: true,
     });
     return {
       interactive,
@@ -89,6 +93,7 @@ export function createTerminal(opts: TerminalOptions): Terminal {
         prompt.eraseEntered();
       },
       remember: (line) => prompt.remember(line),
+      bell: () => prompt.bell(),
       close() {
         stopSignals();
         ended = true;
@@ -108,6 +113,7 @@ export function createTerminal(opts: TerminalOptions): Terminal {
     setPrompt() {},
     eraseEntered() {},
     remember() {},
+    bell() {},
     close() {
       stopSignals();
       ended = true;

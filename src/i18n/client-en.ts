@@ -2,7 +2,7 @@ import type { ClientTexts } from "./client-types.ts";
 
 export const clientEn: ClientTexts = {
   usage: `Usage: papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
-                    [--tls [--ca FILE | --insecure]]
+                    [--no-bell] [--tls [--ca FILE | --insecure]]
 
   HOST[:PORT]      server to join (default localhost:7777); also :PORT, [::1]:PORT, or HOST PORT;
                    several, comma-separated (a:7777,b:7777: nodes of one cluster), are tried in turn
@@ -10,6 +10,7 @@ export const clientEn: ClientTexts = {
   --lang LANG      language of the client's texts (default: from the locale, else en)
   --no-color       no colours (also NO_COLOR=1, or when the output is not a terminal)
   --no-reconnect   exit when the connection drops instead of reconnecting
+  --no-bell        do not ring the terminal bell when a message names you (@you, or your name)
   --tls            connect with TLS (default port 7778); the certificate is verified
   --ca FILE        also trust this CA certificate (PEM), e.g. the server's self-signed one
   --insecure       with --tls: do not verify the certificate (encrypted, but anyone could be the server)
@@ -18,8 +19,11 @@ A server with a password asks for it (typed masked); or set PAPO_PASSWORD.
 
 Type a message and press Enter. @name text sends a private message; /join #room, /part, /rooms and
 /history [N] move between rooms; /help lists the commands; /quit (or Ctrl-D) leaves. Tab completes
-names, commands and rooms. When the connection drops (or the server restarts), the client tries
-again until you quit, takes your name back and shows what you missed; what you typed is kept.
+names, commands and rooms; on an empty line it writes "name: " (Tab again: the next name). Ctrl-C
+clears what you typed (Up brings it back); on an empty line it leaves. A message that names you is
+highlighted and rings the bell. Long lines wrap under the name. When the connection drops (or the
+server restarts), the client tries again until you quit, takes your name back and shows what you
+missed; what you typed is kept.
 Exit codes: 0 you left (or, with --no-reconnect, the server shut down); 1 no server, connection lost
 with --no-reconnect, or removed; 2 bad option.
 `,

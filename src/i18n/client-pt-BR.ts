@@ -2,7 +2,7 @@ import type { ClientTexts } from "./client-types.ts";
 
 export const clientPtBR: ClientTexts = {
   usage: `Uso: papo connect [HOST][:PORTA] [--name NOME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
-                  [--tls [--ca ARQUIVO | --insecure]]
+                  [--no-bell] [--tls [--ca ARQUIVO | --insecure]]
 
   HOST[:PORTA]     servidor onde entrar (padrão localhost:7777); também :PORTA, [::1]:PORTA ou HOST PORTA;
                    vários, separados por vírgula (a:7777,b:7777: nós de um cluster), são tentados em ordem
@@ -10,6 +10,7 @@ export const clientPtBR: ClientTexts = {
   --lang LÍNGUA    língua dos textos do cliente (padrão: a do sistema, senão en)
   --no-color       sem cores (também NO_COLOR=1, ou quando a saída não é um terminal)
   --no-reconnect   sair quando a conexão cair em vez de reconectar
+  --no-bell        não tocar o sino do terminal quando uma mensagem citar você (@você, ou o seu nome)
   --tls            conectar com TLS (porta padrão 7778); o certificado é verificado
   --ca ARQUIVO     confiar também neste certificado de CA (PEM), como o autoassinado do servidor
   --insecure       com --tls: não verificar o certificado (cifrado, mas qualquer um poderia ser o servidor)
@@ -18,8 +19,11 @@ Um servidor com senha a pede (digitada oculta); ou defina PAPO_PASSWORD.
 
 Digite uma mensagem e tecle Enter. @nome texto envia uma mensagem privada; /entrar #sala, /part,
 /salas e /historico [N] passeiam entre as salas; /ajuda lista os comandos; /sair (ou Ctrl-D) sai.
-Tab completa nomes, comandos e salas. Quando a conexão cai (ou o servidor reinicia), o cliente
-tenta de novo até você sair, retoma o seu nome e mostra o que você perdeu; o que você digitou fica.
+Tab completa nomes, comandos e salas; numa linha vazia escreve "nome: " (Tab de novo: o próximo
+nome). Ctrl-C apaga o que você digitou (a seta para cima traz de volta); numa linha vazia, sai. Uma
+mensagem que cita você aparece em destaque e toca o sino. Linhas longas quebram sob o nome.
+Quando a conexão cai (ou o servidor reinicia), o cliente tenta de novo até você sair, retoma o seu
+nome e mostra o que você perdeu; o que você digitou fica.
 Códigos de saída: 0 você saiu (ou, com --no-reconnect, o servidor foi encerrado); 1 sem servidor,
 conexão perdida com --no-reconnect, ou removido; 2 opção inválida.
 `,

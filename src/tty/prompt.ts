@@ -42,6 +42,11 @@ export interface PromptLineOptions {
   onClose(): void;
   /** Ctrl-C (in raw mode it reaches readline as a key, not as a signal). */
   onInterrupt(): void;
+  /**
+   * Ctrl-C with text typed clears the line instead, putting the text into the history (Up recalls
+   * it; a masked entry is just dropped); `onInterrupt` is called only on an empty line.
+   */
+  interruptClears?: boolean;
 }
 
 export interface PromptLine {
@@ -57,6 +62,8 @@ export interface PromptLine {
   eraseEntered(): void;
   /** Puts a line into the input history (Up recalls it). */
   remember(line: string): void;
+  /** Rings the terminal bell: BEL takes no room and moves no cursor, so the prompt stays right. */
+  bell(): void;
   /** Clears the prompt row and closes readline (restoring the terminal's mode). */
   close(): void;
 }
@@ -68,6 +75,7 @@ interface ReadlineState {
   prevRows: number;
   isCompletionEnabled: boolean;
   history?: string[];
+  historyIndex?: number;
   _writeToOutput(s: string): void;
   _insertString(c: string): void;
   _refreshLine(): void;
@@ -186,7 +194,27 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
     closed = true;
     opts.onClose();
   });
-  rl.on("SIGINT", () => opts.onInterrupt());
+  rl.on("SIGINT", () => {
+    if (opts.interruptClears && state.line !== "") {
+      // Rows are right here: _ttyWrite synced them before handing readline the key.
+      if (!masked) remember(state.line);
+      state.line = "";
+      state.cursor = 0;
+      state._refreshLine();
+      return;
+    }
+    opts.onInterrupt();
+  });
+
+  function remember(line: string): void {
+    if (!state.history || line.trim() === "") return;
+    const seen = state.history.indexOf(line);
+    if (seen >= 0) state.history.splice(seen, 1);
+    state.history.unshift(line);
+    if (state.history.length > (opts.historySize ?? 500)) state.history.pop();
+    // Up starts again from the newest entry.
+    state.historyIndex = -1;
+  }
 
   /** Erases the prompt and the input, leaving the cursor at the start of their first row. */
   function clearPromptRows(): void {
@@ -234,8 +262,9 @@ export function createPromptLine(opts: PromptLineOptions): PromptLine {
       readline.clearScreenDown(output);
       redrawFromFreshRow();
     },
-    remember(line) {
-      if (state.history && state.history[0] !== line) state.history.unshift(line);
+    remember,
+    bell() {
+      if (!closed) output.write("\x07");
     },
     close() {
       if (closed) return;
