@@ -3,7 +3,7 @@
  * `papo serve` and `papo connect`. Option errors and start failures are one line on stderr and a
  * non-zero exit, never a stack trace (S2).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { RoomStore } from "./core/ports.ts";
@@ -15,7 +15,7 @@ import { hostPort, lanAddresses } from "./server/addresses.ts";
 import type { Cluster } from "./server/cluster.ts";
 import { ConfigError, formatConfig, loadServeConfig } from "./server/config.ts";
 import { type OperatorConsole, startConsole } from "./server/console.ts";
-import { DEFAULT_HTTP_PORT } from "./server/http.ts";
+import { CLIENT_FILE, DEFAULT_HTTP_PORT, DEFAULT_WEB_ROOT } from "./server/http.ts";
 import { DEFAULT_LIMITS, type Limits, parseLimitOverrides } from "./server/limits.ts";
 import { createLogger, LOG_LEVELS, type LogSetting } from "./server/log.ts";
 import {
@@ -403,6 +403,9 @@ async function serve(args: string[]): Promise<number> {
         const ircs = server.ircTlsAddress && ircUrl("ircs", host, server.ircTlsAddress.port);
         if (irc || ircs)
           process.stdout.write(`${irct.serveJoinWith({ urls: [irc, ircs].filter(Boolean).join("  ") })}\n`);
+        // Issue 13 item 1: no papo installed? The web listener serves the client as one file.
+        if (server.httpAddress && existsSync(path.join(DEFAULT_WEB_ROOT, CLIENT_FILE)))
+          process.stdout.write(`${web.clientJoinWith({ url: `${webUrl(host)}${CLIENT_FILE}`, address })}\n`);
       }
     }
   }

@@ -120,15 +120,20 @@ export class ClientProcess extends LineCollector {
   stdoutRaw = "";
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env: Record<string, string> = {}) {
+  /**
+   * `launch` runs another program with `args` after its `argv` (issue 13: the served `papo.mjs`
+   * from an empty directory); by default `papo connect` from this repository.
+   */
+  constructor(args: string[], env: Record<string, string> = {}, launch?: { argv: string[]; cwd: string }) {
     super();
     // A known language, and no colour settings from the caller's environment: stdout is a pipe,
     // so the client must decide on no colour by itself.
     const base: NodeJS.ProcessEnv = { ...process.env, LANG: "C", LC_ALL: "", LC_MESSAGES: "" };
     delete base.NO_COLOR;
     delete base.FORCE_COLOR;
-    this.child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "connect", ...args], {
-      cwd: ROOT,
+    const argv = launch?.argv ?? ["--import", "tsx", "src/cli.ts", "connect"];
+    this.child = spawn(process.execPath, [...argv, ...args], {
+      cwd: launch?.cwd ?? ROOT,
       env: { ...base, ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -68,4 +68,18 @@ with --no-reconnect, or removed; 2 bad option.
   errorOther: ({ code }) => `! The server refused that (${code}).`,
   quitTimeout: "*** The server did not answer /quit; leaving anyway.",
   passwordPrompt: "password> ",
+  // Issue 13 item 1: `papo.mjs`, the client in one file served by the web listener.
+  standaloneUsage: ({
+    version,
+  }) => `papo.mjs ${version}: the papo terminal client in one file (Node >= 20, nothing else needed)
+
+Usage: node papo.mjs connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
+                             [--tls [--ca FILE | --insecure]]
+       node papo.mjs connect --help     the options in detail
+       node papo.mjs --version
+
+To run a server, install papo itself (npm install -g papo), then papo serve.
+`,
+  standaloneOnlyClient: ({ command }) =>
+    `papo.mjs: "${command}" is not a client command: this file only connects (node papo.mjs connect HOST[:PORT]). To run a server, install papo itself (npm install -g papo). Try node papo.mjs --help.`,
 };

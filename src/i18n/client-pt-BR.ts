@@ -69,4 +69,18 @@ conexão perdida com --no-reconnect, ou removido; 2 opção inválida.
   errorOther: ({ code }) => `! O servidor recusou isso (${code}).`,
   quitTimeout: "*** O servidor não respondeu ao /sair; saindo assim mesmo.",
   passwordPrompt: "senha> ",
+  // Issue 13 item 1: `papo.mjs`, o cliente num só arquivo servido pelo servidor web.
+  standaloneUsage: ({
+    version,
+  }) => `papo.mjs ${version}: o cliente de terminal do papo num só arquivo (Node >= 20, nada mais)
+
+Uso: node papo.mjs connect [HOST][:PORTA] [--name NOME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
+                           [--tls [--ca ARQUIVO | --insecure]]
+     node papo.mjs connect --help     as opções em detalhe
+     node papo.mjs --version
+
+Para rodar um servidor, instale o próprio papo (npm install -g papo) e use papo serve.
+`,
+  standaloneOnlyClient: ({ command }) =>
+    `papo.mjs: "${command}" não é um comando do cliente: este arquivo só conecta (node papo.mjs connect HOST[:PORTA]). Para rodar um servidor, instale o próprio papo (npm install -g papo). Veja node papo.mjs --help.`,
 };

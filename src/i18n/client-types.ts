@@ -70,4 +70,9 @@ export interface ClientTexts {
   quitTimeout: string;
   /** The readline prompt while the server password is asked for (the input is masked). */
   passwordPrompt: string;
+  // Issue 13 item 1: `papo.mjs`, the client in one file served by the web listener.
+  /** `node papo.mjs --help` (or no arguments): what the file is and how to run it. */
+  standaloneUsage(p: { version: string }): string;
+  /** `node papo.mjs serve` or any other command: the file is only the client. */
+  standaloneOnlyClient(p: { command: string }): string;
 }

@@ -60,10 +60,15 @@ export const webEn: WebCatalogue = {
     notDelivered: "Not delivered.",
     sendAgain: "Send again",
     discard: "Discard",
+    // Issue 13 item 1: the client file served by the web listener.
+    terminalHint: "Or join from a terminal (needs Node.js 20 or later):",
   },
   serve: {
     webListening: ({ url }) => `Web app and WebSocket on ${url}`,
     webJoinWith: ({ url }) => `  or open ${url} in a browser`,
+    // Issue 13 item 1: the client file served by the web listener.
+    clientJoinWith: ({ url, address }) =>
+      `  or, without papo installed: curl -O ${url} && node papo.mjs connect ${address}`,
     webUnavailable: ({ reason }) =>
       `papo: the web app is off: ${reason}. Choose its port with --http-port, or use --no-http.`,
   },

@@ -60,10 +60,15 @@ export const webPtBR: WebCatalogue = {
     notDelivered: "Não entregue.",
     sendAgain: "Enviar de novo",
     discard: "Descartar",
+    // Issue 13 item 1: o cliente num só arquivo servido pelo servidor web.
+    terminalHint: "Ou entre pelo terminal (precisa do Node.js 20 ou mais novo):",
   },
   serve: {
     webListening: ({ url }) => `App web e WebSocket em ${url}`,
     webJoinWith: ({ url }) => `  ou abra ${url} no navegador`,
+    // Issue 13 item 1: o cliente num só arquivo servido pelo servidor web.
+    clientJoinWith: ({ url, address }) =>
+      `  ou, sem o papo instalado: curl -O ${url} && node papo.mjs connect ${address}`,
     webUnavailable: ({ reason }) =>
       `papo: o app web está desligado: ${reason}. Escolha a porta com --http-port, ou use --no-http.`,
   },

@@ -71,12 +71,17 @@ export interface WebTexts {
   notDelivered: string;
   sendAgain: string;
   discard: string;
+  // Issue 13 item 1: how to join from a terminal with the client file this server serves.
+  /** Put before the command (`curl -O …/papo.mjs && node papo.mjs connect HOST:PORT`). */
+  terminalHint: string;
 }
 
 /** What `papo serve` prints about the web app. */
 export interface WebServerTexts {
   webListening(p: { url: string }): string;
   webJoinWith(p: { url: string }): string;
+  /** Issue 13 item 1: the start-up hint for people without papo: download the client file, run it. */
+  clientJoinWith(p: { url: string; address: string }): string;
   /** The default HTTP port could not be used: the chat runs without the web app. */
   webUnavailable(p: { reason: string }): string;
 }

@@ -30,6 +30,22 @@ export const DEFAULT_HTTP_PORT = 7780;
  */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL("../../web-dist/", import.meta.url));
 
+/**
+ * Issue 13 item 1: the terminal client in one file, built into the web root by
+ * scripts/build-web.ts (its CLIENT_FILE) and served like the app's other files.
+ */
+export const CLIENT_FILE = "papo.mjs";
+
+/**
+ * Issue 13 item 1: what the page needs to tell a visitor how to join from a terminal, at
+ * `GET /connect.json`: the chat's TCP port (and TLS port), and the client file's path when it is
+ * built. The host is the one the browser used.
+ */
+export interface ConnectInfo {
+  port: number;
+  tlsPort?: number;
+}
+
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -103,6 +119,8 @@ export interface HttpOptions {
    * closed at once. Unset: not counted.
    */
   pending?: PendingConnections;
+  /** The chat's ports, answered at `/connect.json` (issue 13 item 1). Unset: 404 there. */
+  connect?: ConnectInfo;
 }
 
 /**
@@ -120,7 +138,7 @@ export function createHttpServer(opts: HttpOptions): http.Server {
   const headers = pageHeaders(opts.allowOrigins);
   const onRequest: http.RequestListener = function httpOnRequest(req, res) {
     opts.pending?.started(req.socket);
-    serveStatic(root, req, res, opts.log, headers).catch((err: unknown) => {
+    serveStatic(root, req, res, opts.log, opts.connect, headers).catch((err: unknown) => {
       opts.log("error", "http_failed", { url: req.url, error: String((err as Error)?.message ?? err) });
       if (!res.headersSent) send(res, 500, "Internal Server Error\n");
       else res.destroy();
@@ -178,6 +196,7 @@ async function serveStatic(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   log: LogFn,
+  connect: ConnectInfo | undefined,
   pageHeaders: Record<string, string> = SECURITY_HEADERS,
 ): Promise<void> {
   if (req.method !== "GET" && req.method !== "HEAD")
@@ -189,6 +208,17 @@ async function serveStatic(
     return send(res, 400, "Bad Request\n");
   }
   if (pathname === "/ws") return send(res, 426, "Upgrade Required: this is a WebSocket endpoint.\n");
+  if (pathname === "/connect.json" && connect) {
+    const built = await stat(path.join(root, CLIENT_FILE)).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    const body = JSON.stringify({ ...connect, ...(built ? { client: `/${CLIENT_FILE}` } : {}) });
+    return send(res, 200, body, {
+      "Content-Type": CONTENT_TYPES[".json"] ?? "",
+      "Cache-Control": "no-cache",
+    });
+  }
   if (pathname.endsWith("/")) pathname += "index.html";
   // Only files under the web root: no `..`, no NUL, no backslash tricks.
   if (pathname.includes("\0") || pathname.includes("\\") || pathname.split("/").includes(".."))
@@ -247,6 +277,8 @@ export interface WebServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Shared with the other listeners (issue 9 item 2). */
   deadPeers?: DeadPeerWatch;
+  /** The chat's ports, for the page's "from a terminal" hint (issue 13 item 1). */
+  connect?: ConnectInfo;
 }
 
 /** A listening web server: the static app plus the WebSocket endpoint. */
@@ -280,6 +312,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     allowOrigins: opts.allowOrigins ?? [],
     ...(opts.tls ? { tls: opts.tls } : {}),
+    ...(opts.connect ? { connect: opts.connect } : {}),
   });
   try {
     await new Promise<void>((resolve, reject) => {

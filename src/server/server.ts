@@ -180,6 +180,11 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
         ...(config.heartbeatMs !== undefined ? { heartbeatMs: config.heartbeatMs } : {}),
         ...(config.tls ? { tls: config.tls } : {}),
         ...(deadPeers ? { deadPeers } : {}),
+        // Issue 13 item 1: the page tells visitors how to join from a terminal.
+        connect: {
+          port: (tcp.address() as net.AddressInfo).port,
+          ...(secure ? { tlsPort: (secure.address() as net.AddressInfo).port } : {}),
+        },
       });
     } catch (err) {
       tcp.close();

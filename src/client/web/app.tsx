@@ -19,6 +19,7 @@ import {
   viewRoom,
 } from "./client.ts";
 import { LANGS, plain, texts } from "./lang.ts";
+import { terminalCommand } from "./terminal-hint.ts";
 
 export interface AppProps {
   client: ChatClient;
@@ -212,7 +213,32 @@ function NameScreen({
           {status}
         </p>
       </form>
+      <TerminalHint t={t} />
     </main>
+  );
+}
+
+/** Issue 13 item 1: how to join from a terminal with the client file this server serves. */
+function TerminalHint({ t }: { t: WebTexts }) {
+  const [command, setCommand] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    fetch(new URL("connect.json", location.href))
+      .then((r) => (r.ok ? r.json() : null))
+      .then((info: unknown) => {
+        if (live) setCommand(terminalCommand(location.href, info));
+      })
+      // No hint from a server that does not say: the page works the same.
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, []);
+  if (!command) return null;
+  return (
+    <p class="hint terminal-hint">
+      {t.terminalHint} <code>{command}</code>
+    </p>
   );
 }
 
