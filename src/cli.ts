@@ -272,6 +272,7 @@ async function serve(args: string[]): Promise<number> {
         values["no-store"] ?? false,
         lang,
         limits.retentionMessages,
+        limits.maxUnsavedEvents,
       );
   if (typeof store === "number") return store;
   let server: RunningServer;
@@ -446,7 +447,13 @@ function redactUrl(url: string): string {
  * operator asked for a data directory explicitly: then the start fails. An unusable directory or
  * database stops the start with one line; returns the exit code then.
  */
-function openStore(dir: string | undefined, noStore: boolean, lang: Lang, keep: number): RoomStore | number {
+function openStore(
+  dir: string | undefined,
+  noStore: boolean,
+  lang: Lang,
+  keep: number,
+  maxUnsaved: number,
+): RoomStore | number {
   const t = catalogue(lang).server;
   if (noStore) return new MemoryStore({ keep });
   const sqlite = loadSqlite();
@@ -460,7 +467,7 @@ function openStore(dir: string | undefined, noStore: boolean, lang: Lang, keep: 
   }
   const where = path.resolve(dir ?? "papo-data");
   try {
-    const store = new SqliteStore(sqlite.Database, where);
+    const store = new SqliteStore(sqlite.Database, where, { maxUnsaved });
     process.stdout.write(`${t.historyIn({ file: store.file })}\n`);
     return store;
   } catch (err) {

@@ -5,7 +5,7 @@
  * stops the start with one line; a store that fails at run time pauses history, not the chat.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -466,5 +466,87 @@ describe("issue 14: a store that fails at run time (disk full)", () => {
       .map((e) => (e as { text: string }).text);
     assert.deepEqual(texts, [...Array.from({ length: 20 }, (_, i) => `durante ${i}`), "depois"]);
     again.close();
+  });
+});
+
+// ---- a real full disk ------------------------------------------------------------------------------
+
+/** Mounts a tmpfs of `size` on a new directory (root only); undefined when that is not allowed. */
+function smallDisk(size: string): string | undefined {
+  const dir = mkdtempSync(path.join(tmpdir(), "papo-full-"));
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "ignore" });
+    return dir;
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+}
+
+const probe = smallDisk("1m");
+if (probe) {
+  execFileSync("umount", [probe]);
+  rmSync(probe, { recursive: true, force: true });
+}
+const noMount = probe ? false : "mounting a tmpfs needs root (mount -t tmpfs): the real full-disk test is skipped";
+
+describe("issue 14: a real full disk (SQLite on a 2 MB tmpfs)", { skip: skip || noMount }, () => {
+  it("chat goes on, unsaved events stay bounded, history resumes when there is room, a resume across the hole is a gap", async () => {
+    const dir = smallDisk("2m") as string;
+    const store = new SqliteStore(sqlite.ok ? sqlite.Database : (undefined as never), dir, { maxUnsaved: 300 });
+    const server = await startTestServer({
+      store,
+      limits: { storeRetryMs: 50, historyOnJoin: 0, floodBurst: 1_000_000, floodIntervalMs: 1, roomRingSize: 50 },
+    });
+    try {
+      const a = await JsonClient.join(server.port, "disco_a");
+      const welcome = await a.waitEvent("welcome");
+      const t = await TextClient.join(server.port, "disco_t");
+      const big = "x".repeat(1500);
+      let n = 0;
+      const say = async (count: number) => {
+        for (let i = 0; i < count; i++) a.request({ type: "line", text: `${n++} ${big}` });
+        const last = n - 1;
+        return a.waitEvent("message", (e) => e.text.startsWith(`${last} `), { ms: 20_000 });
+      };
+      // Fill the disk: SQLite's commit fails with SQLITE_FULL, for real.
+      let beforeFull: RoomEvent | undefined;
+      for (let round = 0; !a.events.some((e) => e.type === "notice" && e.code === "history_paused"); round++) {
+        assert.ok(round < 40, "the disk never filled");
+        const m = await say(50);
+        if (!a.events.some((e) => e.type === "notice" && e.code === "history_paused")) beforeFull = m;
+      }
+      assert.ok(beforeFull, "some messages were saved before the disk filled");
+      await t.waitFor("*** History is paused: the server cannot save messages right now. Chat goes on.");
+      // Chat goes on for everyone, and what waits to be saved stays bounded.
+      const last = await say(600);
+      await t.waitFor(`disco_a: ${n - 1} `);
+      assert.ok(store.pending <= 300 + 50, `${store.pending} events wait in memory`);
+      assert.ok(store.unsavedDropped > 0, "the oldest unsaved events were let go");
+      assert.equal(server.logs.filter((l) => l.includes("history_paused")).length, 1, server.logs.join("\n"));
+      // Room on the disk again: saving resumes by itself.
+      execFileSync("mount", ["-o", "remount,size=64m", dir]);
+      await a.waitEvent("notice", (e) => e.code === "history_resumed", { ms: 20_000 });
+      await t.waitFor("*** History is being saved again.");
+      // A resume from before the hole is told there is a gap (never a silent skip).
+      const back = new JsonClient(server.port);
+      await back.waitEvent("prompt");
+      back.request({
+        type: "resume",
+        token: welcome.token,
+        rooms: [{ room: "#lobby", epoch: welcome.epoch, seq: (beforeFull as RoomEvent).seq }],
+      });
+      const gap = await back.waitEvent("gap", (e) => e.room === "#lobby", { ms: 20_000 });
+      assert.equal(gap.reason, "pruned");
+      // The newest messages, kept in memory while the disk was full, are on the disk now.
+      const saved = store.range("#lobby", last.seq - 5, 10).map((e) => e.seq);
+      assert.deepEqual(saved, [last.seq - 4, last.seq - 3, last.seq - 2, last.seq - 1, last.seq]);
+      for (const c of [a, back]) c.close();
+      t.close();
+    } finally {
+      await server.close();
+      execFileSync("umount", ["-l", dir]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -442,7 +442,8 @@ export class Chat implements SessionHost {
         this.store.first(room.key),
         (first) => {
           if (resume.seq + 1 < first) {
-            session.release(room, (events) => events);
+            // The gap's history is the room's last N up to now, the held events included.
+            session.release(room, () => []);
             this.#gap(session, room, "pruned");
             return;
           }
@@ -450,6 +451,13 @@ export class Chat implements SessionHost {
             this.store.range(room.key, resume.seq, head - resume.seq),
             (events) => {
               const upTo = events.filter((e) => e.seq <= head);
+              // A hole in the log (events let go while the disk was full) is a gap, never a
+              // silent skip.
+              if (upTo.some((e, i) => e.seq !== resume.seq + 1 + i) || upTo.length !== head - resume.seq) {
+                session.release(room, () => []);
+                this.#gap(session, room, "pruned");
+                return;
+              }
               session.send({ type: "history", room: room.name, events: upTo, more: false, kind: "resume" });
               session.release(room, (held) => held.filter((e) => e.seq > head));
             },

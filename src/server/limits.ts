@@ -132,6 +132,11 @@ export interface Limits {
   resumeTtlMs: number;
   /** Milliseconds between attempts to save history again after the store failed (disk full). */
   storeRetryMs: number;
+  /**
+   * Events kept in memory, waiting to be saved, while the store cannot write (disk full). Past
+   * it the oldest unsaved ones are let go (the log gets a hole; a resume across it is a gap).
+   */
+  maxUnsavedEvents: number;
   /** Events kept per room; older ones are pruned. */
   retentionMessages: number;
   /** Milliseconds an event is kept; older ones are pruned. 0: kept whatever their age. */
@@ -202,6 +207,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   roomRingSize: 200,
   resumeTtlMs: 24 * 60 * 60 * 1000,
   storeRetryMs: 5000,
+  maxUnsavedEvents: 100_000,
   retentionMessages: 100_000,
   retentionMaxAgeMs: 90 * 24 * 60 * 60 * 1000,
   pruneIntervalMs: 60_000,

@@ -58,8 +58,17 @@ export class SqliteStore implements RoomStore {
   };
   readonly #commitTx: (rows: { key: string; e: RoomEvent }[]) => void;
 
-  /** Opens (creating when missing) `dir/papo.db`; throws StoreOpenError with a reason. */
-  constructor(Database: DatabaseCtor, dir: string) {
+  /** Events waiting while commits fail; past it the oldest are let go (`unsavedDropped`). */
+  readonly #maxUnsaved: number;
+  /** Events let go unsaved while the store could not write (a hole in the log). */
+  unsavedDropped = 0;
+
+  /**
+   * Opens (creating when missing) `dir/papo.db`; throws StoreOpenError with a reason.
+   * `maxUnsaved`: see the `maxUnsavedEvents` limit.
+   */
+  constructor(Database: DatabaseCtor, dir: string, opts: { maxUnsaved?: number } = {}) {
+    this.#maxUnsaved = opts.maxUnsaved ?? 100_000;
     try {
       mkdirSync(dir, { recursive: true });
     } catch (err) {
@@ -166,8 +175,18 @@ export class SqliteStore implements RoomStore {
   commit(): void {
     if (this.#pending.length === 0 && this.#rooms.size === 0) return;
     const rows = this.#pending;
-    // On failure (disk full) the rows stay pending and the next commit tries them again.
-    this.#commitTx(rows);
+    // On failure (disk full) the rows stay pending and the next commit tries them again; past
+    // `maxUnsaved` the oldest are let go, so a long outage does not fill the memory too.
+    try {
+      this.#commitTx(rows);
+    } catch (err) {
+      const over = this.#pending.length - this.#maxUnsaved;
+      if (over > 0) {
+        this.#pending.splice(0, over);
+        this.unsavedDropped += over;
+      }
+      throw err;
+    }
     this.#rooms.clear();
     if (this.#pending === rows) this.#pending = [];
     else this.#pending = this.#pending.slice(rows.length);
