@@ -101,6 +101,7 @@ export function createFormatter(opts: FormatOptions): Formatter {
           return [];
         case "message": {
           // Not through the catalogue: text mode's "NAME: text" is a fixed shape (protocol §2).
+          if (event.notice) return stamp(renderEvent(paintNames(event, paint), chat), at);
           const hit = named(event.from, event.text);
           const name = hit ? c.inverse(paint(event.from)) : paint(event.from);
           return stamp([{ head: `${name}: `, body: hit ? c.bold(event.text) : event.text }], at);
@@ -133,6 +134,9 @@ export function createFormatter(opts: FormatOptions): Formatter {
             at,
           );
         }
+        case "away":
+          // Issue 13: your own away state, or the answer to a private message to someone away.
+          return stamp(renderEvent(event, chat, self).map(c.yellow), at);
         case "notice":
           return stamp(
             renderEvent(event, chat).map((l) => c.bold(c.yellow(l))),

@@ -26,7 +26,9 @@ import { canonicalName } from "./nickname.ts";
 import { type ChatOptions, DEFAULT_ROOM_LIMITS, type LogFn, type RoomLimits } from "./options.ts";
 import type { MaybePromise, RoomStore } from "./ports.ts";
 import { CidMemory, checkRoomName, LOBBY, Room } from "./room.ts";
+import { applyModes, changeString, joinRefusal, type ModeRequest } from "./room-modes.ts";
 import { Session, type SessionHost, type SessionPort } from "./session.ts";
+import { Whowas } from "./whowas.ts";
 
 /** Where a resuming client was in one room. */
 export interface ResumePoint {
@@ -170,9 +172,20 @@ export class Chat implements SessionHost {
     if (this.#byNonce.get(nonce) === session) this.#byNonce.delete(nonce);
   }
 
-  /** Frees a name, if `session` still holds it. */
+  /** Names given up lately (IRC WHOWAS). */
+  readonly whowas = new Whowas();
+
+  /** Frees a name, if `session` still holds it (and remembers who had it, for WHOWAS). */
   release(canonical: string, session: Session): void {
-    if (this.#members.get(canonical) === session) this.#members.delete(canonical);
+    if (this.#members.get(canonical) !== session) return;
+    this.#members.delete(canonical);
+    const ident = session.port.ident;
+    this.whowas.record(canonical, {
+      name: session.name,
+      address: session.shownAddress,
+      ...(ident ? { ident } : {}),
+      at: Date.now(),
+    });
   }
 
   /** The transport's session is gone for good. */
@@ -363,7 +376,7 @@ export class Chat implements SessionHost {
    * cannot be told), else the last `historyOnJoin` events. `announce: false` joins without a
    * `joined` event (a resumed session that never left).
    */
-  join(session: Session, raw: string, resume?: ResumePoint): void {
+  join(session: Session, raw: string, resume?: ResumePoint, key?: string): void {
     let check = checkRoomName(raw, this.limits.maxRoomNameLength);
     // A confusable spelling of a room people are in is that room (`#gеral` with a Cyrillic е).
     const same = check.ok ? undefined : check.key && this.#rooms.get(check.key);
@@ -378,6 +391,10 @@ export class Chat implements SessionHost {
       return session.send(errorEvent("too_many_rooms", { limit: this.limits.maxRoomsPerUser }));
     if (!existing && this.#rooms.size >= this.limits.maxRooms)
       return session.send(errorEvent("rooms_full", { limit: this.limits.maxRooms }));
+    // The room's modes (room-modes.ts), set by its operators, hold for every kind of client.
+    const refused = existing && !resume ? joinRefusal(existing, session, key) : undefined;
+    if (refused) return session.send(refused);
+    existing?.modes.invited.delete(session.canonical);
     const room = existing ?? this.#room(check.key, check.name);
     this.enter(session, room, { current: true, announce: true, ...(resume ? { resume } : {}) });
   }
@@ -489,7 +506,7 @@ export class Chat implements SessionHost {
   }
 
   /** `session` leaves `room` (not the last one it is in); everyone there is told. */
-  part(session: Session, room: Room<Session>, tell = true): void {
+  part(session: Session, room: Room<Session>, tell = true, text?: string): void {
     if (!session.rooms.has(room)) return;
     session.rooms.delete(room);
     room.locals.delete(session);
@@ -501,6 +518,7 @@ export class Chat implements SessionHost {
         room: room.name,
         name: session.name,
         reason: "quit",
+        ...(text ? { text } : {}),
         at: Date.now(),
       });
     else room.names.delete(session.canonical);
@@ -540,6 +558,78 @@ export class Chat implements SessionHost {
     return rooms;
   }
 
+  // ---- room operators (room-modes.ts) ------------------------------------------------------
+
+  /** A room operator changes the room's modes; every member present is told what changed. */
+  setModes(session: Session, room: Room<Session>, requests: readonly ModeRequest[]): void {
+    if (!room.modes.ops.has(session.canonical))
+      return session.send(errorEvent("not_room_operator", { room: room.name }));
+    const result = applyModes(
+      room.modes,
+      requests,
+      (name) => {
+        const key = canonicalName(name);
+        const info = room.names.get(key);
+        return info ? { key, name: info.name } : undefined;
+      },
+      session.name,
+    );
+    for (const p of result.problems)
+      session.send(
+        errorEvent("bad_mode", {
+          room: room.name,
+          mode: p.mode,
+          problem: p.problem,
+          ...(p.arg !== undefined ? { arg: p.arg } : {}),
+        }),
+      );
+    if (result.applied.length === 0) return;
+    const { modes, args } = changeString(result.applied);
+    const event: ServerEvent = { type: "mode", room: room.name, by: session.name, modes, args, at: Date.now() };
+    for (const s of room.locals) this.deliver(s, event);
+  }
+
+  /** A room operator removes `name` from the room (not from the chat): a `left` with `by`. */
+  kickFromRoom(session: Session, room: Room<Session>, name: string, text?: string): void {
+    if (!room.modes.ops.has(session.canonical))
+      return session.send(errorEvent("not_room_operator", { room: room.name }));
+    const key = canonicalName(name);
+    const info = room.names.get(key);
+    if (!info) return session.send(errorEvent("user_not_in_room", { room: room.name, name }));
+    const target = this.#members.get(key);
+    this.publish(room, {
+      type: "left",
+      room: room.name,
+      name: info.name,
+      reason: "kicked",
+      by: session.name,
+      ...(text ? { text } : {}),
+      at: Date.now(),
+    });
+    if (target?.rooms.has(room)) {
+      target.rooms.delete(room);
+      room.locals.delete(target);
+      target.release(room, () => []);
+      if (target.current === room) target.current = [...target.rooms].at(-1) ?? this.lobby;
+      target.send({ type: "parted", room: room.name, current: target.current.name });
+      this.#maybeDrop(room);
+    }
+  }
+
+  /** A member invites `name` to the room (operators only while it is invite-only). */
+  invite(session: Session, room: Room<Session>, name: string): void {
+    const target = this.#members.get(canonicalName(name));
+    if (!target) return session.send(errorEvent("unknown_user", { name }));
+    if (room.names.has(target.canonical))
+      return session.send(errorEvent("user_in_room", { room: room.name, name: target.name }));
+    if (room.modes.inviteOnly && !room.modes.ops.has(session.canonical))
+      return session.send(errorEvent("not_room_operator", { room: room.name }));
+    room.modes.invited.add(target.canonical);
+    const event: ServerEvent = { type: "invited", room: room.name, by: session.name, name: target.name, at: Date.now() };
+    this.deliver(target, event);
+    session.send(event);
+  }
+
   // ---- the log ----------------------------------------------------------------------------
 
   /**
@@ -576,18 +666,26 @@ export class Chat implements SessionHost {
     switch (e.type) {
       case "joined": {
         const key = canonicalName(e.name);
+        // Whoever enters an empty room first is its operator (never in the lobby: everyone's).
+        if (room !== this.lobby && room.names.size === 0) room.modes.ops.add(key);
         room.names.set(key, this.#members.get(key)?.info() ?? { name: e.name, address: e.address });
         break;
       }
-      case "left":
-        room.names.delete(canonicalName(e.name));
+      case "left": {
+        const key = canonicalName(e.name);
+        room.names.delete(key);
+        room.modes.ops.delete(key);
+        room.modes.voiced.delete(key);
         break;
+      }
       case "renamed": {
         const from = canonicalName(e.from);
         const to = canonicalName(e.to);
         const info = room.names.get(from);
         room.names.delete(from);
         room.names.set(to, this.#members.get(to)?.info() ?? { name: e.to, address: info?.address ?? null });
+        for (const set of [room.modes.ops, room.modes.voiced])
+          if (set.delete(from)) set.add(to);
         break;
       }
       case "topic":

@@ -14,9 +14,15 @@ export const COMMAND_HANDLERS: Readonly<Record<CommandName, Handler>> = {
   // The client's id comes along: a `/me` resent after a reconnect is not posted twice.
   me: (s, args, room, cid) => s.action(args, room, cid),
   join: (s, args) => s.join(args),
-  part: (s, args, room) => s.part(args || room),
+  // `/part [#room] [reason]`: the first word names the room, the rest is the reason.
+  part: (s, args, room) => {
+    const [first = "", ...rest] = args.split(/\s+/).filter(Boolean);
+    s.part(first || room, rest.join(" ") || undefined);
+  },
   rooms: (s) => s.listRooms(),
   history: (s, args, room) => s.showHistory(Number.parseInt(args, 10), room, undefined, true),
   topic: (s, args, room) => s.topic(args, room),
+  away: (s, args) => s.setAway(args),
+  back: (s) => s.setAway(undefined),
   help: (s) => s.help(),
 };

@@ -6,6 +6,7 @@
  */
 import type { NameProblem, RoomEvent, UserInfo } from "../protocol/events.ts";
 import { canonicalName, checkName } from "./nickname.ts";
+import { newRoomModes, type RoomModes } from "./room-modes.ts";
 
 /** Everyone starts here (seed behaviour: one room for people who never type a room command). */
 export const LOBBY = "#lobby";
@@ -86,6 +87,8 @@ export class Room<S = unknown> {
    * `ringSize` events of others).
    */
   readonly cids = new CidMemory();
+  /** Operators and channel modes (issue 11, room-modes.ts): in memory, with the room. */
+  readonly modes: RoomModes = newRoomModes();
 
   constructor(key: string, name: string, ringSize: number) {
     this.key = key;

@@ -23,6 +23,7 @@ import { FloodGate } from "./flood.ts";
 import { canonicalName, checkName } from "./nickname.ts";
 import type { ChatOptions, LogFn, RoomLimits } from "./options.ts";
 import { checkRoomName, type Room } from "./room.ts";
+import type { ModeRequest } from "./room-modes.ts";
 
 /** What a transport gives the core for one connection. */
 export interface SessionPort {
@@ -30,6 +31,8 @@ export interface SessionPort {
   readonly remote: string;
   /** True when this connection wants its own public messages back (json mode). */
   readonly echo: boolean;
+  /** What the client says of itself, when its protocol has it (IRC USER: username, real name). */
+  readonly ident?: { user: string; realname: string };
   send(event: ServerEvent): void;
   /** Flush what was sent, then close. The core has already sent the `bye`. */
   close(): void;
@@ -66,13 +69,16 @@ export interface SessionHost {
   deliver(session: Session, event: ServerEvent): void;
   room(key: string): Room<Session> | undefined;
   roomList(): RoomInfo[];
-  join(session: Session, raw: string, resume?: { epoch: string; seq: number }): void;
+  join(session: Session, raw: string, resume?: { epoch: string; seq: number }, key?: string): void;
+  setModes(session: Session, room: Room<Session>, requests: readonly ModeRequest[]): void;
+  kickFromRoom(session: Session, room: Room<Session>, name: string, text?: string): void;
+  invite(session: Session, room: Room<Session>, name: string): void;
   enter(
     session: Session,
     room: Room<Session>,
     opts: { current: boolean; announce: boolean; resume?: { epoch: string; seq: number }; initial?: boolean },
   ): void;
-  part(session: Session, room: Room<Session>): void;
+  part(session: Session, room: Room<Session>, tell?: boolean, text?: string): void;
   leaveAll(session: Session, event: { reason: LeaveReason; text?: string }, tell: boolean): void;
   transfer(from: Session, to: Session): Room<Session>[];
   publish(room: Room<Session>, event: UnsequencedRoomEvent): void;
@@ -99,6 +105,8 @@ export class Session {
   /** Binds resume tokens to this session: a token from another session cannot take its place. */
   #nonce = "";
   #info: UserInfo | undefined;
+  /** Issue 13: the away message while away ("" when none was given), undefined when here. */
+  #away: string | undefined;
   #deadline: NodeJS.Timeout | undefined;
   #passwordTimer: NodeJS.Timeout | undefined;
   readonly #flood: FloodGate | undefined;
@@ -144,9 +152,36 @@ export class Session {
    */
   info(): UserInfo {
     const cached = this.#info;
-    if (cached && cached.name === this.#name) return cached;
-    this.#info = Object.freeze({ name: this.#name, address: this.shownAddress });
+    if (cached && cached.name === this.#name && cached.away === this.#away) return cached;
+    this.#info = Object.freeze({
+      name: this.#name,
+      address: this.shownAddress,
+      ...(this.#away !== undefined ? { away: this.#away } : {}),
+    });
     return this.#info;
+  }
+
+  /** The away message while away ("" when none was given); undefined when here (issue 13). */
+  get away(): string | undefined {
+    return this.#away;
+  }
+
+  /**
+   * `/away [message]` (a string, maybe empty) or `/back` (undefined). The user is told (`away`
+   * event); the user lists of their rooms show it from now on.
+   */
+  setAway(raw: string | undefined): void {
+    if (this.#state !== "active") return;
+    this.#away = raw === undefined ? undefined : sanitizeText(raw).trim();
+    const info = this.info();
+    for (const room of this.rooms) if (room.names.has(this.#canonical)) room.names.set(this.#canonical, info);
+    this.send({
+      type: "away",
+      name: this.#name,
+      away: this.#away !== undefined,
+      ...(this.#away !== undefined ? { text: this.#away } : {}),
+      at: Date.now(),
+    });
   }
 
   send(event: ServerEvent): void {
@@ -424,11 +459,11 @@ export class Session {
   }
 
   /** S7: a public message to the room, labelled with the sender's name. */
-  say(raw: string, roomName?: string, cid?: string): void {
+  say(raw: string, roomName?: string, cid?: string, notice = false): void {
     const text = sanitizeText(raw).trim();
     if (!text) return;
-    const room = this.target(roomName);
-    if (!room) return;
+    const room = this.#open(roomName) ?? this.target(roomName);
+    if (!room || !this.#mayTalk(room)) return;
     // A client that resends after a reconnect (same cid) is not posted twice (issue 10 item 3).
     if (cid !== undefined && this.chat.seen(room, this.#name, cid)) return;
     if (this.chat.options.logMessages)
@@ -439,12 +474,13 @@ export class Session {
       from: this.#name,
       text,
       ...(cid !== undefined ? { cid } : {}),
+      ...(notice ? { notice: true as const } : {}),
       at: Date.now(),
     });
   }
 
   /** S8: `@name text` to that user only (seed 004 RF6-RF7); private messages have no room. */
-  whisper(to: string, raw: string, cid?: string): void {
+  whisper(to: string, raw: string, cid?: string, notice = false): void {
     const text = sanitizeText(raw).trim();
     if (!to || !text) return this.send(errorEvent("private_missing_text", { usage: PRIVATE_USAGE }));
     const target = this.chat.find(canonicalName(to));
@@ -460,18 +496,23 @@ export class Session {
       text,
       at: Date.now(),
       ...(cid !== undefined ? { cid } : {}),
+      ...(notice ? { notice: true as const } : {}),
     };
     // A client that resends after a reconnect (same cid) does not deliver it twice; its copy is
     // its acknowledgement, so it gets that again (private messages have no log to replay it from).
     if (cid === undefined || !this.chat.seenPrivate(this.#name, cid)) this.chat.deliver(target, event);
     this.send(event);
+    // Issue 13: the sender learns the target is away (never in answer to a notice: no auto-replies).
+    const away = target.away;
+    if (away !== undefined && !notice)
+      this.send({ type: "away", name: target.name, away: true, text: away, at: Date.now() });
   }
 
   action(raw: string, roomName?: string, cid?: string): void {
     const text = sanitizeText(raw).trim();
     if (!text) return this.send(errorEvent("usage", { command: "me", usage: "/me TEXT" }));
     const room = this.target(roomName);
-    if (!room) return;
+    if (!room || !this.#mayTalk(room)) return;
     if (cid !== undefined && this.chat.seen(room, this.#name, cid)) return;
     this.chat.publish(room, {
       type: "action",
@@ -510,17 +551,53 @@ export class Session {
     this.send({ type: "users", users: room.users(), room: room.name });
   }
 
-  /** `/join #room` */
-  join(raw: string): void {
-    this.chat.join(this, raw);
+  /** `/join #room [key]` */
+  join(raw: string, key?: string): void {
+    this.chat.join(this, raw, undefined, key);
+  }
+
+  /** A room one is not in that takes messages from outside (`-n`), by name. */
+  #open(raw: string | undefined): Room<Session> | undefined {
+    if (!raw) return undefined;
+    const key = roomKey(raw, this.chat);
+    const room = key === undefined ? undefined : this.chat.room(key);
+    return room && !this.rooms.has(room) && !room.modes.noExternal && room.names.size > 0 ? room : undefined;
+  }
+
+  /** A moderated room (`+m`) hears only its operators and voiced members. */
+  #mayTalk(room: Room<Session>): boolean {
+    const m = room.modes;
+    if (!m.moderated || m.ops.has(this.#canonical) || m.voiced.has(this.#canonical)) return true;
+    this.send(errorEvent("room_moderated", { room: room.name }));
+    return false;
+  }
+
+  /** Room operators (room-modes.ts): changes the modes of a room one is in. */
+  setModes(roomName: string, requests: readonly ModeRequest[]): void {
+    const room = this.target(roomName);
+    if (room) this.chat.setModes(this, room, requests);
+  }
+
+  /** Room operators: removes `name` from a room (not from the chat). */
+  kickFromRoom(roomName: string, name: string, reason?: string): void {
+    const room = this.target(roomName);
+    const text = reason === undefined ? undefined : sanitizeText(reason).trim() || undefined;
+    if (room) this.chat.kickFromRoom(this, room, name, text);
+  }
+
+  /** Invites `name` to a room one is in. */
+  invite(name: string, roomName: string): void {
+    const room = this.target(roomName);
+    if (room) this.chat.invite(this, room, name);
   }
 
   /** `/part [#room]`: leaves the room (the current one by default). The lobby is left last. */
-  part(raw?: string): void {
+  part(raw?: string, reason?: string): void {
     const room = this.target(raw);
     if (!room) return;
     if (this.rooms.size <= 1) return this.send(errorEvent("lobby_part", {}));
-    this.chat.part(this, room);
+    const text = reason === undefined ? undefined : sanitizeText(reason).trim() || undefined;
+    this.chat.part(this, room, true, text);
     this.send({ type: "parted", room: room.name, current: this.current.name });
   }
 
@@ -540,11 +617,12 @@ export class Session {
   }
 
   /** `/topic [text]`: shows the topic, or sets it (any member may). */
-  topic(raw: string, roomName?: string): void {
+  topic(raw: string, roomName?: string, clear = false): void {
     const room = this.target(roomName);
     if (!room) return;
     const text = sanitizeText(raw).trim();
-    if (!text) {
+    // `clear` (IRC `TOPIC #room :`): an empty text removes the topic instead of showing it.
+    if (!text && !clear) {
       this.send({
         type: "room",
         room: room.name,
@@ -557,6 +635,9 @@ export class Session {
       });
       return;
     }
+    // A topic lock (`+t`) leaves the topic to the room's operators.
+    if (room.modes.topicLock && !room.modes.ops.has(this.#canonical))
+      return this.send(errorEvent("not_room_operator", { room: room.name }));
     this.chat.publish(room, { type: "topic", room: room.name, by: this.#name, topic: text, at: Date.now() });
   }
 

@@ -27,7 +27,8 @@ export const en: Catalogue = {
     welcome: ({ name, address }) =>
       address ? `* Hello, ${name}! You are connected from ${address}.` : `* Hello, ${name}!`,
     online: ({ names }) => `* Online (${names.length}): ${names.join(", ")}`,
-    usersLine: ({ name, address }) => (address ? `*   ${name} (${address})` : `*   ${name}`),
+    usersLine: ({ name, address, away }) =>
+      `*   ${name}${address ? ` (${address})` : ""}${away === undefined ? "" : away ? ` — away: ${away}` : " — away"}`,
     tips: "* Type a message and press Enter. @name text sends a private message. /help lists the commands.",
     joined: ({ name, address }) => `* ${name} joined${at(address)}`,
     left: ({ name, reason, text }) => {
@@ -57,6 +58,8 @@ export const en: Catalogue = {
       rooms: "list the rooms",
       history: "show the last N messages of the room",
       topic: "show or set the room's topic",
+      away: "mark yourself away, with a message for those who write to you",
+      back: "you are back (no longer away)",
       help: "show this list",
       private: "send a private message",
     },
@@ -66,10 +69,12 @@ export const en: Catalogue = {
       nick: "/nick NAME",
       me: "/me TEXT",
       join: "/join #room",
-      part: "/part [#room]",
+      part: "/part [#room] [reason]",
       rooms: "/rooms",
       history: "/history [N]",
       topic: "/topic [TEXT]",
+      away: "/away [MESSAGE]",
+      back: "/back",
       help: "/help",
       private: "@NAME TEXT",
     },
@@ -163,6 +168,32 @@ export const en: Catalogue = {
       "This is a papo chat server, not a web server on this port. Connect with nc or telnet, or papo connect.",
     tlsOnPlainPort:
       "This papo port speaks plain text, not TLS. Connect without TLS, or use the server's TLS port.",
+    // ---- Away, notices, PART reasons, room operators (issues 11 and 13) ----
+    awayOn: ({ text }) => (text ? `* You are away: ${text}` : "* You are away."),
+    awayOff: "* You are back.",
+    awayReply: ({ name, text }) => (text ? `* ${name} is away: ${text}` : `* ${name} is away.`),
+    noticeIn: ({ from, text }) => `-${from}- ${text}`,
+    privateNoticeIn: ({ from, text }) => `-${from} (private)- ${text}`,
+    kickedFromRoom: ({ name, by, text }) => `* ${by} removed ${name} from the room${text ? `: ${text}` : "."}`,
+    modeChanged: ({ by, room, modes }) => `* ${by} set ${room} ${modes}`,
+    invitedYou: ({ by, room }) => `* ${by} invites you to ${room} (/join ${room}).`,
+    inviteSent: ({ name, room }) => `* ${name} is invited to ${room}.`,
+    notRoomOperator: ({ room }) => `! Only the operators of ${room} can do that.`,
+    roomFull: ({ room, limit }) => `! ${room} is full (${limit} people).`,
+    roomKey: ({ room }) => `! ${room} needs a key: /join ${room} KEY`,
+    roomInviteOnly: ({ room }) => `! ${room} is invite-only: ask one of its operators.`,
+    roomBanned: ({ room }) => `! You are banned from ${room}.`,
+    roomModerated: ({ room }) => `! ${room} is moderated: only its operators and voiced members speak.`,
+    userNotInRoom: ({ room, name }) => `! ${name} is not in ${room}.`,
+    userInRoom: ({ room, name }) => `! ${name} is already in ${room}.`,
+    badMode: ({ mode, problem, arg }) =>
+      problem === "unknown"
+        ? `! Unknown room mode ${mode}.`
+        : problem === "not_in_room"
+          ? `! ${arg ?? ""} is not in the room.`
+          : problem === "list_full"
+            ? "! The ban list is full."
+            : `! Invalid value for mode ${mode}${arg ? `: ${arg}` : ""}.`,
   },
   server: {
     listening: ({ address }) => `papo is listening on ${address}`,

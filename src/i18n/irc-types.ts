@@ -36,6 +36,30 @@ export interface IrcTexts {
   invalidCapCommand: string;
   /** The QUIT reason other IRC users see when a papo user leaves without one. */
   quitReason: Record<LeaveReason, string>;
+  // ---- WHO, WHOIS, WHOWAS, LUSERS, AWAY, KICK, INVITE, OPER (issues 11 and 13) ----
+  nowAway: string;
+  unAway: string;
+  /** 301 for a user away without a message. */
+  awayDefault: string;
+  endOfWho: string;
+  endOfWhois: string;
+  endOfWhowas: string;
+  wasNoSuchNick: string;
+  /** 312: the server's description. */
+  serverInfo: string;
+  /** 312 in WHOWAS: when the name was given up. */
+  whowasAt(p: { date: string }): string;
+  /** 317. */
+  whoisIdle: string;
+  lusersClient(p: { users: number }): string;
+  lusersUnknown: string;
+  lusersChannels: string;
+  lusersMe(p: { clients: number }): string;
+  localUsers(p: { users: number; max: number }): string;
+  globalUsers(p: { users: number; max: number }): string;
+  endOfInviteList: string;
+  /** 491: papo's operator is its console; OPER gives no powers. */
+  noOperHost: string;
   /** `papo serve`'s line about the IRC listener. */
   serveListening(p: { url: string }): string;
   // ---- issue 11, the listeners (IRC on by default, IRC over TLS, the banner, the operator) ----

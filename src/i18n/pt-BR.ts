@@ -26,7 +26,8 @@ export const ptBR: Catalogue = {
     welcome: ({ name, address }) =>
       address ? `* Olá, ${name}! Você está conectado de ${address}.` : `* Olá, ${name}!`,
     online: ({ names }) => `* Online (${names.length}): ${names.join(", ")}`,
-    usersLine: ({ name, address }) => (address ? `*   ${name} (${address})` : `*   ${name}`),
+    usersLine: ({ name, address, away }) =>
+      `*   ${name}${address ? ` (${address})` : ""}${away === undefined ? "" : away ? ` — ausente: ${away}` : " — ausente"}`,
     tips: "* Digite uma mensagem e tecle Enter. @nome texto envia uma mensagem privada. /ajuda lista os comandos.",
     joined: ({ name, address }) => `* ${name} entrou no chat${at(address)}`,
     left: ({ name, reason, text }) => {
@@ -56,6 +57,8 @@ export const ptBR: Catalogue = {
       rooms: "listar as salas",
       history: "mostrar as últimas N mensagens da sala",
       topic: "mostrar ou definir o tema da sala",
+      away: "marcar-se como ausente, com um recado para quem lhe escrever",
+      back: "voltar (deixar de estar ausente)",
       help: "mostrar esta lista",
       private: "enviar uma mensagem privada",
     },
@@ -65,10 +68,12 @@ export const ptBR: Catalogue = {
       nick: "/nome NOME",
       me: "/eu TEXTO",
       join: "/entrar #sala",
-      part: "/part [#sala]",
+      part: "/part [#sala] [motivo]",
       rooms: "/salas",
       history: "/historico [N]",
       topic: "/tema [TEXTO]",
+      away: "/ausente [RECADO]",
+      back: "/voltei",
       help: "/ajuda",
       private: "@NOME TEXTO",
     },
@@ -162,6 +167,32 @@ export const ptBR: Catalogue = {
       "Este é um servidor de chat papo, não um servidor web nesta porta. Conecte com nc, telnet ou papo connect.",
     tlsOnPlainPort:
       "Esta porta do papo fala texto puro, não TLS. Conecte sem TLS ou use a porta TLS do servidor.",
+    // ---- Away, notices, PART reasons, room operators (issues 11 and 13) ----
+    awayOn: ({ text }) => (text ? `* Você está ausente: ${text}` : "* Você está ausente."),
+    awayOff: "* Você voltou.",
+    awayReply: ({ name, text }) => (text ? `* ${name} está ausente: ${text}` : `* ${name} está ausente.`),
+    noticeIn: ({ from, text }) => `-${from}- ${text}`,
+    privateNoticeIn: ({ from, text }) => `-${from} (privado)- ${text}`,
+    kickedFromRoom: ({ name, by, text }) => `* ${by} removeu ${name} da sala${text ? `: ${text}` : "."}`,
+    modeChanged: ({ by, room, modes }) => `* ${by} definiu ${room} ${modes}`,
+    invitedYou: ({ by, room }) => `* ${by} convida você para ${room} (/entrar ${room}).`,
+    inviteSent: ({ name, room }) => `* ${name} foi convidado para ${room}.`,
+    notRoomOperator: ({ room }) => `! Só os operadores de ${room} podem fazer isso.`,
+    roomFull: ({ room, limit }) => `! ${room} está cheia (${limit} pessoas).`,
+    roomKey: ({ room }) => `! ${room} pede uma chave: /entrar ${room} CHAVE`,
+    roomInviteOnly: ({ room }) => `! ${room} é só para convidados: peça a um dos operadores.`,
+    roomBanned: ({ room }) => `! Você está banido de ${room}.`,
+    roomModerated: ({ room }) => `! ${room} é moderada: só operadores e membros com voz falam.`,
+    userNotInRoom: ({ room, name }) => `! ${name} não está em ${room}.`,
+    userInRoom: ({ room, name }) => `! ${name} já está em ${room}.`,
+    badMode: ({ mode, problem, arg }) =>
+      problem === "unknown"
+        ? `! Modo de sala desconhecido: ${mode}.`
+        : problem === "not_in_room"
+          ? `! ${arg ?? ""} não está na sala.`
+          : problem === "list_full"
+            ? "! A lista de banimentos está cheia."
+            : `! Valor inválido para o modo ${mode}${arg ? `: ${arg}` : ""}.`,
   },
   server: {
     listening: ({ address }) => `papo está escutando em ${address}`,

@@ -12,7 +12,7 @@ export interface ChatTexts {
   nameTaken(p: { name: string }): string;
   welcome(p: { name: string; address: string | null }): string;
   online(p: { names: string[] }): string;
-  usersLine(p: { name: string; address: string | null }): string;
+  usersLine(p: { name: string; address: string | null; away?: string }): string;
   tips: string;
   joined(p: { name: string; address: string | null }): string;
   left(p: { name: string; reason: LeaveReason; text?: string }): string;
@@ -73,6 +73,31 @@ export interface ChatTexts {
   clusterRestored: string;
   notChat: string;
   tlsOnPlainPort: string;
+  // ---- Away, notices, PART reasons, room operators (issues 11 and 13) ----
+  /** `/away`: you are away now (`text` "" when no message was given). */
+  awayOn(p: { text: string }): string;
+  /** `/back`. */
+  awayOff: string;
+  /** To whoever writes privately to a user who is away. */
+  awayReply(p: { name: string; text: string }): string;
+  /** A public message sent as a notice (IRC NOTICE). */
+  noticeIn(p: { from: string; text: string }): string;
+  /** A private message sent as a notice. */
+  privateNoticeIn(p: { from: string; text: string }): string;
+  /** Someone was removed from a room by one of its operators. */
+  kickedFromRoom(p: { name: string; by: string; text?: string }): string;
+  modeChanged(p: { by: string; room: string; modes: string }): string;
+  invitedYou(p: { by: string; room: string }): string;
+  inviteSent(p: { name: string; room: string }): string;
+  notRoomOperator(p: { room: string }): string;
+  roomFull(p: { room: string; limit: number }): string;
+  roomKey(p: { room: string }): string;
+  roomInviteOnly(p: { room: string }): string;
+  roomBanned(p: { room: string }): string;
+  roomModerated(p: { room: string }): string;
+  userNotInRoom(p: { room: string; name: string }): string;
+  userInRoom(p: { room: string; name: string }): string;
+  badMode(p: { mode: string; problem: "unknown" | "invalid_param" | "not_in_room" | "list_full"; arg?: string }): string;
 }
 
 /** The texts of the server process: startup, errors, operator console. */

@@ -15,6 +15,8 @@ export type CommandName =
   | "rooms"
   | "history"
   | "topic"
+  | "away"
+  | "back"
   | "help";
 
 export interface CommandSpec {
@@ -31,10 +33,12 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   { name: "nick", aliases: ["nome"], usage: "/nick NAME", needsArgs: true },
   { name: "me", aliases: ["eu"], usage: "/me TEXT", needsArgs: true },
   { name: "join", aliases: ["entrar", "j"], usage: "/join #room", needsArgs: true },
-  { name: "part", aliases: ["leave"], usage: "/part [#room]", needsArgs: false },
+  { name: "part", aliases: ["leave"], usage: "/part [#room] [reason]", needsArgs: false },
   { name: "rooms", aliases: ["salas", "list"], usage: "/rooms", needsArgs: false },
   { name: "history", aliases: ["historico"], usage: "/history [N]", needsArgs: false },
   { name: "topic", aliases: ["tema"], usage: "/topic [TEXT]", needsArgs: false },
+  { name: "away", aliases: ["ausente"], usage: "/away [message]", needsArgs: false },
+  { name: "back", aliases: ["voltei"], usage: "/back", needsArgs: false },
   { name: "help", aliases: ["ajuda"], usage: "/help", needsArgs: false },
 ];
 

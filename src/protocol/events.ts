@@ -22,6 +22,8 @@ export type Address = string | null;
 export interface UserInfo {
   name: string;
   address: Address;
+  /** Set while the user is away (`/away`): their message, "" when they gave none. */
+  away?: string;
 }
 
 export type LeaveReason = "quit" | "disconnected" | "kicked" | "error";
@@ -64,7 +66,22 @@ export type ErrorEvent =
   | { type: "error"; code: "too_many_rooms"; params: { limit: number }; at: number }
   | { type: "error"; code: "rooms_full"; params: { limit: number }; at: number }
   | { type: "error"; code: "lobby_part"; params: Record<string, never>; at: number }
-  | { type: "error"; code: "resume_failed"; params: { reason: "invalid" | "expired" | "taken" }; at: number };
+  | { type: "error"; code: "resume_failed"; params: { reason: "invalid" | "expired" | "taken" }; at: number }
+  // Room operators and modes (issue 11, core/room-modes.ts).
+  | { type: "error"; code: "not_room_operator"; params: { room: string }; at: number }
+  | { type: "error"; code: "room_full"; params: { room: string; limit: number }; at: number }
+  | { type: "error"; code: "room_key"; params: { room: string }; at: number }
+  | { type: "error"; code: "room_invite_only"; params: { room: string }; at: number }
+  | { type: "error"; code: "room_banned"; params: { room: string }; at: number }
+  | { type: "error"; code: "room_moderated"; params: { room: string }; at: number }
+  | { type: "error"; code: "user_not_in_room"; params: { room: string; name: string }; at: number }
+  | { type: "error"; code: "user_in_room"; params: { room: string; name: string }; at: number }
+  | {
+      type: "error";
+      code: "bad_mode";
+      params: { room: string; mode: string; problem: "unknown" | "invalid_param" | "not_in_room" | "list_full"; arg?: string };
+      at: number;
+    };
 
 export type ErrorCode = ErrorEvent["code"];
 
@@ -90,8 +107,10 @@ export interface Logged {
  */
 export type RoomEvent =
   | ({ type: "joined"; name: string; address: Address } & Logged)
-  | ({ type: "left"; name: string; reason: LeaveReason; text?: string } & Logged)
-  | ({ type: "message"; from: string; text: string; cid?: string } & Logged)
+  /** `by`: the room operator who removed `name` from this room (reason `kicked`). */
+  | ({ type: "left"; name: string; reason: LeaveReason; text?: string; by?: string } & Logged)
+  /** `notice`: sent as a notice (IRC NOTICE): shown as one, and never answered automatically. */
+  | ({ type: "message"; from: string; text: string; cid?: string; notice?: true } & Logged)
   | ({ type: "action"; from: string; text: string; cid?: string } & Logged)
   | ({ type: "renamed"; from: string; to: string } & Logged)
   | ({ type: "topic"; by: string; topic: string } & Logged);
@@ -164,7 +183,17 @@ export type ServerEvent =
       resumed?: boolean;
     }
   | RoomEvent
-  | { type: "private"; from: string; to: string; text: string; at: number; cid?: string }
+  | { type: "private"; from: string; to: string; text: string; at: number; cid?: string; notice?: true }
+  /**
+   * Away (issue 13): `name` is the recipient itself when its own state changed (`/away`,
+   * `/back`); another name answers a private message to a user who is away (`away` true, `text`
+   * their message, "" when they gave none).
+   */
+  | { type: "away"; name: string; away: boolean; text?: string; at: number }
+  /** A room operator changed the room's modes (`+o ana`, `+k`, ...): to every member present. */
+  | { type: "mode"; room: string; by: string; modes: string; args: string[]; at: number }
+  /** `by` invited `name` to `room`: to the invited user, and to `by` as the confirmation. */
+  | { type: "invited"; room: string; by: string; name: string; at: number }
   | { type: "users"; users: UserInfo[]; room?: string }
   | { type: "help"; commands: CommandInfo[] }
   | { type: "notice"; code: NoticeCode; params: { text?: string }; at: number }

@@ -17,9 +17,9 @@ export function renderRoomEvent(event: RoomEvent, t: ChatTexts): string {
     case "joined":
       return t.joined(event);
     case "left":
-      return t.left(event);
+      return event.by !== undefined ? t.kickedFromRoom({ ...event, by: event.by }) : t.left(event);
     case "message":
-      return `${event.from}: ${event.text}`;
+      return event.notice ? t.noticeIn(event) : `${event.from}: ${event.text}`;
     case "action":
       return t.action(event);
     case "renamed":
@@ -92,7 +92,22 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
       return [
         self !== undefined && event.from === self && event.to !== self
           ? t.privateOut({ to: event.to, text: event.text })
-          : t.privateIn({ from: event.from, text: event.text }),
+          : event.notice
+            ? t.privateNoticeIn({ from: event.from, text: event.text })
+            : t.privateIn({ from: event.from, text: event.text }),
+      ];
+    case "away":
+      // Your own state (issue 13), or the answer to a private message to someone away.
+      if (self !== undefined && event.name === self)
+        return [event.away ? t.awayOn({ text: event.text ?? "" }) : t.awayOff];
+      return [t.awayReply({ name: event.name, text: event.text ?? "" })];
+    case "mode":
+      return [t.modeChanged({ by: event.by, room: event.room, modes: [event.modes, ...event.args].join(" ") })];
+    case "invited":
+      return [
+        self !== undefined && event.by === self
+          ? t.inviteSent({ name: event.name, room: event.room })
+          : t.invitedYou({ by: event.by, room: event.room }),
       ];
     case "users": {
       const names = event.users.map((u) => u.name);
@@ -189,6 +204,24 @@ export function renderError(e: ErrorEvent, t: ChatTexts): string {
       return t.lobbyPart;
     case "resume_failed":
       return t.resumeFailed(e.params);
+    case "not_room_operator":
+      return t.notRoomOperator(e.params);
+    case "room_full":
+      return t.roomFull(e.params);
+    case "room_key":
+      return t.roomKey(e.params);
+    case "room_invite_only":
+      return t.roomInviteOnly(e.params);
+    case "room_banned":
+      return t.roomBanned(e.params);
+    case "room_moderated":
+      return t.roomModerated(e.params);
+    case "user_not_in_room":
+      return t.userNotInRoom(e.params);
+    case "user_in_room":
+      return t.userInRoom(e.params);
+    case "bad_mode":
+      return t.badMode(e.params);
     default: {
       const never: never = e;
       return never;

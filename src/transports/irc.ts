@@ -17,17 +17,20 @@ import net from "node:net";
 import type { Chat } from "../core/chat.ts";
 import { FloodQueue } from "../core/flood.ts";
 import { canonicalName } from "../core/nickname.ts";
-import { checkRoomName } from "../core/room.ts";
+import { checkRoomName, type Room } from "../core/room.ts";
+import { CHANMODES, hostOf, KNOWN_MODES, modeString, PREFIX, parseModeRequest } from "../core/room-modes.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import type { IrcTexts } from "../i18n/irc.ts";
 import type { ChatTexts } from "../i18n/types.ts";
 import { type Address, errorEvent, type RoomEvent, type ServerEvent } from "../protocol/events.ts";
 import { isupportMessages, isupportTokens } from "../protocol/irc/isupport.ts";
 import { type IrcMessage, parseMessage, serializeMessage } from "../protocol/irc/message.ts";
+import { maskMatches } from "../protocol/irc/mask.ts";
 import { ircNick, ircNickLength, isPlainIrcNick, papoName } from "../protocol/irc/names.ts";
 import { ERR, RPL } from "../protocol/irc/numerics.ts";
 import { IRC_LINE_BYTES, splitMessageLines, splitText, textBudget } from "../protocol/irc/split.ts";
 import { type Decoded, LineDecoder } from "../protocol/line-decoder.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
 import { formatAddress } from "./address.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
@@ -83,19 +86,11 @@ function channelOf(event: { room: string }): string {
   return event.room;
 }
 
-/** The host part of a prefix: the shown IP without its port, or `papo` when addresses are hidden. */
-function hostOf(address: Address): string {
-  if (!address) return USER;
-  let host = address.slice(0, address.lastIndexOf(":"));
-  if (host.startsWith("[")) host = host.slice(1, -1);
-  // A host may not start with `:` in a prefix (`::1` would read as a trailing parameter).
-  return host.startsWith(":") ? `0${host}` : host;
-}
 
 const EMPTY = Buffer.alloc(0);
 const CRLF = "\r\n";
 /** Commands whose last parameter is a name, never free text: written without a `:`. */
-const NAME_LAST = new Set(["JOIN", "PART", "NICK", "BATCH"]);
+const NAME_LAST = new Set(["JOIN", "PART", "NICK", "BATCH", "MODE", "INVITE"]);
 
 /**
  * One line for the wire. The last parameter of anything that carries text is always written as
@@ -113,6 +108,26 @@ const plainCache = new WeakMap<ServerEvent, Buffer>();
 const taggedCache = new WeakMap<ServerEvent, Buffer>();
 const FLUSH_AT_BYTES = 64 * 1024;
 const joiner = new WriteJoiner();
+/** Ids of events without a place in a room's log (msgid), unique within this process's epoch. */
+let otherIds = 0;
+/** The most users online at once that this process has seen (LUSERS 265/266). */
+let maxUsers = 0;
+const otherMsgids = new WeakMap<object, string>();
+
+/**
+ * The IRCv3 msgid of an event: a room event's is its room, epoch and seq (the same on every node
+ * and in history); a private message gets one per process, shared by its target and its sender.
+ */
+function msgidOf(event: object | undefined, epoch: string): string {
+  if (event && "seq" in event && "room" in event) return `${epoch}-${String(event.seq)}-${String(event.room)}`;
+  if (!event) return `${epoch}-x${++otherIds}`;
+  let id = otherMsgids.get(event);
+  if (!id) {
+    id = `${epoch}-x${++otherIds}`;
+    otherMsgids.set(event, id);
+  }
+  return id;
+}
 
 export class IrcConnection implements SessionPort, DeadPeerOwner {
   readonly socket: net.Socket;
@@ -129,6 +144,8 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
   /** Registration: the nick asked for (not yet accepted), USER seen, PASS given, CAP under way. */
   #nick = "";
   #user = false;
+  /** What USER said: the username (ident-less, shown as `~name`) and the real name. */
+  #ident: { user: string; realname: string } | undefined;
   #pass: string | undefined;
   #capPending = false;
   #passwordOk = false;
@@ -171,6 +188,11 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       maxPendingBytes: Math.max(opts.limits.maxPendingBytes, 2 * (MAX_CLIENT_TAG_BYTES + IRC_LINE_BYTES)),
     });
     this.session = opts.chat.open(this);
+  }
+
+  /** What this client said of itself (USER), for WHO, WHOIS and WHOWAS. */
+  get ident(): { user: string; realname: string } | undefined {
+    return this.#ident;
   }
 
   /** echo-message: the sender gets its own channel messages back (the core asks this). */
@@ -288,11 +310,14 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         this.#renderOwn(event);
         return EMPTY;
     }
+    // Removed from a room by its operator: that channel is gone for this client (no PART follows).
+    if (event.type === "left" && event.by !== undefined && event.name === this.session.name)
+      this.#channels.delete(event.room);
     const tagged = this.#tagged;
     const cache = tagged ? taggedCache : plainCache;
     let b = cache.get(event);
     if (!b) {
-      b = Buffer.from(this.#roomLines(event, tagged ? this.#tags(event.at) : undefined).join(""));
+      b = Buffer.from(this.#roomLines(event, tagged ? this.#tags(event.at, event) : undefined).join(""));
       cache.set(event, b);
     }
     return b;
@@ -313,9 +338,11 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     return this.#opts.chat.find(canonicalName(name))?.shownAddress ?? null;
   }
 
-  /** server-time: when papo stamped the event. */
-  #tags(at: number): Map<string, string> {
-    return new Map([["time", new Date(at).toISOString()]]);
+  /** server-time: when papo stamped the event; message-tags: its id (room, epoch and seq). */
+  #tags(at: number, event?: object): Map<string, string> {
+    const tags = new Map([["time", new Date(at).toISOString()]]);
+    tags.set("msgid", msgidOf(event, this.#opts.chat.store.epoch));
+    return tags;
   }
 
   /**
@@ -334,6 +361,9 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       case "joined":
         return one(this.#prefix(event.name, event.address), "JOIN", channel);
       case "left": {
+        // A room operator's KICK (issue 11): from them, the reason defaulting to their nick.
+        if (event.by !== undefined)
+          return one(this.#prefix(event.by), "KICK", channel, ircNick(event.name), event.text ?? event.by);
         // Issue 11: the operator's /kick, as IRC shows a removal: KICK from the server.
         if (event.reason === "kicked")
           return one(
@@ -354,7 +384,9 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         );
       }
       case "message":
-        return crlf(splitMessageLines(this.#prefix(event.from), "PRIVMSG", channel, event.text, tags));
+        return crlf(
+          splitMessageLines(this.#prefix(event.from), event.notice ? "NOTICE" : "PRIVMSG", channel, event.text, tags),
+        );
       case "action":
         return crlf(this.#actionLines(this.#prefix(event.from), channel, event.text, tags));
       case "renamed":
@@ -416,7 +448,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         return;
       }
       case "users":
-        return this.#names(event.room ?? this.session.current.name, event.users);
+        return this.#names(event.room ?? this.session.current.name, event.users, this.#roomNamed(event.room));
       case "notice": {
         const texts = this.#opts.texts;
         const text =
@@ -428,22 +460,43 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       }
       case "private": {
         const me = this.session.name;
-        const tags = this.#tagged ? this.#tags(event.at) : undefined;
+        const tags = this.#tagged ? this.#tags(event.at, event) : undefined;
+        const command = event.notice ? "NOTICE" : "PRIVMSG";
         if (event.to === me && event.from !== me) {
           for (const l of splitMessageLines(
             this.#prefix(event.from),
-            "PRIVMSG",
+            command,
             ircNick(me),
             event.text,
             tags,
           ))
             this.#queue(Buffer.from(l + CRLF));
         } else if (event.from === me && this.echo) {
-          for (const l of splitMessageLines(this.#prefix(me), "PRIVMSG", ircNick(event.to), event.text, tags))
+          for (const l of splitMessageLines(this.#prefix(me), command, ircNick(event.to), event.text, tags))
             this.#queue(Buffer.from(l + CRLF));
         }
         return;
       }
+      case "away":
+        if (event.name === this.session.name)
+          return event.away
+            ? this.#numeric(RPL.NOWAWAY, t.nowAway)
+            : this.#numeric(RPL.UNAWAY, t.unAway);
+        return this.#numeric(RPL.AWAY, ircNick(event.name), event.text || t.awayDefault);
+      case "mode":
+        return this.#reply({
+          source: this.#prefix(event.by),
+          command: "MODE",
+          params: [event.room, event.modes, ...modeArgs(event.modes, event.args)],
+        });
+      case "invited":
+        if (event.by === this.session.name)
+          return this.#numeric(RPL.INVITING, ircNick(event.name), event.room);
+        return this.#reply({
+          source: this.#prefix(event.by),
+          command: "INVITE",
+          params: [this.#me, event.room],
+        });
       case "error":
         return this.#error(event);
       case "bye": {
@@ -518,6 +571,42 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         );
       case "lobby_part":
         return this.#notice(stripMark(chat.lobbyPart));
+      case "not_room_operator":
+        return this.#numeric(ERR.CHANOPRIVSNEEDED, event.params.room, stripMark(chat.notRoomOperator(event.params)));
+      case "room_full":
+        return this.#numeric(ERR.CHANNELISFULL, event.params.room, stripMark(chat.roomFull(event.params)));
+      case "room_key":
+        return this.#numeric(ERR.BADCHANNELKEY, event.params.room, stripMark(chat.roomKey(event.params)));
+      case "room_invite_only":
+        return this.#numeric(ERR.INVITEONLYCHAN, event.params.room, stripMark(chat.roomInviteOnly(event.params)));
+      case "room_banned":
+        return this.#numeric(ERR.BANNEDFROMCHAN, event.params.room, stripMark(chat.roomBanned(event.params)));
+      case "room_moderated":
+        return this.#numeric(ERR.CANNOTSENDTOCHAN, event.params.room, stripMark(chat.roomModerated(event.params)));
+      case "user_not_in_room":
+        return this.#numeric(
+          ERR.USERNOTINCHANNEL,
+          ircNick(event.params.name),
+          event.params.room,
+          stripMark(chat.userNotInRoom(event.params)),
+        );
+      case "user_in_room":
+        return this.#numeric(
+          ERR.USERONCHANNEL,
+          ircNick(event.params.name),
+          event.params.room,
+          stripMark(chat.userInRoom(event.params)),
+        );
+      case "bad_mode": {
+        const text = stripMark(chat.badMode(event.params));
+        const p = event.params;
+        if (p.problem === "unknown") return this.#numeric(ERR.UNKNOWNMODE, p.mode, text);
+        if (p.problem === "not_in_room")
+          return this.#numeric(ERR.USERNOTINCHANNEL, p.arg ?? "*", p.room, text);
+        if (p.problem === "list_full") return this.#numeric(ERR.BANLISTFULL, p.room, p.mode, text);
+        // The value itself may not fit in a parameter (a key with a space): `*` stands for it.
+        return this.#numeric(ERR.INVALIDMODEPARAM, p.room, p.mode, p.mode === "k" ? "*" : p.arg || "*", text);
+      }
       case "invalid_utf8":
         // UTF8ONLY (IRCv3): the standard reply is `FAIL * INVALID_UTF8 :text`.
         return this.#reply({
@@ -549,13 +638,16 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     this.#numeric(RPL.WELCOME, t.welcome({ network: o.network, nick: me }));
     this.#numeric(RPL.YOURHOST, t.yourHost({ server: o.serverName, version: o.version }));
     this.#numeric(RPL.CREATED, t.created({ date: o.startedAt.toISOString() }));
-    this.#numeric(RPL.MYINFO, o.serverName, o.version, "i", "t");
+    this.#numeric(RPL.MYINFO, o.serverName, o.version, "i", "biklmnostv");
+    maxUsers = Math.max(maxUsers, o.chat.online);
     const tokens = isupportTokens({
       network: o.network,
       nickLength: ircNickLength(o.limits.maxNameLength),
       // `#` and the room name, in code points (ASCII names: bytes).
       channelLength: o.limits.maxRoomNameLength + 1,
       channelLimit: o.limits.maxRoomsPerUser,
+      chanmodes: CHANMODES,
+      prefix: PREFIX,
     });
     this.#reply(
       ...isupportMessages(o.serverName, me, tokens).map((m) => ({
@@ -584,7 +676,10 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (event.topic) this.#numeric(RPL.TOPIC, channel, event.topic);
     const me = this.session.info();
     const users = event.users.some((u) => u.name === me.name) ? event.users : [...event.users, me];
-    this.#names(channel, users);
+    // Entering an empty room makes one its operator, which the `joined` that follows will record.
+    const r = this.#roomNamed(channel);
+    const creator = event.users.length === 0 && r !== undefined && r !== this.#opts.chat.lobby;
+    this.#names(channel, users, r, creator ? me.name : undefined);
   }
 
   /**
@@ -601,7 +696,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (batch) this.#reply({ source: src, command: "BATCH", params: [`+${batch}`, "chathistory", room] });
     let text = "";
     for (const e of shown) {
-      const tags = this.#tags(e.at);
+      const tags = this.#tags(e.at, e);
       if (batch) tags.set("batch", batch);
       text += this.#roomLines(e, tags).join("");
     }
@@ -609,23 +704,45 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (batch) this.#reply({ source: src, command: "BATCH", params: [`-${batch}`] });
   }
 
+  /** The room a channel name stands for, when it is in memory. */
+  #roomNamed(channel: string | undefined): Room<unknown> | undefined {
+    if (!channel) return undefined;
+    const check = checkRoomName(channel, this.#opts.limits.maxRoomNameLength);
+    return check.ok ? this.#opts.chat.room(check.key) : undefined;
+  }
+
+  /** `@` for a room operator, `+` for a voiced member (both with multi-prefix), else "". */
+  #memberPrefix(room: Room<unknown> | undefined, name: string): string {
+    if (!room) return "";
+    const key = canonicalName(name);
+    const op = room.modes.ops.has(key) ? "@" : "";
+    const voice = room.modes.voiced.has(key) ? "+" : "";
+    return this.#caps.has("multi-prefix") ? op + voice : op || voice;
+  }
+
   /** 353 (as many as the names need) and 366 for a channel. */
-  #names(channel: string, users: readonly { name: string; address: Address }[]): void {
+  #names(
+    channel: string,
+    users: readonly { name: string; address: Address }[],
+    r?: Room<unknown>,
+    creator?: string,
+  ): void {
     const o = this.#opts;
+    const kind = r?.modes.secret ? "@" : "=";
     // `:server 353 me = #channel :names...` within 512 bytes.
-    const head = `:${o.serverName} ${RPL.NAMREPLY} ${this.#me} = ${channel} :`;
+    const head = `:${o.serverName} ${RPL.NAMREPLY} ${this.#me} ${kind} ${channel} :`;
     const room = IRC_LINE_BYTES - 2 - Buffer.byteLength(head);
     let names = "";
     const full = this.#caps.has("userhost-in-names");
     for (const u of users) {
-      const nick = full ? this.#prefix(u.name, u.address) : ircNick(u.name);
+      const nick = (u.name === creator ? "@" : this.#memberPrefix(r, u.name)) + (full ? this.#prefix(u.name, u.address) : ircNick(u.name));
       if (names && Buffer.byteLength(names) + 1 + Buffer.byteLength(nick) > room) {
-        this.#numeric(RPL.NAMREPLY, "=", channel, names);
+        this.#numeric(RPL.NAMREPLY, kind, channel, names);
         names = "";
       }
       names = names ? `${names} ${nick}` : nick;
     }
-    if (names) this.#numeric(RPL.NAMREPLY, "=", channel, names);
+    if (names) this.#numeric(RPL.NAMREPLY, kind, channel, names);
     this.#numeric(RPL.ENDOFNAMES, channel, o.irc.endOfNames);
   }
 
@@ -908,6 +1025,10 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (params.length < 4 || !params[0] || !params[3])
       return c.#numeric(ERR.NEEDMOREPARAMS, "USER", c.#opts.irc.needMoreParams);
     c.#user = true;
+    // The username as an ident-less server shows it (`~` and at most 10 safe characters).
+    const user = (params[0] ?? "").replace(/[^A-Za-z0-9._-]/g, "").slice(0, 10) || USER;
+    const realname = sanitizeText(params[3] ?? "").trim().slice(0, 100) || user;
+    c.#ident = { user: `~${user}`, realname };
     c.#register();
   }
 
@@ -940,9 +1061,10 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       action = true;
       body = inner.slice(7);
     }
+    const notice = command === "NOTICE";
     if (target.startsWith("#")) {
       if (!c.#roomExists(target)) return c.#numeric(ERR.NOSUCHCHANNEL, target, t.noSuchChannel);
-      return action ? c.session.action(body, target) : c.session.say(body, target);
+      return action ? c.session.action(body, target) : c.session.say(body, target, undefined, notice);
     }
     const name = papoName(target);
     if (name === null) return c.#numeric(ERR.NOSUCHNICK, target, t.noSuchNick);
@@ -953,7 +1075,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         c.#queue(Buffer.from(l + CRLF));
       return;
     }
-    c.session.whisper(name, body);
+    c.session.whisper(name, body, undefined, notice);
   }
 
   static notice(c: IrcConnection, params: readonly string[]): void {
@@ -979,7 +1101,8 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       for (const room of [...c.session.rooms]) if (room !== c.#opts.chat.lobby) c.session.part(room.name);
       return;
     }
-    for (const channel of params[0].split(",")) {
+    const keys = (params[1] ?? "").split(",");
+    for (const [i, channel] of params[0].split(",").entries()) {
       if (!channel) continue;
       // Only `#` channels exist (CHANTYPES=#): `sala` would otherwise be taken as `#sala`.
       if (!channel.startsWith("#")) {
@@ -991,7 +1114,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       const room = check.ok ? c.#opts.chat.room(check.key) : undefined;
       // Already in it: a JOIN to a channel one is in gets no reply.
       if (room && c.session.rooms.has(room)) continue;
-      c.session.join(channel);
+      c.session.join(channel, keys[i] || undefined);
     }
   }
 
@@ -1000,7 +1123,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (!params[0]) return c.#numeric(ERR.NEEDMOREPARAMS, "PART", t.needMoreParams);
     for (const channel of params[0].split(",")) {
       if (!c.#roomExists(channel)) c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
-      else c.session.part(channel);
+      else c.session.part(channel, params[1]);
     }
   }
 
@@ -1009,8 +1132,8 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     const channel = params[0];
     if (!channel) return c.#numeric(ERR.NEEDMOREPARAMS, "TOPIC", t.needMoreParams);
     if (!c.#roomExists(channel)) return c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
-    // No text: the topic is asked for (332/331); an empty text cannot clear it yet.
-    c.session.topic(params[1] ?? "", channel);
+    // No text: the topic is asked for (332/331); an empty text clears it.
+    c.session.topic(params[1] ?? "", channel, params[1] !== undefined);
   }
 
   static names(c: IrcConnection, params: readonly string[]): void {
@@ -1020,15 +1143,15 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       const check = checkRoomName(channel, limit);
       const room = check.ok && channel.startsWith("#") ? c.#opts.chat.room(check.key) : undefined;
       // Rooms are public: anyone may see who is in one, as with a channel that is not +s.
-      if (room) c.#names(room.name, room.users());
+      if (room) c.#names(room.name, room.users(), room);
       else c.#numeric(RPL.ENDOFNAMES, channel, c.#opts.irc.endOfNames);
     }
   }
 
   /**
-   * MODE, as far as there are modes: none yet (no channel operators, no user modes). Queries get
-   * the empty answer clients expect (221, 324, 368 for the ban list); changes are refused (501 for
-   * one's own modes, 482 for a channel's).
+   * MODE. Channels: a query gets 324 and 329; `+b` alone lists the bans (367, 368); changes go to
+   * the core, which refuses them to anyone but the room's operators (482) and tells every member
+   * what changed. Users: no user modes exist; `+i` is taken (everyone is visible anyway: 221 `+`).
    */
   static mode(c: IrcConnection, params: readonly string[]): void {
     const t = c.#opts.irc;
@@ -1036,18 +1159,191 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (!target) return c.#numeric(ERR.NEEDMOREPARAMS, "MODE", t.needMoreParams);
     const change = params[1];
     if (target.startsWith("#")) {
-      if (!c.#roomExists(target)) return c.#numeric(ERR.NOSUCHCHANNEL, target, t.noSuchChannel);
-      if (change === undefined) return c.#numeric(RPL.CHANNELMODEIS, target, "+");
-      // `MODE #chan b` (or +b with no mask): the ban list, which is always empty.
-      if (/^\+?b$/.test(change) && params.length === 2)
-        return c.#numeric(RPL.ENDOFBANLIST, target, t.endOfBanList);
-      return c.#numeric(ERR.CHANOPRIVSNEEDED, target, t.noChannelOperators);
+      const room = c.#roomNamed(target);
+      if (!room || room.names.size === 0) return c.#numeric(ERR.NOSUCHCHANNEL, target, t.noSuchChannel);
+      if (change === undefined) {
+        const member = room.names.has(c.session.canonical);
+        const { modes, args } = modeString(room.modes, member);
+        c.#numeric(RPL.CHANNELMODEIS, room.name, modes, ...args);
+        return c.#numeric(RPL.CREATIONTIME, room.name, String(Math.floor(room.modes.createdAt / 1000)));
+      }
+      const requests = parseModeRequest(change, params.slice(2));
+      // `MODE #chan b` (or +b with no mask): the ban list.
+      const lists = requests.filter((r) => r.mode === "b" && r.arg === undefined);
+      if (lists.length > 0) {
+        for (const b of room.modes.bans)
+          c.#numeric(RPL.BANLIST, room.name, b.mask, ircNick(b.by), String(Math.floor(b.at / 1000)));
+        c.#numeric(RPL.ENDOFBANLIST, room.name, t.endOfBanList);
+      }
+      const changes = requests.filter((r) => !(r.mode === "b" && r.arg === undefined));
+      for (const r of changes)
+        if (!KNOWN_MODES.has(r.mode)) c.#numeric(ERR.UNKNOWNMODE, r.mode, t.unknownModeFlag);
+      const known = changes.filter((r) => KNOWN_MODES.has(r.mode));
+      if (known.length > 0) c.session.setModes(room.name, known);
+      return;
     }
     const name = papoName(target);
     if (name === null || canonicalName(name) !== c.session.canonical)
       return c.#numeric(ERR.USERSDONTMATCH, t.usersDontMatch);
     if (change === undefined) return c.#numeric(RPL.UMODEIS, "+");
+    // Everyone is visible in papo: `+i`/`-i` change nothing and are not refused.
+    if (/^[+-]i+$/.test(change)) return;
     return c.#numeric(ERR.UMODEUNKNOWNFLAG, t.unknownModeFlag);
+  }
+
+  static kick(c: IrcConnection, params: readonly string[]): void {
+    const t = c.#opts.irc;
+    const [channel, nicks] = params;
+    if (!channel || !nicks) return c.#numeric(ERR.NEEDMOREPARAMS, "KICK", t.needMoreParams);
+    if (!c.#roomExists(channel)) return c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
+    for (const nick of nicks.split(",")) {
+      if (!nick) continue;
+      const name = papoName(nick);
+      if (name === null) {
+        c.#numeric(ERR.NOSUCHNICK, nick, t.noSuchNick);
+        continue;
+      }
+      c.session.kickFromRoom(channel, name, params[2]);
+    }
+  }
+
+  static invite(c: IrcConnection, params: readonly string[]): void {
+    const t = c.#opts.irc;
+    const [nick, channel] = params;
+    if (nick === undefined) {
+      // No parameters: the channels this client is invited to (336, 337).
+      for (const r of c.#opts.chat.roomList()) {
+        const room = c.#roomNamed(r.room);
+        if (room?.modes.invited.has(c.session.canonical)) c.#numeric(RPL.INVITELIST, room.name);
+      }
+      return c.#numeric(RPL.ENDOFINVITELIST, t.endOfInviteList);
+    }
+    if (!channel) return c.#numeric(ERR.NEEDMOREPARAMS, "INVITE", t.needMoreParams);
+    const name = papoName(nick);
+    if (name === null || !c.#opts.chat.find(canonicalName(name)))
+      return c.#numeric(ERR.NOSUCHNICK, nick, t.noSuchNick);
+    if (!c.#roomExists(channel)) return c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
+    c.session.invite(name, channel);
+  }
+
+  static away(c: IrcConnection, params: readonly string[]): void {
+    const text = params[0];
+    c.session.setAway(text === undefined || text === "" ? undefined : text);
+  }
+
+  /** WHO's reply for one user: `352 me channel user host server nick flags :0 realname`. */
+  #whoReply(channel: string, s: Session, room?: Room<unknown>): void {
+    const ident = s.port.ident;
+    const flags = (s.away === undefined ? "H" : "G") + this.#memberPrefix(room, s.name);
+    this.#numeric(
+      RPL.WHOREPLY,
+      channel,
+      ident?.user ?? USER,
+      hostOf(s.shownAddress),
+      // One server, its name shown elsewhere: `*` as servers that hide their map write it.
+      "*",
+      ircNick(s.name),
+      flags,
+      `0 ${ident?.realname ?? s.name}`,
+    );
+  }
+
+  /** WHO #channel, WHO nick, WHO mask (`*`, `?`): everyone is visible in papo. */
+  static who(c: IrcConnection, params: readonly string[]): void {
+    const t = c.#opts.irc;
+    const mask = params[0] ?? "*";
+    const chat = c.#opts.chat;
+    if (mask.startsWith("#")) {
+      const room = c.#roomNamed(mask);
+      if (room)
+        for (const u of room.users()) {
+          const s = chat.find(canonicalName(u.name));
+          if (s) c.#whoReply(room.name, s, room);
+        }
+    } else if (mask === "*" || mask === "0") {
+      for (const s of chat.members()) c.#whoReply("*", s);
+    } else if (/[*?]/.test(mask)) {
+      for (const s of chat.members()) if (maskMatches(mask, ircNick(s.name))) c.#whoReply("*", s);
+    } else {
+      const name = papoName(mask);
+      const s = name === null ? undefined : chat.find(canonicalName(name));
+      if (s) c.#whoReply("*", s);
+    }
+    c.#numeric(RPL.ENDOFWHO, mask, t.endOfWho);
+  }
+
+  static whois(c: IrcConnection, params: readonly string[]): void {
+    const t = c.#opts.irc;
+    // `WHOIS server nick` asks a given server: papo is one server.
+    const nick = params.length > 1 ? params[1] : params[0];
+    if (!nick) return c.#numeric(ERR.NONICKNAMEGIVEN, t.noNicknameGiven);
+    const name = papoName(nick);
+    const s = name === null ? undefined : c.#opts.chat.find(canonicalName(name));
+    if (!s) {
+      c.#numeric(ERR.NOSUCHNICK, nick, t.noSuchNick);
+      return c.#numeric(RPL.ENDOFWHOIS, nick, t.endOfWhois);
+    }
+    const shown = ircNick(s.name);
+    const ident = s.port.ident;
+    c.#numeric(RPL.WHOISUSER, shown, ident?.user ?? USER, hostOf(s.shownAddress), "*", ident?.realname ?? s.name);
+    const channels = [...s.rooms].map((r) => c.#memberPrefix(r, s.name) + r.name);
+    if (channels.length > 0) c.#numeric(RPL.WHOISCHANNELS, shown, channels.join(" "));
+    c.#numeric(RPL.WHOISSERVER, shown, c.#opts.serverName, t.serverInfo);
+    if (s.away !== undefined) c.#numeric(RPL.AWAY, shown, s.away || t.awayDefault);
+    c.#numeric(RPL.ENDOFWHOIS, shown, t.endOfWhois);
+  }
+
+  static whowas(c: IrcConnection, params: readonly string[]): void {
+    const t = c.#opts.irc;
+    const nick = params[0];
+    if (!nick) return c.#numeric(ERR.NEEDMOREPARAMS, "WHOWAS", t.needMoreParams);
+    const count = Number.parseInt(params[1] ?? "0", 10);
+    const name = papoName(nick);
+    const entries = name === null ? [] : c.#opts.chat.whowas.find(canonicalName(name), count > 0 ? count : 0);
+    if (entries.length === 0) c.#numeric(ERR.WASNOSUCHNICK, nick, t.wasNoSuchNick);
+    for (const e of entries) {
+      const shown = ircNick(e.name);
+      c.#numeric(RPL.WHOWASUSER, shown, e.ident?.user ?? USER, hostOf(e.address), "*", e.ident?.realname ?? e.name);
+      c.#numeric(RPL.WHOISSERVER, shown, c.#opts.serverName, t.whowasAt({ date: new Date(e.at).toUTCString() }));
+    }
+    c.#numeric(RPL.ENDOFWHOWAS, nick, t.endOfWhowas);
+  }
+
+  static lusers(c: IrcConnection, _params: readonly string[]): void {
+    const t = c.#opts.irc;
+    const chat = c.#opts.chat;
+    const users = chat.online;
+    const max = Math.max(users, maxUsers);
+    c.#numeric(RPL.LUSERCLIENT, t.lusersClient({ users }));
+    c.#numeric(RPL.LUSERUNKNOWN, String(Math.max(0, chat.connections - users)), t.lusersUnknown);
+    c.#numeric(RPL.LUSERCHANNELS, String(chat.roomList().length), t.lusersChannels);
+    c.#numeric(RPL.LUSERME, t.lusersMe({ clients: users }));
+    c.#numeric(RPL.LOCALUSERS, t.localUsers({ users, max }));
+    c.#numeric(RPL.GLOBALUSERS, t.globalUsers({ users, max }));
+  }
+
+  /** USERHOST nick...: `nick=+user@host` (`-` when away), up to 5 nicks. */
+  static userhost(c: IrcConnection, params: readonly string[]): void {
+    if (params.length === 0) return c.#numeric(ERR.NEEDMOREPARAMS, "USERHOST", c.#opts.irc.needMoreParams);
+    const out: string[] = [];
+    for (const nick of params.slice(0, 5)) {
+      const name = papoName(nick);
+      const s = name === null ? undefined : c.#opts.chat.find(canonicalName(name));
+      if (!s) continue;
+      const user = s.port.ident?.user ?? USER;
+      out.push(`${ircNick(s.name)}=${s.away === undefined ? "+" : "-"}${user}@${hostOf(s.shownAddress)}`);
+    }
+    c.#numeric(RPL.USERHOST, out.join(" "));
+  }
+
+  static time(c: IrcConnection, _params: readonly string[]): void {
+    c.#numeric(RPL.TIME, c.#opts.serverName, new Date().toUTCString());
+  }
+
+  /** papo's operator is its console: OPER gives no powers here (491, or 461 without a password). */
+  static oper(c: IrcConnection, params: readonly string[]): void {
+    if (params.length < 2) return c.#numeric(ERR.NEEDMOREPARAMS, "OPER", c.#opts.irc.needMoreParams);
+    c.#numeric(ERR.NOOPERHOST, c.#opts.irc.noOperHost);
   }
 
   static list(c: IrcConnection, _params: readonly string[]): void {
@@ -1108,7 +1404,35 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   TOPIC: IrcConnection.topic,
   LIST: IrcConnection.list,
   MODE: IrcConnection.mode,
+  KICK: IrcConnection.kick,
+  INVITE: IrcConnection.invite,
+  AWAY: IrcConnection.away,
+  WHO: IrcConnection.who,
+  WHOIS: IrcConnection.whois,
+  WHOWAS: IrcConnection.whowas,
+  LUSERS: IrcConnection.lusers,
+  USERHOST: IrcConnection.userhost,
+  TIME: IrcConnection.time,
+  OPER: IrcConnection.oper,
 };
+
+/** The parameters of announced mode changes: the names given `o` and `v` as IRC nicks. */
+function modeArgs(modes: string, args: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let on = true;
+  for (const m of modes) {
+    if (m === "+" || m === "-") {
+      on = m === "+";
+      continue;
+    }
+    const takes = ["o", "v", "b", "k"].includes(m) || (m === "l" && on);
+    if (!takes || i >= args.length) continue;
+    const a = args[i++] as string;
+    out.push(m === "o" || m === "v" ? ircNick(a) : a);
+  }
+  return out;
+}
 
 /** Catalogue texts start with a marker (`! `, `* `) for text mode; IRC clients add their own. */
 function stripMark(text: string): string {

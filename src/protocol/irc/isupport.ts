@@ -24,6 +24,9 @@ export interface IsupportOptions {
   channelLimit?: number;
   /** CHATHISTORY: most messages one request returns (draft/chathistory); unset: not offered. */
   chathistory?: number;
+  /** CHANMODES and PREFIX (room-modes.ts); unset: none (`,,,` and empty). */
+  chanmodes?: string;
+  prefix?: string;
 }
 
 /**
@@ -39,12 +42,12 @@ export function isupportTokens(o: IsupportOptions): string[] {
   if (o.awayLength !== undefined) tokens.push(`AWAYLEN=${o.awayLength}`);
   tokens.push("CASEMAPPING=ascii");
   if (o.channelLimit !== undefined) tokens.push(`CHANLIMIT=#:${o.channelLimit}`);
-  tokens.push("CHANMODES=,,,", `CHANNELLEN=${o.channelLength}`, "CHANTYPES=#");
+  tokens.push(`CHANMODES=${o.chanmodes ?? ",,,"}`, `CHANNELLEN=${o.channelLength}`, "CHANTYPES=#");
   if (o.chathistory !== undefined) tokens.push(`CHATHISTORY=${o.chathistory}`);
   if (o.kickLength !== undefined) tokens.push(`KICKLEN=${o.kickLength}`);
   tokens.push(`LINELEN=${IRC_LINE_BYTES}`);
   if (o.chathistory !== undefined) tokens.push("MSGREFTYPES=msgid,timestamp");
-  tokens.push(`NETWORK=${isupportValue(o.network)}`, `NICKLEN=${o.nickLength}`, "PREFIX=");
+  tokens.push(`NETWORK=${isupportValue(o.network)}`, `NICKLEN=${o.nickLength}`, `PREFIX=${o.prefix ?? ""}`);
   tokens.push("TARGMAX=JOIN:,NAMES:1,NOTICE:1,PART:,PRIVMSG:1,WHOIS:1");
   if (o.topicLength !== undefined) tokens.push(`TOPICLEN=${o.topicLength}`);
   tokens.push("UTF8ONLY");
