@@ -500,7 +500,8 @@ describe("issue 9 item 2: a vanished text user in a busy room is gone within dea
       irc.setEncoding("utf8").on("data", (d: string) => {
         got += d;
       });
-      irc.write("NICK i2_irc\r\nUSER i2_irc 0 * :ghost\r\n");
+      // IRC clients choose their channels: this one joins the busy lobby.
+      irc.write("NICK i2_irc\r\nUSER i2_irc 0 * :ghost\r\nJOIN #lobby\r\n");
       for (let i = 0; i < 200 && !/ 366 i2_irc #lobby /.test(got); i++) await sleep(25);
       assert.match(got, / 001 i2_irc /, "the IRC user registered");
       const rx = await Peer.joinJson(server.port, "i2i_rx");

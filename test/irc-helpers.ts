@@ -41,8 +41,15 @@ export class IrcClient {
     return this.text.waitClosed(ms);
   }
 
-  /** Registers with NICK/USER (and PASS); resolves at the end of the welcome burst (366 #lobby). */
-  static async register(port: number, nick: string, { pass, caps }: { pass?: string; caps?: string[] } = {}) {
+  /**
+   * Registers with NICK/USER (and PASS); resolves at the end of the welcome burst (376), after
+   * joining the lobby (366 #lobby) unless `lobby` is false: IRC clients choose their channels.
+   */
+  static async register(
+    port: number,
+    nick: string,
+    { pass, caps, lobby = true }: { pass?: string; caps?: string[]; lobby?: boolean } = {},
+  ) {
     const c = new IrcClient(port);
     await c.text.ready;
     if (caps) c.send("CAP LS 302");
@@ -53,7 +60,11 @@ export class IrcClient {
       c.send(`CAP REQ :${caps.join(" ")}`);
       c.send("CAP END");
     }
-    await c.waitFor(/ 366 \S+ #lobby /);
+    await c.waitFor(/ 376 /);
+    if (lobby) {
+      c.send("JOIN #lobby");
+      await c.waitFor(/ 366 \S+ #lobby /);
+    }
     return c;
   }
 

@@ -287,10 +287,12 @@ export class Chat implements SessionHost {
   }
 
   /** Rooms people are in (the lobby always), for `/rooms`. */
-  roomList(): RoomInfo[] {
+  roomList(viewer?: Session): RoomInfo[] {
     const out: RoomInfo[] = [];
     for (const r of this.#rooms.values()) {
       if (r !== this.lobby && r.names.size === 0) continue;
+      // A secret room (`+s`) is listed to its members only.
+      if (r.modes.secret && !(viewer && r.names.has(viewer.canonical))) continue;
       out.push({ room: r.name, users: r.names.size, ...(r.topic ? { topic: r.topic } : {}) });
     }
     return out;

@@ -68,7 +68,7 @@ export interface SessionHost {
   unbindNonce(nonce: string, session: Session): void;
   deliver(session: Session, event: ServerEvent): void;
   room(key: string): Room<Session> | undefined;
-  roomList(): RoomInfo[];
+  roomList(viewer?: Session): RoomInfo[];
   join(session: Session, raw: string, resume?: { epoch: string; seq: number }, key?: string): void;
   setModes(session: Session, room: Room<Session>, requests: readonly ModeRequest[]): void;
   kickFromRoom(session: Session, room: Room<Session>, name: string, text?: string): void;
@@ -114,6 +114,11 @@ export class Session {
   readonly rooms = new Set<Room<Session>>();
   /** Where plain lines go (text users; json lines without a room). */
   current: Room<Session>;
+  /**
+   * True for a connection that chooses its rooms itself (IRC: a client joins its channels, as on
+   * any IRC server): it does not enter the lobby at registration and may leave its last room.
+   */
+  #roomless = false;
   /** Live events held back per room while that room's history is still being read. */
   #held: Map<Room<Session>, RoomEvent[]> | undefined;
 
@@ -303,7 +308,11 @@ export class Session {
   }
 
   /** S5: takes a name, then enters the lobby (or, resuming, the rooms the client was in). */
-  register(raw: string, resume?: { nonce: string; rooms: readonly ResumeRoom[] }): void {
+  register(
+    raw: string,
+    resume?: { nonce: string; rooms: readonly ResumeRoom[] },
+    { lobby = true }: { lobby?: boolean } = {},
+  ): void {
     if (this.#state !== "naming") return;
     const check = checkName(raw, this.chat.options);
     if (!check.ok) {
@@ -319,6 +328,10 @@ export class Session {
     this.#activate(check.name, check.canonical, resume?.nonce ?? this.chat.newNonce());
     this.chat.log("info", "join", { name: this.#name, remote: this.port.remote });
     this.#welcome(false);
+    if (!lobby) {
+      this.#roomless = true;
+      return;
+    }
     // S6: the joiner sees their own address and who is online; everyone in the lobby is told.
     const points = new Map((resume?.rooms ?? []).map((r) => [roomKey(r.room, this.chat), r]));
     const lobbyPoint = points.get(this.chat.lobby.key);
@@ -448,7 +461,12 @@ export class Session {
 
   /** The room a request names (a json `room` field), or the current one; undefined after an error. */
   target(raw: string | undefined): Room<Session> | undefined {
-    if (raw === undefined || raw === "") return this.current;
+    if ((raw === undefined || raw === "") && (!this.#roomless || this.rooms.has(this.current)))
+      return this.current;
+    if (raw === undefined || raw === "") {
+      this.send(errorEvent("not_in_room", { room: this.current.name }));
+      return undefined;
+    }
     const key = roomKey(raw, this.chat);
     const room = key === undefined ? undefined : this.chat.room(key);
     if (!room || !this.rooms.has(room)) {
@@ -595,14 +613,14 @@ export class Session {
   part(raw?: string, reason?: string): void {
     const room = this.target(raw);
     if (!room) return;
-    if (this.rooms.size <= 1) return this.send(errorEvent("lobby_part", {}));
+    if (this.rooms.size <= 1 && !this.#roomless) return this.send(errorEvent("lobby_part", {}));
     const text = reason === undefined ? undefined : sanitizeText(reason).trim() || undefined;
     this.chat.part(this, room, true, text);
     this.send({ type: "parted", room: room.name, current: this.current.name });
   }
 
   listRooms(): void {
-    this.send({ type: "rooms", rooms: this.chat.roomList() });
+    this.send({ type: "rooms", rooms: this.chat.roomList(this) });
   }
 
   /**

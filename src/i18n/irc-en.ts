@@ -29,6 +29,10 @@ export const ircEn: IrcTexts = {
   inputTooLong: "Input line was too long",
   invalidCapCommand: "Invalid CAP command",
   // ---- WHO, WHOIS, WHOWAS, LUSERS, AWAY, KICK, INVITE, OPER (issues 11 and 13) ----
+  motdStart: ({ server }) => `- ${server} Message of the day -`,
+  motdLobby: ({ lobby, online }) =>
+    `- Everyone meets in ${lobby} (${online} online): /join ${lobby}. Other rooms: /list.`,
+  endOfMotd: "End of /MOTD command",
   nowAway: "You have been marked as being away",
   unAway: "You are no longer marked as being away",
   awayDefault: "Away",

@@ -29,6 +29,10 @@ export const ircPtBR: IrcTexts = {
   inputTooLong: "Linha longa demais",
   invalidCapCommand: "Comando CAP inválido",
   // ---- WHO, WHOIS, WHOWAS, LUSERS, AWAY, KICK, INVITE, OPER (issues 11 and 13) ----
+  motdStart: ({ server }) => `- ${server} Mensagem do dia -`,
+  motdLobby: ({ lobby, online }) =>
+    `- Todos se encontram em ${lobby} (${online} online): /join ${lobby}. Outras salas: /list.`,
+  endOfMotd: "Fim do /MOTD",
   nowAway: "Você está marcado como ausente",
   unAway: "Você não está mais marcado como ausente",
   awayDefault: "Ausente",

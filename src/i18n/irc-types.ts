@@ -37,6 +37,10 @@ export interface IrcTexts {
   /** The QUIT reason other IRC users see when a papo user leaves without one. */
   quitReason: Record<LeaveReason, string>;
   // ---- WHO, WHOIS, WHOWAS, LUSERS, AWAY, KICK, INVITE, OPER (issues 11 and 13) ----
+  /** The MOTD (375, 372, 376): IRC clients choose their channels, so it points at the lobby. */
+  motdStart(p: { server: string }): string;
+  motdLobby(p: { lobby: string; online: number }): string;
+  endOfMotd: string;
   nowAway: string;
   unAway: string;
   /** 301 for a user away without a message. */

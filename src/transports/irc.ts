@@ -156,6 +156,8 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
   #wantChannel = "";
   /** Set while a NOTICE is handled: NOTICE never gets an automatic reply (RFC 2812 §3.3.2). */
   #quiet = false;
+  /** The reason of the PART being handled, for the client's own PART line. */
+  #partReason: string | undefined;
   /** The command being handled, to pick the numeric for an error the core answers with. */
   #command = "";
   /** Rooms this client was shown a JOIN for (by display name): a later `room` event is a topic. */
@@ -429,16 +431,24 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         return this.#room(event);
       case "history":
         return this.#history(event.room, event.events);
-      case "parted":
+      case "parted": {
+        const reason = this.#partReason;
+        this.#partReason = undefined;
         if (this.#channels.delete(event.room))
-          this.#reply({ source: this.#self(), command: "PART", params: [event.room] });
+          this.#reply({
+            source: this.#self(),
+            command: "PART",
+            params: reason ? [event.room, reason] : [event.room],
+          });
         return;
+      }
       case "rooms": {
         const src = this.#opts.serverName;
         const me = this.#me;
         this.#numeric(RPL.LISTSTART, "Channel", "Users Name");
         this.#reply(
-          ...event.rooms.map((r) => ({
+          // IRC lists channels people are in: the lobby too only when someone is there.
+          ...event.rooms.filter((r) => r.users > 0).map((r) => ({
             source: src,
             command: RPL.LIST,
             params: [me, r.room, String(r.users), r.topic ?? ""],
@@ -655,7 +665,9 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         params: [...m.params.slice(0, -1), t.isupport],
       })),
     );
-    this.#numeric(ERR.NOMOTD, t.noMotd);
+    this.#numeric(RPL.MOTDSTART, t.motdStart({ server: o.serverName }));
+    this.#numeric(RPL.MOTD, t.motdLobby({ lobby: o.chat.lobby.name, online: o.chat.online }));
+    this.#numeric(RPL.ENDOFMOTD, t.endOfMotd);
     if (o.limits.pingIntervalMs > 0) this.#armPing(o.limits.pingIntervalMs);
   }
 
@@ -963,7 +975,8 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       // A wrong password is answered (464, ERROR) by the core after its delay.
       if (!this.#passwordOk) return;
     }
-    this.session.register(this.#nick);
+    // An IRC client chooses its channels (the MOTD points at the lobby): no JOIN it did not ask for.
+    this.session.register(this.#nick, undefined, { lobby: false });
   }
 
   // ---- commands -----------------------------------------------------------------------------
@@ -1096,9 +1109,9 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
   static join(c: IrcConnection, params: readonly string[]): void {
     const t = c.#opts.irc;
     if (!params[0]) return c.#numeric(ERR.NEEDMOREPARAMS, "JOIN", t.needMoreParams);
-    // `JOIN 0` leaves every channel (RFC 2812 §3.2.1): every room but the lobby.
+    // `JOIN 0` leaves every channel (RFC 2812 §3.2.1).
     if (params[0] === "0") {
-      for (const room of [...c.session.rooms]) if (room !== c.#opts.chat.lobby) c.session.part(room.name);
+      for (const room of [...c.session.rooms]) c.session.part(room.name);
       return;
     }
     const keys = (params[1] ?? "").split(",");
@@ -1123,7 +1136,10 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (!params[0]) return c.#numeric(ERR.NEEDMOREPARAMS, "PART", t.needMoreParams);
     for (const channel of params[0].split(",")) {
       if (!c.#roomExists(channel)) c.#numeric(ERR.NOSUCHCHANNEL, channel, t.noSuchChannel);
-      else c.session.part(channel, params[1]);
+      else {
+        c.#partReason = params[1] ? sanitizeText(params[1]).trim() || undefined : undefined;
+        c.session.part(channel, params[1]);
+      }
     }
   }
 
@@ -1178,7 +1194,16 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       const changes = requests.filter((r) => !(r.mode === "b" && r.arg === undefined));
       for (const r of changes)
         if (!KNOWN_MODES.has(r.mode)) c.#numeric(ERR.UNKNOWNMODE, r.mode, t.unknownModeFlag);
-      const known = changes.filter((r) => KNOWN_MODES.has(r.mode));
+      const known = changes.filter((r) => {
+        if (!KNOWN_MODES.has(r.mode)) return false;
+        // `+o nobody`: no such nick at all is 401, someone online elsewhere 441 (from the core).
+        const nick = r.mode === "o" || r.mode === "v" ? r.arg : undefined;
+        if (nick === undefined) return true;
+        const name = papoName(nick);
+        if (name !== null && c.#opts.chat.find(canonicalName(name))) return true;
+        c.#numeric(ERR.NOSUCHNICK, nick, t.noSuchNick);
+        return false;
+      });
       if (known.length > 0) c.session.setModes(room.name, known);
       return;
     }
