@@ -587,7 +587,14 @@ export class Chat implements SessionHost {
       );
     if (result.applied.length === 0) return;
     const { modes, args } = changeString(result.applied);
-    const event: ServerEvent = { type: "mode", room: room.name, by: session.name, modes, args, at: Date.now() };
+    const event: ServerEvent = {
+      type: "mode",
+      room: room.name,
+      by: session.name,
+      modes,
+      args,
+      at: Date.now(),
+    };
     for (const s of room.locals) this.deliver(s, event);
   }
 
@@ -627,7 +634,13 @@ export class Chat implements SessionHost {
     if (room.modes.inviteOnly && !room.modes.ops.has(session.canonical))
       return session.send(errorEvent("not_room_operator", { room: room.name }));
     room.modes.invited.add(target.canonical);
-    const event: ServerEvent = { type: "invited", room: room.name, by: session.name, name: target.name, at: Date.now() };
+    const event: ServerEvent = {
+      type: "invited",
+      room: room.name,
+      by: session.name,
+      name: target.name,
+      at: Date.now(),
+    };
     this.deliver(target, event);
     session.send(event);
   }
@@ -686,8 +699,7 @@ export class Chat implements SessionHost {
         const info = room.names.get(from);
         room.names.delete(from);
         room.names.set(to, this.#members.get(to)?.info() ?? { name: e.to, address: info?.address ?? null });
-        for (const set of [room.modes.ops, room.modes.voiced])
-          if (set.delete(from)) set.add(to);
+        for (const set of [room.modes.ops, room.modes.voiced]) if (set.delete(from)) set.add(to);
         break;
       }
       case "topic":

@@ -13,7 +13,11 @@ export const COMMAND_HANDLERS: Readonly<Record<CommandName, Handler>> = {
   nick: (s, args) => s.rename(args),
   // The client's id comes along: a `/me` resent after a reconnect is not posted twice.
   me: (s, args, room, cid) => s.action(args, room, cid),
-  join: (s, args) => s.join(args),
+  // `/join #room [key]`: a key for a room its operators locked (+k).
+  join: (s, args) => {
+    const [room = "", key] = args.split(/\s+/).filter(Boolean);
+    s.join(room, key);
+  },
   // `/part [#room] [reason]`: the first word names the room, the rest is the reason.
   part: (s, args, room) => {
     const [first = "", ...rest] = args.split(/\s+/).filter(Boolean);

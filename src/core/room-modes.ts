@@ -269,7 +269,11 @@ interface Joiner {
 }
 
 /** Why `session` may not join `room` now (its key, limit, invitations and bans), or undefined. */
-export function joinRefusal(room: JoiningRoom, joiner: Joiner, key: string | undefined): ErrorEvent | undefined {
+export function joinRefusal(
+  room: JoiningRoom,
+  joiner: Joiner,
+  key: string | undefined,
+): ErrorEvent | undefined {
   const m = room.modes;
   const invited = m.invited.has(joiner.canonical);
   if (m.bans.length > 0 && !invited) {

@@ -68,7 +68,7 @@ export const en: Catalogue = {
       users: "/users [#room]",
       nick: "/nick NAME",
       me: "/me TEXT",
-      join: "/join #room",
+      join: "/join #room [key]",
       part: "/part [#room] [reason]",
       rooms: "/rooms",
       history: "/history [N]",
@@ -174,7 +174,8 @@ export const en: Catalogue = {
     awayReply: ({ name, text }) => (text ? `* ${name} is away: ${text}` : `* ${name} is away.`),
     noticeIn: ({ from, text }) => `-${from}- ${text}`,
     privateNoticeIn: ({ from, text }) => `-${from} (private)- ${text}`,
-    kickedFromRoom: ({ name, by, text }) => `* ${by} removed ${name} from the room${text ? `: ${text}` : "."}`,
+    kickedFromRoom: ({ name, by, text }) =>
+      `* ${by} removed ${name} from the room${text ? `: ${text}` : "."}`,
     modeChanged: ({ by, room, modes }) => `* ${by} set ${room} ${modes}`,
     invitedYou: ({ by, room }) => `* ${by} invites you to ${room} (/join ${room}).`,
     inviteSent: ({ name, room }) => `* ${name} is invited to ${room}.`,

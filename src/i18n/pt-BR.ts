@@ -67,7 +67,7 @@ export const ptBR: Catalogue = {
       users: "/usuarios [#sala]",
       nick: "/nome NOME",
       me: "/eu TEXTO",
-      join: "/entrar #sala",
+      join: "/entrar #sala [chave]",
       part: "/part [#sala] [motivo]",
       rooms: "/salas",
       history: "/historico [N]",

@@ -97,7 +97,11 @@ export interface ChatTexts {
   roomModerated(p: { room: string }): string;
   userNotInRoom(p: { room: string; name: string }): string;
   userInRoom(p: { room: string; name: string }): string;
-  badMode(p: { mode: string; problem: "unknown" | "invalid_param" | "not_in_room" | "list_full"; arg?: string }): string;
+  badMode(p: {
+    mode: string;
+    problem: "unknown" | "invalid_param" | "not_in_room" | "list_full";
+    arg?: string;
+  }): string;
 }
 
 /** The texts of the server process: startup, errors, operator console. */

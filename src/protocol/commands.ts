@@ -32,7 +32,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   { name: "users", aliases: ["who", "usuarios"], usage: "/users [#room]", needsArgs: false },
   { name: "nick", aliases: ["nome"], usage: "/nick NAME", needsArgs: true },
   { name: "me", aliases: ["eu"], usage: "/me TEXT", needsArgs: true },
-  { name: "join", aliases: ["entrar", "j"], usage: "/join #room", needsArgs: true },
+  { name: "join", aliases: ["entrar", "j"], usage: "/join #room [key]", needsArgs: true },
   { name: "part", aliases: ["leave"], usage: "/part [#room] [reason]", needsArgs: false },
   { name: "rooms", aliases: ["salas", "list"], usage: "/rooms", needsArgs: false },
   { name: "history", aliases: ["historico"], usage: "/history [N]", needsArgs: false },

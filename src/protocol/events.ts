@@ -79,7 +79,12 @@ export type ErrorEvent =
   | {
       type: "error";
       code: "bad_mode";
-      params: { room: string; mode: string; problem: "unknown" | "invalid_param" | "not_in_room" | "list_full"; arg?: string };
+      params: {
+        room: string;
+        mode: string;
+        problem: "unknown" | "invalid_param" | "not_in_room" | "list_full";
+        arg?: string;
+      };
       at: number;
     };
 

@@ -102,7 +102,9 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
         return [event.away ? t.awayOn({ text: event.text ?? "" }) : t.awayOff];
       return [t.awayReply({ name: event.name, text: event.text ?? "" })];
     case "mode":
-      return [t.modeChanged({ by: event.by, room: event.room, modes: [event.modes, ...event.args].join(" ") })];
+      return [
+        t.modeChanged({ by: event.by, room: event.room, modes: [event.modes, ...event.args].join(" ") }),
+      ];
     case "invited":
       return [
         self !== undefined && event.by === self

@@ -24,8 +24,8 @@ import type { IrcTexts } from "../i18n/irc.ts";
 import type { ChatTexts } from "../i18n/types.ts";
 import { type Address, errorEvent, type RoomEvent, type ServerEvent } from "../protocol/events.ts";
 import { isupportMessages, isupportTokens } from "../protocol/irc/isupport.ts";
-import { type IrcMessage, parseMessage, serializeMessage } from "../protocol/irc/message.ts";
 import { maskMatches } from "../protocol/irc/mask.ts";
+import { type IrcMessage, parseMessage, serializeMessage } from "../protocol/irc/message.ts";
 import { ircNick, ircNickLength, isPlainIrcNick, papoName } from "../protocol/irc/names.ts";
 import { ERR, RPL } from "../protocol/irc/numerics.ts";
 import { IRC_LINE_BYTES, splitMessageLines, splitText, textBudget } from "../protocol/irc/split.ts";
@@ -86,7 +86,6 @@ function channelOf(event: { room: string }): string {
   return event.room;
 }
 
-
 const EMPTY = Buffer.alloc(0);
 const CRLF = "\r\n";
 /** Commands whose last parameter is a name, never free text: written without a `:`. */
@@ -119,7 +118,8 @@ const otherMsgids = new WeakMap<object, string>();
  * and in history); a private message gets one per process, shared by its target and its sender.
  */
 function msgidOf(event: object | undefined, epoch: string): string {
-  if (event && "seq" in event && "room" in event) return `${epoch}-${String(event.seq)}-${String(event.room)}`;
+  if (event && "seq" in event && "room" in event)
+    return `${epoch}-${String(event.seq)}-${String(event.room)}`;
   if (!event) return `${epoch}-x${++otherIds}`;
   let id = otherMsgids.get(event);
   if (!id) {
@@ -387,7 +387,13 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       }
       case "message":
         return crlf(
-          splitMessageLines(this.#prefix(event.from), event.notice ? "NOTICE" : "PRIVMSG", channel, event.text, tags),
+          splitMessageLines(
+            this.#prefix(event.from),
+            event.notice ? "NOTICE" : "PRIVMSG",
+            channel,
+            event.text,
+            tags,
+          ),
         );
       case "action":
         return crlf(this.#actionLines(this.#prefix(event.from), channel, event.text, tags));
@@ -448,11 +454,13 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         this.#numeric(RPL.LISTSTART, "Channel", "Users Name");
         this.#reply(
           // IRC lists channels people are in: the lobby too only when someone is there.
-          ...event.rooms.filter((r) => r.users > 0).map((r) => ({
-            source: src,
-            command: RPL.LIST,
-            params: [me, r.room, String(r.users), r.topic ?? ""],
-          })),
+          ...event.rooms
+            .filter((r) => r.users > 0)
+            .map((r) => ({
+              source: src,
+              command: RPL.LIST,
+              params: [me, r.room, String(r.users), r.topic ?? ""],
+            })),
         );
         this.#numeric(RPL.LISTEND, t.endOfList);
         return;
@@ -473,13 +481,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         const tags = this.#tagged ? this.#tags(event.at, event) : undefined;
         const command = event.notice ? "NOTICE" : "PRIVMSG";
         if (event.to === me && event.from !== me) {
-          for (const l of splitMessageLines(
-            this.#prefix(event.from),
-            command,
-            ircNick(me),
-            event.text,
-            tags,
-          ))
+          for (const l of splitMessageLines(this.#prefix(event.from), command, ircNick(me), event.text, tags))
             this.#queue(Buffer.from(l + CRLF));
         } else if (event.from === me && this.echo) {
           for (const l of splitMessageLines(this.#prefix(me), command, ircNick(event.to), event.text, tags))
@@ -489,9 +491,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       }
       case "away":
         if (event.name === this.session.name)
-          return event.away
-            ? this.#numeric(RPL.NOWAWAY, t.nowAway)
-            : this.#numeric(RPL.UNAWAY, t.unAway);
+          return event.away ? this.#numeric(RPL.NOWAWAY, t.nowAway) : this.#numeric(RPL.UNAWAY, t.unAway);
         return this.#numeric(RPL.AWAY, ircNick(event.name), event.text || t.awayDefault);
       case "mode":
         return this.#reply({
@@ -582,17 +582,29 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       case "lobby_part":
         return this.#notice(stripMark(chat.lobbyPart));
       case "not_room_operator":
-        return this.#numeric(ERR.CHANOPRIVSNEEDED, event.params.room, stripMark(chat.notRoomOperator(event.params)));
+        return this.#numeric(
+          ERR.CHANOPRIVSNEEDED,
+          event.params.room,
+          stripMark(chat.notRoomOperator(event.params)),
+        );
       case "room_full":
         return this.#numeric(ERR.CHANNELISFULL, event.params.room, stripMark(chat.roomFull(event.params)));
       case "room_key":
         return this.#numeric(ERR.BADCHANNELKEY, event.params.room, stripMark(chat.roomKey(event.params)));
       case "room_invite_only":
-        return this.#numeric(ERR.INVITEONLYCHAN, event.params.room, stripMark(chat.roomInviteOnly(event.params)));
+        return this.#numeric(
+          ERR.INVITEONLYCHAN,
+          event.params.room,
+          stripMark(chat.roomInviteOnly(event.params)),
+        );
       case "room_banned":
         return this.#numeric(ERR.BANNEDFROMCHAN, event.params.room, stripMark(chat.roomBanned(event.params)));
       case "room_moderated":
-        return this.#numeric(ERR.CANNOTSENDTOCHAN, event.params.room, stripMark(chat.roomModerated(event.params)));
+        return this.#numeric(
+          ERR.CANNOTSENDTOCHAN,
+          event.params.room,
+          stripMark(chat.roomModerated(event.params)),
+        );
       case "user_not_in_room":
         return this.#numeric(
           ERR.USERNOTINCHANNEL,
@@ -747,7 +759,9 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     let names = "";
     const full = this.#caps.has("userhost-in-names");
     for (const u of users) {
-      const nick = (u.name === creator ? "@" : this.#memberPrefix(r, u.name)) + (full ? this.#prefix(u.name, u.address) : ircNick(u.name));
+      const nick =
+        (u.name === creator ? "@" : this.#memberPrefix(r, u.name)) +
+        (full ? this.#prefix(u.name, u.address) : ircNick(u.name));
       if (names && Buffer.byteLength(names) + 1 + Buffer.byteLength(nick) > room) {
         this.#numeric(RPL.NAMREPLY, kind, channel, names);
         names = "";
@@ -1040,7 +1054,10 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     c.#user = true;
     // The username as an ident-less server shows it (`~` and at most 10 safe characters).
     const user = (params[0] ?? "").replace(/[^A-Za-z0-9._-]/g, "").slice(0, 10) || USER;
-    const realname = sanitizeText(params[3] ?? "").trim().slice(0, 100) || user;
+    const realname =
+      sanitizeText(params[3] ?? "")
+        .trim()
+        .slice(0, 100) || user;
     c.#ident = { user: `~${user}`, realname };
     c.#register();
   }
@@ -1310,7 +1327,14 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     }
     const shown = ircNick(s.name);
     const ident = s.port.ident;
-    c.#numeric(RPL.WHOISUSER, shown, ident?.user ?? USER, hostOf(s.shownAddress), "*", ident?.realname ?? s.name);
+    c.#numeric(
+      RPL.WHOISUSER,
+      shown,
+      ident?.user ?? USER,
+      hostOf(s.shownAddress),
+      "*",
+      ident?.realname ?? s.name,
+    );
     const channels = [...s.rooms].map((r) => c.#memberPrefix(r, s.name) + r.name);
     if (channels.length > 0) c.#numeric(RPL.WHOISCHANNELS, shown, channels.join(" "));
     c.#numeric(RPL.WHOISSERVER, shown, c.#opts.serverName, t.serverInfo);
@@ -1328,8 +1352,20 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (entries.length === 0) c.#numeric(ERR.WASNOSUCHNICK, nick, t.wasNoSuchNick);
     for (const e of entries) {
       const shown = ircNick(e.name);
-      c.#numeric(RPL.WHOWASUSER, shown, e.ident?.user ?? USER, hostOf(e.address), "*", e.ident?.realname ?? e.name);
-      c.#numeric(RPL.WHOISSERVER, shown, c.#opts.serverName, t.whowasAt({ date: new Date(e.at).toUTCString() }));
+      c.#numeric(
+        RPL.WHOWASUSER,
+        shown,
+        e.ident?.user ?? USER,
+        hostOf(e.address),
+        "*",
+        e.ident?.realname ?? e.name,
+      );
+      c.#numeric(
+        RPL.WHOISSERVER,
+        shown,
+        c.#opts.serverName,
+        t.whowasAt({ date: new Date(e.at).toUTCString() }),
+      );
     }
     c.#numeric(RPL.ENDOFWHOWAS, nick, t.endOfWhowas);
   }
