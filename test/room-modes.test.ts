@@ -125,7 +125,7 @@ describe("IRC masks (protocol/irc/mask.ts)", () => {
     );
   });
 
-  it("a prefix and a suffix with `*` between match exactly the texts that start and end so", () => {
+  it("a prefix and a suffix with a star between match every text that starts and ends so", () => {
     fc.assert(
       fc.property(word, word, word, (a, b, middle) => {
         assert.ok(maskMatches(`${a}*${b}`, a + middle + b));
