@@ -434,3 +434,63 @@ describe("Room operators and channel modes, KICK and INVITE (issue 11), for ever
     nc.close();
   });
 });
+
+describe("draft/chathistory from the room log (issue 11)", { timeout: 60_000 }, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ircPort: 0 });
+  });
+  after(() => server.close());
+
+  /** The PRIVMSG texts of the next chathistory batch after line `from`. */
+  async function batch(c: IrcClient, from: number): Promise<string[]> {
+    const open = await c.waitFor(/ BATCH \+\S+ chathistory #hist$/, { from });
+    const id = open.params[0]?.slice(1) ?? "";
+    const close = await c.waitFor(new RegExp(` BATCH -${id}$`), { from });
+    const lines = c.lines.slice(c.lines.indexOf(open.line) + 1, c.lines.indexOf(close.line));
+    return lines.filter((l) => l.includes(`batch=${id}`)).map((l) => l.slice(l.lastIndexOf(" :") + 2));
+  }
+
+  it("LATEST, BEFORE, AFTER, AROUND and BETWEEN by msgid answer from what a text user said", async () => {
+    const nc = await TextClient.join(server.port, "Zelia");
+    nc.line("/join #hist");
+    await nc.waitFor("#hist");
+    const c = await IrcClient.register(ircPort(server), "yara", {
+      lobby: false,
+      caps: ["draft/chathistory", "batch", "message-tags", "server-time"],
+    });
+    assert.match(c.lines.filter((l) => / 005 /.test(l)).join(" "), / CHATHISTORY=\d+ .*MSGREFTYPES=msgid /);
+    c.send("JOIN #hist");
+    await c.waitFor(/ 366 yara #hist /);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      nc.line(`linha ${i}`);
+      const m = await c.waitFor(new RegExp(` PRIVMSG #hist :linha ${i}$`));
+      ids.push(m.tags?.get("msgid") ?? "");
+    }
+    let from = c.lines.length;
+    c.send("CHATHISTORY LATEST #hist * 3");
+    assert.deepEqual(await batch(c, from), ["linha 3", "linha 4", "linha 5"]);
+    from = c.lines.length;
+    c.send(`CHATHISTORY LATEST #hist msgid=${ids[3]} 50`);
+    assert.deepEqual(await batch(c, from), ["linha 4", "linha 5"]);
+    from = c.lines.length;
+    c.send(`CHATHISTORY BEFORE #hist msgid=${ids[2]} 2`);
+    assert.deepEqual(await batch(c, from), ["linha 0", "linha 1"]);
+    from = c.lines.length;
+    c.send(`CHATHISTORY AFTER #hist msgid=${ids[3]} 10`);
+    assert.deepEqual(await batch(c, from), ["linha 4", "linha 5"]);
+    from = c.lines.length;
+    c.send(`CHATHISTORY BETWEEN #hist msgid=${ids[0]} msgid=${ids[4]} 10`);
+    assert.deepEqual(await batch(c, from), ["linha 1", "linha 2", "linha 3"]);
+    from = c.lines.length;
+    c.send(`CHATHISTORY AROUND #hist msgid=${ids[2]} 3`);
+    assert.deepEqual(await batch(c, from), ["linha 1", "linha 2", "linha 3"]);
+    c.send("CHATHISTORY LATEST #naoestou * 10");
+    await c.waitFor(/^:irc\.papo FAIL CHATHISTORY INVALID_TARGET LATEST #naoestou /);
+    c.send("CHATHISTORY BEFORE #hist timestamp=2026-01-01T00:00:00.000Z 10");
+    await c.waitFor(/ FAIL CHATHISTORY INVALID_MSGREFTYPE BEFORE /);
+    nc.close();
+    c.close();
+  });
+});

@@ -30,13 +30,7 @@ describe("IRC ISUPPORT (issue 11)", () => {
       awayLength: 200,
       kickLength: 255,
     });
-    for (const t of [
-      "CHATHISTORY=100",
-      "MSGREFTYPES=msgid,timestamp",
-      "TOPICLEN=300",
-      "AWAYLEN=200",
-      "KICKLEN=255",
-    ]) {
+    for (const t of ["CHATHISTORY=100", "MSGREFTYPES=msgid", "TOPICLEN=300", "AWAYLEN=200", "KICKLEN=255"]) {
       assert.ok(more.includes(t), t);
     }
   });

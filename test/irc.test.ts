@@ -25,6 +25,7 @@ describe("IRC registration (issue 11)", () => {
     const ls = await c.waitFor(/ CAP \* LS /);
     assert.deepEqual(ls.params.at(-1)?.split(" ").sort(), [
       "batch",
+      "draft/chathistory",
       "echo-message",
       "message-tags",
       "multi-prefix",

@@ -781,6 +781,33 @@ export class Chat implements SessionHost {
   }
 
   /**
+   * Newer history of a room (IRC draft/chathistory AFTER, BETWEEN, AROUND): the events after seq
+   * `after`, oldest first, at most `limit` (and `historyMaxPerRequest`); a `history` event of kind
+   * `request`, `more` true when the room has events past the last one sent.
+   */
+  historyAfter(session: Session, room: Room<Session>, after: number, limit: number): void {
+    const n = Math.max(1, Math.min(limit, this.limits.historyMaxPerRequest));
+    const from = Math.max(0, after);
+    const send = (events: RoomEvent[]) => {
+      const upTo = events.slice(0, n);
+      const last = upTo.at(-1)?.seq ?? room.head;
+      session.send({
+        type: "history",
+        room: room.name,
+        events: upTo,
+        more: last < room.head,
+        kind: "request",
+      });
+    };
+    const inRing = room.after(from);
+    if (inRing) return send(inRing);
+    when(this.store.range(room.key, from, n), send, (err) => {
+      this.log("error", "store_read_failed", { room: room.name, error: String(err) });
+      send([]);
+    });
+  }
+
+  /**
    * Makes what was appended durable. The transports call this before writing any bytes (per
    * flush, not per message), so whatever anyone has seen is stored. When the store fails (disk
    * full) chat goes on: the operator gets one error line, users are told history is paused, and

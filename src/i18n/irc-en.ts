@@ -33,6 +33,7 @@ export const ircEn: IrcTexts = {
   motdLobby: ({ lobby, online }) =>
     `- Everyone meets in ${lobby} (${online} online): /join ${lobby}. Other rooms: /list.`,
   endOfMotd: "End of /MOTD command",
+  chathistoryFail: "Cannot give that history (a room you are in, a msgid from it, a positive limit)",
   nowAway: "You have been marked as being away",
   unAway: "You are no longer marked as being away",
   awayDefault: "Away",

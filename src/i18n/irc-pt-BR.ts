@@ -33,6 +33,8 @@ export const ircPtBR: IrcTexts = {
   motdLobby: ({ lobby, online }) =>
     `- Todos se encontram em ${lobby} (${online} online): /join ${lobby}. Outras salas: /list.`,
   endOfMotd: "Fim do /MOTD",
+  chathistoryFail:
+    "Não é possível dar esse histórico (uma sala em que você está, um msgid dela, um limite positivo)",
   nowAway: "Você está marcado como ausente",
   unAway: "Você não está mais marcado como ausente",
   awayDefault: "Ausente",

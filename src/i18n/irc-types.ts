@@ -41,6 +41,8 @@ export interface IrcTexts {
   motdStart(p: { server: string }): string;
   motdLobby(p: { lobby: string; online: number }): string;
   endOfMotd: string;
+  /** FAIL CHATHISTORY's text. */
+  chathistoryFail: string;
   nowAway: string;
   unAway: string;
   /** 301 for a user away without a message. */

@@ -57,6 +57,7 @@ export interface IrcOptions {
 /** IRCv3 capabilities offered (CAP LS). */
 const CAPS: readonly string[] = [
   "batch",
+  "draft/chathistory",
   "echo-message",
   "message-tags",
   // No channel prefixes exist (PREFIX=), so every prefix a member has is already shown.
@@ -156,6 +157,8 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
   #wantChannel = "";
   /** Set while a NOTICE is handled: NOTICE never gets an automatic reply (RFC 2812 §3.3.2). */
   #quiet = false;
+  /** CHATHISTORY requests waiting for their `history` answer, in order: the target and what to keep. */
+  readonly #chathistory: { target: string; keep: (seq: number) => boolean }[] = [];
   /** The reason of the PART being handled, for the client's own PART line. */
   #partReason: string | undefined;
   /** The command being handled, to pick the numeric for an error the core answers with. */
@@ -436,6 +439,8 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       case "room":
         return this.#room(event);
       case "history":
+        // A CHATHISTORY answer (kind `request`): its own batch, whatever the client's caps.
+        if (event.kind === "request" && this.#chathistory.length > 0) return this.#historyBatch(event.events);
         return this.#history(event.room, event.events);
       case "parted": {
         const reason = this.#partReason;
@@ -670,6 +675,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       channelLimit: o.limits.maxRoomsPerUser,
       chanmodes: CHANMODES,
       prefix: PREFIX,
+      chathistory: o.chat.limits.historyMaxPerRequest,
     });
     this.#reply(
       ...isupportMessages(o.serverName, me, tokens).map((m) => ({
@@ -742,6 +748,24 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     const op = room.modes.ops.has(key) ? "@" : "";
     const voice = room.modes.voiced.has(key) ? "+" : "";
     return this.#caps.has("multi-prefix") ? op + voice : op || voice;
+  }
+
+  /** The answer to a CHATHISTORY request: the messages (no event playback) in a chathistory batch. */
+  #historyBatch(events: readonly RoomEvent[]): void {
+    const req = this.#chathistory.shift();
+    if (!req) return;
+    const src = this.#opts.serverName;
+    const batch = `h${++this.#batches}`;
+    this.#reply({ source: src, command: "BATCH", params: [`+${batch}`, "chathistory", req.target] });
+    let text = "";
+    for (const e of events) {
+      if ((e.type !== "message" && e.type !== "action") || !req.keep(e.seq)) continue;
+      const tags = this.#tags(e.at, e);
+      tags.set("batch", batch);
+      text += this.#roomLines(e, tags).join("");
+    }
+    if (text) this.#queue(Buffer.from(text));
+    this.#reply({ source: src, command: "BATCH", params: [`-${batch}`] });
   }
 
   /** 353 (as many as the names need) and 366 for a channel. */
@@ -1268,6 +1292,80 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     c.session.invite(name, channel);
   }
 
+  /**
+   * draft/chathistory: LATEST, BEFORE, AFTER, AROUND, BETWEEN for a room one is in, by msgid
+   * (MSGREFTYPES=msgid: papo's msgid is the room's epoch and seq) or `*` for LATEST. The limit counts
+   * the room's log events (joins and leaves too); only messages are sent (no event playback).
+   */
+  static chathistory(c: IrcConnection, params: readonly string[]): void {
+    const src = c.#opts.serverName;
+    const chat = c.#opts.chat;
+    const fail = (code: string, ...context: string[]) =>
+      c.#reply({
+        source: src,
+        command: "FAIL",
+        params: ["CHATHISTORY", code, ...context, c.#opts.irc.chathistoryFail],
+      });
+    const sub = (params[0] ?? "").toUpperCase();
+    const target = params[1];
+    if (!sub || !target || params.length < 4) return fail("NEED_MORE_PARAMS", sub || "*");
+    if (sub === "TARGETS") return fail("INVALID_PARAMS", sub);
+    const check = checkRoomName(target, c.#opts.limits.maxRoomNameLength);
+    const room = target.startsWith("#") && check.ok ? chat.room(check.key) : undefined;
+    if (!room || !c.session.rooms.has(room)) return fail("INVALID_TARGET", sub, target);
+    const ref = (raw: string | undefined): number | undefined => {
+      const prefix = `msgid=${chat.store.epoch}-`;
+      if (!raw?.startsWith(prefix)) return undefined;
+      const m = /^(\d+)-(.*)$/.exec(raw.slice(prefix.length));
+      return m && m[2] === room.name ? Number(m[1]) : undefined;
+    };
+    const limit = Number.parseInt(params.at(-1) ?? "", 10);
+    if (!(limit > 0)) return fail("INVALID_PARAMS", sub, params.at(-1) ?? "*");
+    const ask = (keep: (seq: number) => boolean, run: () => void) => {
+      c.#chathistory.push({ target: room.name, keep });
+      run();
+    };
+    const a = params[2] === "*" && sub === "LATEST" ? 0 : ref(params[2]);
+    if (a === undefined) return fail("INVALID_MSGREFTYPE", sub, params[2] ?? "*");
+    switch (sub) {
+      case "LATEST":
+        return ask(
+          (seq) => seq > a,
+          () => chat.history(c.session, room, Number.MAX_SAFE_INTEGER, limit),
+        );
+      case "BEFORE":
+        return ask(
+          () => true,
+          () => chat.history(c.session, room, a, limit),
+        );
+      case "AFTER":
+        return ask(
+          () => true,
+          () => chat.historyAfter(c.session, room, a, limit),
+        );
+      case "AROUND":
+        return ask(
+          () => true,
+          () => chat.historyAfter(c.session, room, Math.max(0, a - Math.ceil(limit / 2)), limit),
+        );
+      case "BETWEEN": {
+        const b = ref(params[3]);
+        if (b === undefined || params.length < 5) return fail("INVALID_MSGREFTYPE", sub, params[3] ?? "*");
+        if (a <= b)
+          return ask(
+            (seq) => seq < b,
+            () => chat.historyAfter(c.session, room, a, limit),
+          );
+        return ask(
+          (seq) => seq > b,
+          () => chat.history(c.session, room, a, limit),
+        );
+      }
+      default:
+        return fail("INVALID_PARAMS", sub);
+    }
+  }
+
   static away(c: IrcConnection, params: readonly string[]): void {
     const text = params[0];
     c.session.setAway(text === undefined || text === "" ? undefined : text);
@@ -1475,6 +1573,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   USERHOST: IrcConnection.userhost,
   TIME: IrcConnection.time,
   OPER: IrcConnection.oper,
+  CHATHISTORY: IrcConnection.chathistory,
 };
 
 /** The parameters of announced mode changes: the names given `o` and `v` as IRC nicks. */

@@ -46,7 +46,8 @@ export function isupportTokens(o: IsupportOptions): string[] {
   if (o.chathistory !== undefined) tokens.push(`CHATHISTORY=${o.chathistory}`);
   if (o.kickLength !== undefined) tokens.push(`KICKLEN=${o.kickLength}`);
   tokens.push(`LINELEN=${IRC_LINE_BYTES}`);
-  if (o.chathistory !== undefined) tokens.push("MSGREFTYPES=msgid,timestamp");
+  // papo's msgid names a place in a room's log; timestamps are not offered as references.
+  if (o.chathistory !== undefined) tokens.push("MSGREFTYPES=msgid");
   tokens.push(`NETWORK=${isupportValue(o.network)}`, `NICKLEN=${o.nickLength}`, `PREFIX=${o.prefix ?? ""}`);
   tokens.push("TARGMAX=JOIN:,NAMES:1,NOTICE:1,PART:,PRIVMSG:1,WHOIS:1");
   if (o.topicLength !== undefined) tokens.push(`TOPICLEN=${o.topicLength}`);
