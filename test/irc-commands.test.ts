@@ -494,3 +494,50 @@ describe("draft/chathistory from the room log (issue 11)", { timeout: 60_000 }, 
     c.close();
   });
 });
+
+describe("Room operators from text and json users: /mode, /kick, /invite (issue 11)", {
+  timeout: 60_000,
+}, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ ircPort: 0 });
+  });
+  after(() => server.close());
+
+  it("a text user who made a room keys it, invites and removes; an IRC member sees MODE, INVITE and KICK", async () => {
+    const op = await TextClient.join(server.port, "Abel");
+    op.line("/join #texto");
+    await op.waitFor("#texto");
+    const c = await IrcClient.register(ircPort(server), "bete", { lobby: false });
+    c.send("JOIN #texto");
+    await op.waitFor("bete joined");
+    op.line("/mode +k chave");
+    await c.waitFor(/^:Abel!\S+ MODE #texto \+k chave$/);
+    await op.waitFor("* Abel set #texto +k chave");
+    op.line("/modo #texto +i");
+    await c.waitFor(/ MODE #texto \+i$/);
+    const json = await JsonClient.join(server.port, "Ciro");
+    json.request({ type: "join", room: "#texto" });
+    assert.equal((await json.waitEvent("error")).code, "room_invite_only");
+    op.line("/invite Ciro");
+    const inv = await json.waitEvent("invited");
+    assert.deepEqual([inv.room, inv.by, inv.name], ["#texto", "Abel", "Ciro"]);
+    await op.waitFor("* Ciro is invited to #texto.");
+    json.say("/join #texto chave");
+    await c.waitFor(/^:Ciro!\S+ JOIN #texto$/);
+    // A member who is not an operator is refused.
+    json.request({ type: "line", text: "/kick bete", room: "#texto" });
+    assert.equal(
+      (await json.waitEvent("error", (e) => e.code === "not_room_operator")).params.room,
+      "#texto",
+    );
+    op.line("/kick bete chega");
+    await c.waitFor(/^:Abel!\S+ KICK #texto bete :chega$/);
+    await op.waitFor("* Abel removed bete from the room: chega");
+    op.line("/mode");
+    await op.waitFor("! Use: /mode [#room] +MODES [ARGS]");
+    op.close();
+    json.close();
+    c.close();
+  });
+});

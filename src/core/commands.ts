@@ -3,6 +3,8 @@
  * the clients share). Commands are data: adding one is a row there and a handler here.
  */
 import type { CommandName } from "../protocol/commands.ts";
+import { errorEvent } from "../protocol/events.ts";
+import { parseModeRequest } from "./room-modes.ts";
 import type { Session } from "./session.ts";
 
 type Handler = (session: Session, args: string, room: string | undefined, cid: string | undefined) => void;
@@ -28,5 +30,22 @@ export const COMMAND_HANDLERS: Readonly<Record<CommandName, Handler>> = {
   topic: (s, args, room) => s.topic(args, room),
   away: (s, args) => s.setAway(args),
   back: (s) => s.setAway(undefined),
+  // Room operators (room-modes.ts): in the current room, or the one named first.
+  kick: (s, args, room) => {
+    const [name = "", ...reason] = args.split(/\s+/).filter(Boolean);
+    s.kickFromRoom(room ?? "", name, reason.join(" ") || undefined);
+  },
+  invite: (s, args, room) => {
+    const [name = "", target] = args.split(/\s+/).filter(Boolean);
+    s.invite(name, target ?? room ?? "");
+  },
+  mode: (s, args, room) => {
+    const words = args.split(/\s+/).filter(Boolean);
+    const target = words[0]?.startsWith("#") ? words.shift() : room;
+    const [spec = "", ...params] = words;
+    if (!/^[+-]/.test(spec))
+      return s.send(errorEvent("usage", { command: "mode", usage: "/mode [#room] +MODES [ARGS]" }));
+    s.setModes(target ?? "", parseModeRequest(spec, params));
+  },
   help: (s) => s.help(),
 };

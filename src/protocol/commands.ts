@@ -17,6 +17,9 @@ export type CommandName =
   | "topic"
   | "away"
   | "back"
+  | "kick"
+  | "invite"
+  | "mode"
   | "help";
 
 export interface CommandSpec {
@@ -39,6 +42,9 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   { name: "topic", aliases: ["tema"], usage: "/topic [TEXT]", needsArgs: false },
   { name: "away", aliases: ["ausente"], usage: "/away [message]", needsArgs: false },
   { name: "back", aliases: ["voltei"], usage: "/back", needsArgs: false },
+  { name: "kick", aliases: ["expulsar"], usage: "/kick NAME [reason]", needsArgs: true },
+  { name: "invite", aliases: ["convidar"], usage: "/invite NAME [#room]", needsArgs: true },
+  { name: "mode", aliases: ["modo"], usage: "/mode [#room] +MODES [ARGS]", needsArgs: true },
   { name: "help", aliases: ["ajuda"], usage: "/help", needsArgs: false },
 ];
 
