@@ -82,6 +82,9 @@ class TlsIrcClient {
     await c.ready;
     c.send(`NICK ${nick}`);
     c.send(`USER ${nick} 0 * :${nick}`);
+    // IRC clients choose their channels: these meet in the lobby.
+    await c.waitFor(new RegExp(` 376 ${nick} `));
+    c.send("JOIN #lobby");
     await c.waitFor(new RegExp(` 366 ${nick} #lobby `));
     return c;
   }

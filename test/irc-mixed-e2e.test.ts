@@ -30,7 +30,11 @@ function ircUser(port: number, nick: string): Promise<{ client: IrcFrameworkClie
     if (e.target === "#lobby" && e.type === "privmsg") got.push(`${e.nick}: ${e.message}`);
   });
   return new Promise((resolve, reject) => {
-    client.once("registered", () => resolve({ client, got }));
+    client.once("registered", () => {
+      // IRC clients choose their channels: everyone meets in the lobby.
+      client.join("#lobby");
+      client.once("join", () => resolve({ client, got }));
+    });
     client.once("close", () => reject(new Error(`${nick}: closed before registration`)));
     client.connect({
       host: "127.0.0.1",
