@@ -139,7 +139,11 @@ describe("IRC over TLS (issue 11)", { skip: OPENSSL ? false : "openssl is not in
     };
     try {
       await new Promise<void>((resolve, reject) => {
-        client.once("registered", () => resolve());
+        client.once("registered", () => {
+          // IRC clients choose their channels: this one meets the nc user in the lobby.
+          client.join("#lobby");
+          client.once("join", () => resolve());
+        });
         client.once("close", () => reject(new Error("closed before registration")));
         client.connect(options);
       });
