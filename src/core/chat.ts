@@ -22,6 +22,7 @@ import {
   type UserInfo,
 } from "../protocol/events.ts";
 import { Admission, type Refusal, type Ticket } from "./admission.ts";
+import { ChatCounters } from "./counters.ts";
 import { canonicalName } from "./nickname.ts";
 import { type ChatOptions, DEFAULT_ROOM_LIMITS, type LogFn, type RoomLimits } from "./options.ts";
 import type { MaybePromise, RoomStore } from "./ports.ts";
@@ -65,6 +66,10 @@ export class Chat implements SessionHost {
   /** Rooms held in memory, by canonical key. */
   readonly #rooms = new Map<string, Room<Session>>();
   readonly lobby: Room<Session>;
+  /** Issue 13: what the metrics count (src/core/counters.ts); the server reads it. */
+  readonly counters = new ChatCounters();
+  /** Events appended since the last successful commit (so only commits that write are timed). */
+  #uncommitted = 0;
   #commitScheduled = false;
   #historyPaused = false;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -111,6 +116,7 @@ export class Chat implements SessionHost {
   open(port: SessionPort): Session {
     const session = this.newSession(port);
     this.#sessions.add(session);
+    this.counters.connectionsOpened++;
     return session;
   }
 
@@ -128,6 +134,21 @@ export class Chat implements SessionHost {
 
   get connections(): number {
     return this.#sessions.size;
+  }
+
+  /** Every open session, registered or not (the metrics read their ports). */
+  sessions(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
+  /** Users registered on this process (`online` counts a whole cluster). */
+  get localUsers(): number {
+    return this.#members.size;
+  }
+
+  /** Rooms held in memory: the lobby and those people are in (what `maxRooms` caps). */
+  get roomCount(): number {
+    return this.#rooms.size;
   }
 
   /** Registered sessions, in join order. */
@@ -190,6 +211,8 @@ export class Chat implements SessionHost {
    * never the sender or the rest of a broadcast (ROBUSTNESS E27).
    */
   deliver(session: Session, event: ServerEvent): void {
+    // Issue 13: the one thing fan-out pays for the metrics, an integer add.
+    this.counters.deliveries++;
     try {
       session.send(event);
     } catch (err) {
@@ -555,6 +578,7 @@ export class Chat implements SessionHost {
     }
     const e = { ...event, seq: room.head + 1 } as RoomEvent;
     this.store.append(room.key, [e]);
+    this.#uncommitted++;
     this.#scheduleCommit();
     this.#applyTo(room, e);
   }
@@ -676,14 +700,18 @@ export class Chat implements SessionHost {
    */
   commit(): void {
     if (this.options.fanout) return;
+    // Issue 13: a commit with something to write is timed (the transports call this once per
+    // flush per connection, and all but the first of a turn have nothing to do).
+    const events = this.#uncommitted;
+    const started = events > 0 ? performance.now() : 0;
     try {
       const r = this.store.commit();
       if (r instanceof Promise)
         r.then(
-          () => this.#committed(),
+          () => this.#committed(events, started),
           (err) => this.#commitFailed(err),
         );
-      else this.#committed();
+      else this.#committed(events, started);
     } catch (err) {
       this.#commitFailed(err);
     }
@@ -695,7 +723,12 @@ export class Chat implements SessionHost {
     setImmediate(this.#commitNow);
   }
 
-  #committed(): void {
+  #committed(events: number, started: number): void {
+    if (events > 0) {
+      this.counters.storeCommits.observe(performance.now() - started);
+      this.counters.storeEvents += events;
+      this.#uncommitted -= events;
+    }
     if (!this.#historyPaused) return;
     this.#historyPaused = false;
     clearTimeout(this.#retryTimer);
@@ -705,6 +738,7 @@ export class Chat implements SessionHost {
   }
 
   #commitFailed(err: unknown): void {
+    this.counters.storeFailures++;
     if (!this.#historyPaused) {
       this.#historyPaused = true;
       this.log("error", "history_paused", { error: String((err as Error)?.message ?? err) });

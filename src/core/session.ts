@@ -19,6 +19,7 @@ import { type Input, parseInput } from "../protocol/input.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Refusal } from "./admission.ts";
 import { COMMAND_HANDLERS } from "./commands.ts";
+import type { ChatCounters, TransportName } from "./counters.ts";
 import { FloodGate } from "./flood.ts";
 import { canonicalName, checkName } from "./nickname.ts";
 import type { ChatOptions, LogFn, RoomLimits } from "./options.ts";
@@ -33,6 +34,13 @@ export interface SessionPort {
   send(event: ServerEvent): void;
   /** Flush what was sent, then close. The core has already sent the `bye`. */
   close(): void;
+  // Issue 13: read only when the metrics are (never on the hot path); unset: not shown.
+  /** What this connection is, for the metrics' `transport` label. */
+  readonly transport?: TransportName;
+  /** True over TLS (HTTPS for a WebSocket). */
+  readonly tls?: boolean;
+  /** Bytes waiting to be written to the peer (ours and the socket's). */
+  readonly queuedBytes?: number;
 }
 
 /** Where a resuming client was in one room (json `resume`). */
@@ -52,6 +60,8 @@ export interface SessionHost {
   readonly store: { readonly epoch: string };
   readonly lobby: Room<Session>;
   readonly online: number;
+  /** Issue 13: what the metrics count. */
+  readonly counters: ChatCounters;
   log: LogFn;
   admit(session: Session): Refusal | undefined;
   admitted(session: Session): void;
@@ -189,6 +199,7 @@ export class Session {
   start({ greet = true }: { greet?: boolean } = {}): boolean {
     const refused = this.chat.admit(this);
     if (refused) {
+      this.chat.counters.refused(refused);
       this.chat.log("info", "refused", { remote: this.port.remote, reason: refused });
       this.disconnect(refused);
       return false;
@@ -251,6 +262,7 @@ export class Session {
       return;
     }
     this.#state = "checking";
+    this.chat.counters.refused("bad_password");
     this.chat.log("warn", "bad_password", { remote: this.port.remote });
     this.#passwordTimer = setTimeout(
       () => this.disconnect("bad_password"),
@@ -272,11 +284,13 @@ export class Session {
     if (this.#state !== "naming") return;
     const check = checkName(raw, this.chat.options);
     if (!check.ok) {
+      this.chat.counters.refused("name_invalid");
       this.send(errorEvent("name_invalid", { reason: check.reason }));
       this.send({ type: "prompt", need: "name" });
       return;
     }
     if (!this.chat.claim(check.canonical, this)) {
+      this.chat.counters.refused("name_taken");
       this.send(errorEvent("name_taken", { name: check.name }));
       this.send({ type: "prompt", need: "name" });
       return;
@@ -378,6 +392,7 @@ export class Session {
     if (this.#state === "closed") return;
     this.port.send({ type: "bye", reason: "replaced", at: Date.now() });
     this.#state = "closed";
+    this.chat.counters.disconnected("replaced");
     this.rooms.clear();
     clearTimeout(this.#deadline);
     clearTimeout(this.#passwordTimer);
@@ -431,6 +446,7 @@ export class Session {
     if (!room) return;
     // A client that resends after a reconnect (same cid) is not posted twice (issue 10 item 3).
     if (cid !== undefined && this.chat.seen(room, this.#name, cid)) return;
+    this.chat.counters.publicMessages++;
     if (this.chat.options.logMessages)
       this.chat.log("info", "message", { room: room.name, from: this.#name, text });
     this.chat.publish(room, {
@@ -463,7 +479,10 @@ export class Session {
     };
     // A client that resends after a reconnect (same cid) does not deliver it twice; its copy is
     // its acknowledgement, so it gets that again (private messages have no log to replay it from).
-    if (cid === undefined || !this.chat.seenPrivate(this.#name, cid)) this.chat.deliver(target, event);
+    if (cid === undefined || !this.chat.seenPrivate(this.#name, cid)) {
+      this.chat.counters.privateMessages++;
+      this.chat.deliver(target, event);
+    }
     this.send(event);
   }
 
@@ -473,6 +492,7 @@ export class Session {
     const room = this.target(roomName);
     if (!room) return;
     if (cid !== undefined && this.chat.seen(room, this.#name, cid)) return;
+    this.chat.counters.actions++;
     this.chat.publish(room, {
       type: "action",
       room: room.name,
@@ -485,13 +505,22 @@ export class Session {
 
   rename(raw: string): void {
     const check = checkName(raw.trim(), this.chat.options);
-    if (!check.ok) return this.send(errorEvent("name_invalid", { reason: check.reason }));
+    const counters = this.chat.counters;
+    if (!check.ok) {
+      counters.refused("name_invalid");
+      return this.send(errorEvent("name_invalid", { reason: check.reason }));
+    }
     if (check.name === this.#name) return;
     // C20: name changes have their own, slower bucket, so others never see a flood of notices.
     const wait = this.#flood?.renameWait() ?? 0;
-    if (wait > 0) return this.send(errorEvent("flood", { retryMs: wait }));
-    if (!this.chat.claim(check.canonical, this))
+    if (wait > 0) {
+      counters.refused("flood");
+      return this.send(errorEvent("flood", { retryMs: wait }));
+    }
+    if (!this.chat.claim(check.canonical, this)) {
+      counters.refused("name_taken");
       return this.send(errorEvent("name_taken", { name: check.name }));
+    }
     this.#flood?.renamed();
     if (check.canonical !== this.#canonical) this.chat.release(this.#canonical, this);
     const from = this.#name;
@@ -603,6 +632,7 @@ export class Session {
     if (this.#state === "closed") return;
     const wasActive = this.#state === "active";
     this.#state = "closed";
+    this.chat.counters.disconnected(why ?? reason);
     clearTimeout(this.#deadline);
     clearTimeout(this.#passwordTimer);
     this.#held = undefined;

@@ -2,6 +2,21 @@ import type { Catalogue } from "./types.ts";
 
 const at = (address: string | null) => (address ? ` from ${address}` : "");
 const because = (text?: string) => (text ? `: ${text}` : ".");
+// Issue 13 (/stats): sizes and durations for a person.
+const bytes = (n: number) =>
+  n >= 1024 * 1024
+    ? `${(n / 1024 / 1024).toFixed(1)} MiB`
+    : n >= 1024
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : `${n} B`;
+const duration = (s: number) =>
+  s >= 86400
+    ? `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`
+    : s >= 3600
+      ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
+      : s >= 60
+        ? `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s`
+        : `${Math.floor(s)} s`;
 
 export const en: Catalogue = {
   lang: "en",
@@ -188,6 +203,7 @@ export const en: Catalogue = {
       "/users            list who is online (alias: /who)",
       "/kick NAME [why]  disconnect a user",
       "/announce TEXT    send a notice to everyone (alias: /say)",
+      "/stats            connections, messages, refusals, memory, health (as GET /metrics)",
       "/shutdown [why]   tell everyone and stop the server (alias: sair, /quit)",
       "/help             this list",
     ],
@@ -207,6 +223,25 @@ export const en: Catalogue = {
       `Cluster mode: rooms, names and history are shared through Redis at ${address}`,
     redisUnreachable: ({ address, reason }) => `cannot reach Redis at ${address} (${reason})`,
     shuttingDown: ({ text }) => `Shutting down${text ? `: ${text}` : ""}...`,
+    // Issue 13: metrics and health.
+    metricsListening: ({ url }) => `Metrics on ${url}/metrics, health on ${url}/healthz`,
+    consoleStats: (f) => {
+      const list = (items: { reason: string; count: number }[]) =>
+        items.length ? items.map((i) => `${i.reason} ${i.count}`).join(", ") : "none";
+      return [
+        `Up ${duration(f.uptimeSeconds)}; health: ${f.healthy ? "ok" : `NOT OK (${f.problems.join(", ")})`}`,
+        `Connections: ${f.connections}${f.byTransport.length ? ` (${f.byTransport.map((k) => `${k.kind} ${k.count}`).join(", ")})` : ""}; users: ${f.users}; rooms: ${f.rooms}`,
+        `Messages received: ${f.publicMessages} public, ${f.actions} actions, ${f.privateMessages} private; deliveries: ${f.deliveries}`,
+        `Refused: ${list(f.refusals)}`,
+        `Disconnections: ${list(f.disconnections)}`,
+        `Send queues: ${bytes(f.sendQueueBytes)} (largest ${bytes(f.sendQueueMaxBytes)})`,
+        f.loop
+          ? `Event-loop delay: median ${f.loop.p50.toFixed(1)} ms, 99th percentile ${f.loop.p99.toFixed(1)} ms, max ${f.loop.max.toFixed(1)} ms`
+          : "Event-loop delay: measured from now on; ask again in a moment",
+        `Memory: ${bytes(f.rssBytes)} resident, heap ${bytes(f.heapUsedBytes)} of ${bytes(f.heapTotalBytes)}`,
+        `Store: ${f.commits} commits, ${f.commitMeanMs.toFixed(2)} ms on average, ${f.storeFailures} failed`,
+      ];
+    },
     stopped: "papo stopped.",
   },
 };

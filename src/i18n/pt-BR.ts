@@ -2,6 +2,21 @@ import type { Catalogue } from "./types.ts";
 
 const at = (address: string | null) => (address ? ` de ${address}` : "");
 const because = (text?: string) => (text ? `: ${text}` : ".");
+// Issue 13 (/stats): tamanhos e durações para gente.
+const bytes = (n: number) =>
+  n >= 1024 * 1024
+    ? `${(n / 1024 / 1024).toFixed(1).replace(".", ",")} MiB`
+    : n >= 1024
+      ? `${(n / 1024).toFixed(1).replace(".", ",")} KiB`
+      : `${n} B`;
+const duracao = (s: number) =>
+  s >= 86400
+    ? `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`
+    : s >= 3600
+      ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
+      : s >= 60
+        ? `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s`
+        : `${Math.floor(s)} s`;
 
 export const ptBR: Catalogue = {
   lang: "pt-BR",
@@ -188,6 +203,7 @@ export const ptBR: Catalogue = {
       "/users            listar quem está online (também: /who, /usuarios)",
       "/kick NOME [motivo]  desconectar um usuário (também: /expulsar)",
       "/announce TEXTO   enviar um aviso a todos (também: /say, /avisar)",
+      "/stats            conexões, mensagens, recusas, memória, saúde (como GET /metrics) (também: /estatisticas)",
       "/shutdown [motivo]  avisar todos e encerrar o servidor (também: sair, /quit)",
       "/help             esta lista (também: /ajuda)",
     ],
@@ -207,6 +223,26 @@ export const ptBR: Catalogue = {
       `Modo cluster: salas, nomes e histórico são compartilhados pelo Redis em ${address}`,
     redisUnreachable: ({ address, reason }) => `não foi possível conectar ao Redis em ${address} (${reason})`,
     shuttingDown: ({ text }) => `Encerrando${text ? `: ${text}` : ""}...`,
+    // Issue 13: métricas e saúde.
+    metricsListening: ({ url }) => `Métricas em ${url}/metrics, saúde em ${url}/healthz`,
+    consoleStats: (f) => {
+      const list = (items: { reason: string; count: number }[]) =>
+        items.length ? items.map((i) => `${i.reason} ${i.count}`).join(", ") : "nenhuma";
+      const dec = (n: number, digits = 1) => n.toFixed(digits).replace(".", ",");
+      return [
+        `No ar há ${duracao(f.uptimeSeconds)}; saúde: ${f.healthy ? "ok" : `COM PROBLEMAS (${f.problems.join(", ")})`}`,
+        `Conexões: ${f.connections}${f.byTransport.length ? ` (${f.byTransport.map((k) => `${k.kind} ${k.count}`).join(", ")})` : ""}; usuários: ${f.users}; salas: ${f.rooms}`,
+        `Mensagens recebidas: ${f.publicMessages} públicas, ${f.actions} ações, ${f.privateMessages} privadas; entregas: ${f.deliveries}`,
+        `Recusas: ${list(f.refusals)}`,
+        `Desconexões: ${list(f.disconnections)}`,
+        `Filas de envio: ${bytes(f.sendQueueBytes)} (a maior: ${bytes(f.sendQueueMaxBytes)})`,
+        f.loop
+          ? `Atraso do laço de eventos: mediana ${dec(f.loop.p50)} ms, percentil 99 ${dec(f.loop.p99)} ms, máximo ${dec(f.loop.max)} ms`
+          : "Atraso do laço de eventos: medido a partir de agora; pergunte de novo daqui a pouco",
+        `Memória: ${bytes(f.rssBytes)} residente, heap ${bytes(f.heapUsedBytes)} de ${bytes(f.heapTotalBytes)}`,
+        `Armazenamento: ${f.commits} gravações, ${dec(f.commitMeanMs, 2)} ms em média, ${f.storeFailures} falharam`,
+      ];
+    },
     stopped: "papo encerrado.",
   },
 };

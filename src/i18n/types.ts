@@ -75,6 +75,36 @@ export interface ChatTexts {
   tlsOnPlainPort: string;
 }
 
+/** Issue 13: what the console's `/stats` shows (src/server/metrics.ts gathers it). */
+export interface StatsFigures {
+  /** Open connections in all, and by kind (`text`, `json`, `websocket+tls`, ...; only those open). */
+  connections: number;
+  byTransport: { kind: string; count: number }[];
+  users: number;
+  rooms: number;
+  publicMessages: number;
+  actions: number;
+  privateMessages: number;
+  deliveries: number;
+  /** Reasons (stable codes) with a non-zero count. */
+  refusals: { reason: string; count: number }[];
+  disconnections: { reason: string; count: number }[];
+  sendQueueBytes: number;
+  sendQueueMaxBytes: number;
+  /** Event-loop delay in ms (undefined: measuring only from now). */
+  loop: { p50: number; p99: number; max: number } | undefined;
+  rssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  commits: number;
+  commitMeanMs: number;
+  storeFailures: number;
+  healthy: boolean;
+  /** Why not healthy (stable codes, as /healthz says them). */
+  problems: string[];
+  uptimeSeconds: number;
+}
+
 /** The texts of the server process: startup, errors, operator console. */
 export interface ServerTexts {
   listening(p: { address: string }): string;
@@ -106,6 +136,11 @@ export interface ServerTexts {
   /** How the console commands that take arguments are written, in this language. */
   consoleUsages: { kick: string; announce: string };
   shuttingDown(p: { text?: string }): string;
+  // Issue 13: metrics and health.
+  /** The metrics listener is up (`--metrics-port`); `url` has no path. */
+  metricsListening(p: { url: string }): string;
+  /** The console's `/stats`: the figures of `GET /metrics`, for a person. */
+  consoleStats(f: StatsFigures): string[];
   /** Issue 14: where history is kept, and why it cannot be. */
   historyIn(p: { file: string }): string;
   storeFallback(p: { reason: string }): string;

@@ -14,6 +14,7 @@ import type { ServerTexts } from "../i18n/types.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { createPromptLine } from "../tty/prompt.ts";
+import { statsFigures } from "./metrics.ts";
 import type { RunningServer } from "./server.ts";
 
 export interface ConsoleOptions {
@@ -41,6 +42,9 @@ const ALIASES: Record<string, string> = {
   quit: "shutdown",
   help: "help",
   ajuda: "help",
+  // Issue 13
+  stats: "stats",
+  estatisticas: "stats",
 };
 
 /** Runs one console line; returns the lines to print. Exported for tests. */
@@ -81,6 +85,11 @@ export function runConsoleLine(line: string, opts: Omit<ConsoleOptions, "input" 
       const reason = sanitizeText(args).trim() || undefined;
       opts.onShutdown(reason);
       return [];
+    }
+    case "stats": {
+      // The first /stats starts the event-loop monitor when no metrics listener did.
+      opts.server.metrics.startLoopMonitor();
+      return t.consoleStats(statsFigures(opts.server.metrics));
     }
     case "help":
       return t.consoleHelp;

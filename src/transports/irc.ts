@@ -173,6 +173,17 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     this.session = opts.chat.open(this);
   }
 
+  // Issue 13: read by the metrics only.
+  readonly transport = "irc";
+
+  get tls(): boolean {
+    return (this.socket as { encrypted?: boolean }).encrypted === true;
+  }
+
+  get queuedBytes(): number {
+    return this.#gone ? 0 : this.socket.writableLength + this.#outBytes;
+  }
+
   /** echo-message: the sender gets its own channel messages back (the core asks this). */
   get echo(): boolean {
     return this.#caps.has("echo-message");
@@ -720,6 +731,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (!this.#paused) {
       this.#paused = true;
       this.socket.pause();
+      this.#opts.chat.counters.refused("flood");
       this.#notice(stripMark(this.#opts.texts.throttled({ queued: held.length, delayMs: held.lagMs })));
     }
     if (!this.#heldTimer)

@@ -5,6 +5,7 @@
 import net from "node:net";
 import type tls from "node:tls";
 import type { Chat } from "../core/chat.ts";
+import type { TransportName } from "../core/counters.ts";
 import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import type { ChatTexts } from "../i18n/types.ts";
@@ -137,6 +138,22 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
 
   get echo(): boolean {
     return this.#mode === "json";
+  }
+
+  // Issue 13: read by the metrics only.
+  get transport(): TransportName {
+    const mode = this.#mode;
+    if (mode === "sniff") return "pending";
+    if (mode === "legacy" || (mode === "text" && this.#opts.seedNick)) return "seed";
+    return mode;
+  }
+
+  get tls(): boolean {
+    return (this.socket as tls.TLSSocket).encrypted === true;
+  }
+
+  get queuedBytes(): number {
+    return this.#gone ? 0 : this.socket.writableLength + this.#outBytes;
   }
 
   send(event: ServerEvent): void {
@@ -512,6 +529,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     if (!this.#paused) {
       this.#paused = true;
       this.socket.pause();
+      this.#opts.chat.counters.refused("flood");
       // Issue 10 item 2: the sender alone learns that its lines go out slowly, and for how long.
       this.send({ type: "throttled", queued: held.length, delayMs: held.lagMs, at: Date.now() });
     }

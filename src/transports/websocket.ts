@@ -179,6 +179,17 @@ export class WsConnection implements SessionPort, DeadPeerOwner {
   /** Messages are held: ws stops reading the socket, so TCP pushes back on the browser. */
   #paused = false;
 
+  // Issue 13: read by the metrics only.
+  readonly transport = "websocket";
+
+  get tls(): boolean {
+    return (this.#raw as { encrypted?: boolean }).encrypted === true;
+  }
+
+  get queuedBytes(): number {
+    return this.#gone ? 0 : this.ws.bufferedAmount;
+  }
+
   constructor(ws: WebSocket, req: IncomingMessage, opts: WebSocketOptions) {
     this.ws = ws;
     this.#raw = req.socket;
@@ -316,6 +327,7 @@ export class WsConnection implements SessionPort, DeadPeerOwner {
     if (!this.#paused) {
       this.#paused = true;
       this.ws.pause();
+      this.#opts.chat.counters.refused("flood");
       this.send({ type: "throttled", queued: this.#held.length, delayMs: this.#held.lagMs, at: Date.now() });
     }
     this.#heldTimer ??= setTimeout(WsConnection.#onHeldTimer, this.#held.dueInMs, this).unref();
