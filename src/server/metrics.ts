@@ -27,6 +27,8 @@ export const DEFAULT_METRICS_HOST = "127.0.0.1";
 
 /** Milliseconds between the event-loop monitor's samples (prom-client uses 10; 20 is plenty). */
 const EVENT_LOOP_RESOLUTION_MS = 20;
+/** Samples (about a second's worth) a window needs before `/stats` shows it rather than the last. */
+const MIN_LOOP_SAMPLES = 50;
 
 /** Open connections of one kind. */
 export interface ConnectionCount {
@@ -78,6 +80,8 @@ export interface MetricsOptions {
 export class ServerMetrics {
   readonly #opts: MetricsOptions;
   #loop: IntervalHistogram | undefined;
+  /** The event-loop figures of the window a scrape ended (for a `/stats` just after it). */
+  #lastWindow: LoopDelay | undefined;
   readonly startedAt = Date.now();
 
   constructor(opts: MetricsOptions) {
@@ -148,7 +152,13 @@ export class ServerMetrics {
         p99: ms(h.percentile(99)),
       };
     }
-    if (resetLoop) h?.reset();
+    if (resetLoop) {
+      h?.reset();
+      this.#lastWindow = loop;
+    } else if (h && h.count < MIN_LOOP_SAMPLES && this.#lastWindow) {
+      // A scrape just began a new window: a person asking now sees the one it ended.
+      loop = this.#lastWindow;
+    }
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
     return {
