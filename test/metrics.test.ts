@@ -11,15 +11,15 @@ import { after, describe, it } from "node:test";
 import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import parsePrometheusTextFormat, { type PromFamily } from "parse-prometheus-text-format";
-import type { RoomEvent } from "../src/protocol/events.ts";
+import { Chat } from "../src/core/chat.ts";
 import type { RoomStore } from "../src/core/ports.ts";
 import { catalogue } from "../src/i18n/index.ts";
+import type { RoomEvent } from "../src/protocol/events.ts";
 import { runConsoleLine } from "../src/server/console.ts";
 import { ServerMetrics } from "../src/server/metrics.ts";
-import { Chat } from "../src/core/chat.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { haveOpenssl, makeSelfSignedCert } from "./fault-helpers.ts";
-import { JsonClient, sleep, startTestServer, TextClient, type TestServer } from "./helpers.ts";
+import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
 import { WsClient } from "./web-helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -137,95 +137,105 @@ async function eventually(check: () => Promise<void>, ms = 10_000): Promise<void
 }
 
 describe("issue 13: GET /metrics", () => {
-  it("counters move when text and json clients connect, send, are refused (flood, name in use) and leave", TIMEOUT, async () => {
-    // Flood control on (6 lines at once, then 5/s), so a paste of 10 is held back.
-    const server = await startTestServer({
-      metricsPort: 0,
-      limits: { floodBurst: 6, floodIntervalMs: 200, renameBurst: 3 },
-    });
-    try {
-      const m0 = await scrape(server);
-      assert.equal(m0.value("papo_users"), 0);
-      assert.equal(m0.value("papo_rooms"), 1);
-      assert.equal(m0.value("papo_info", { version: m0.family("papo_info").metrics[0]?.labels?.version ?? "" }), 1);
-      const opened0 = m0.value("papo_connections_opened_total");
-
-      const ana = await TextClient.join(server.port, "ana");
-      const bia = await JsonClient.join(server.port, "bia");
-      const m1 = await scrape(server);
-      assert.equal(m1.value("papo_connections", { transport: "text", tls: "false" }), 1);
-      assert.equal(m1.value("papo_connections", { transport: "json", tls: "false" }), 1);
-      assert.equal(m1.value("papo_connections", { transport: "websocket", tls: "false" }), 0);
-      assert.equal(m1.value("papo_users"), 2);
-      assert.equal(m1.value("papo_connections_opened_total"), opened0 + 2);
-
-      ana.line("oi bia");
-      await bia.waitEvent("message", (e) => e.text === "oi bia");
-      bia.say("olá ana");
-      await ana.waitFor("bia: olá ana");
-      bia.request({ type: "line", text: "@ana psst" });
-      await ana.waitFor("psst");
-      ana.line("/me acena");
-      await bia.waitEvent("action");
-      await eventually(async () => {
-        const m2 = await scrape(server);
-        assert.equal(m2.value("papo_messages_received_total", { kind: "public" }), 2);
-        assert.equal(m2.value("papo_messages_received_total", { kind: "private" }), 1);
-        assert.equal(m2.value("papo_messages_received_total", { kind: "action" }), 1);
-        // ana's message and action to bia, bia's message to ana and back to bia (json echo), the private.
-        assert.ok(m2.value("papo_deliveries_total") - m1.value("papo_deliveries_total") >= 5);
-        // Every message was stored, in commits that were timed.
-        assert.ok(m2.value("papo_store_commit_duration_seconds") > m1.value("papo_store_commit_duration_seconds"));
-        assert.ok(
-          m2.value("papo_store_committed_events_total") - m1.value("papo_store_committed_events_total") >= 3,
+  it(
+    "counters move when text and json clients connect, send, are refused (flood, name in use) and leave",
+    TIMEOUT,
+    async () => {
+      // Flood control on (6 lines at once, then 5/s), so a paste of 10 is held back.
+      const server = await startTestServer({
+        metricsPort: 0,
+        limits: { floodBurst: 6, floodIntervalMs: 200, renameBurst: 3 },
+      });
+      try {
+        const m0 = await scrape(server);
+        assert.equal(m0.value("papo_users"), 0);
+        assert.equal(m0.value("papo_rooms"), 1);
+        assert.equal(
+          m0.value("papo_info", { version: m0.family("papo_info").metrics[0]?.labels?.version ?? "" }),
+          1,
         );
-      });
+        const opened0 = m0.value("papo_connections_opened_total");
 
-      // Refused: a name in use (text and json), then a paste that flood control holds back.
-      const third = new TextClient(server.port);
-      await third.waitFor("Choose a name");
-      third.line("ana");
-      await third.waitFor(/already|in use/i);
-      const late = new JsonClient(server.port);
-      await late.waitEvent("prompt");
-      late.request({ type: "name", name: "BIA" });
-      await late.waitEvent("error", (e) => e.code === "name_taken");
-      ana.send(Array.from({ length: 10 }, (_, i) => `linha ${i}\n`).join(""));
-      await ana.waitFor("Sending slowly");
-      await eventually(async () => {
-        const m3 = await scrape(server);
-        assert.equal(m3.value("papo_refusals_total", { reason: "name_taken" }), 2);
-        assert.equal(m3.value("papo_refusals_total", { reason: "flood" }), 1);
-        assert.equal(m3.value("papo_connections", { transport: "text", tls: "false" }), 2);
-        assert.equal(m3.value("papo_connections", { transport: "json", tls: "false" }), 2);
-        assert.equal(m3.value("papo_users"), 2);
-      });
+        const ana = await TextClient.join(server.port, "ana");
+        const bia = await JsonClient.join(server.port, "bia");
+        const m1 = await scrape(server);
+        assert.equal(m1.value("papo_connections", { transport: "text", tls: "false" }), 1);
+        assert.equal(m1.value("papo_connections", { transport: "json", tls: "false" }), 1);
+        assert.equal(m1.value("papo_connections", { transport: "websocket", tls: "false" }), 0);
+        assert.equal(m1.value("papo_users"), 2);
+        assert.equal(m1.value("papo_connections_opened_total"), opened0 + 2);
 
-      // Leaving: a json /quit, a text socket closed, two unregistered connections dropped.
-      bia.say("/quit");
-      await bia.text.waitClosed();
-      ana.close();
-      third.close();
-      late.close();
-      await eventually(async () => {
-        const m4 = await scrape(server);
-        assert.equal(m4.value("papo_disconnections_total", { reason: "quit" }), 1);
-        assert.equal(m4.value("papo_disconnections_total", { reason: "disconnected" }), 3);
-        assert.equal(m4.value("papo_users"), 0);
-        for (const transport of ["pending", "text", "json", "seed", "websocket", "irc"])
-          for (const t of ["false", "true"])
-            assert.equal(m4.value("papo_connections", { transport, tls: t }), 0, `${transport} ${t}`);
-        assert.equal(m4.value("papo_send_queue_bytes"), 0);
-      });
-      const m5 = await scrape(server);
-      assert.ok(m5.value("process_resident_memory_bytes") > 0);
-      assert.ok(m5.value("nodejs_heap_size_used_bytes") > 0);
-      assert.ok(m5.value("nodejs_eventloop_lag_max_seconds") >= 0);
-      assert.ok(m5.value("process_start_time_seconds") > 1_600_000_000);
-    } finally {
-      await server.close();
-    }
-  });
+        ana.line("oi bia");
+        await bia.waitEvent("message", (e) => e.text === "oi bia");
+        bia.say("olá ana");
+        await ana.waitFor("bia: olá ana");
+        bia.request({ type: "line", text: "@ana psst" });
+        await ana.waitFor("psst");
+        ana.line("/me acena");
+        await bia.waitEvent("action");
+        await eventually(async () => {
+          const m2 = await scrape(server);
+          assert.equal(m2.value("papo_messages_received_total", { kind: "public" }), 2);
+          assert.equal(m2.value("papo_messages_received_total", { kind: "private" }), 1);
+          assert.equal(m2.value("papo_messages_received_total", { kind: "action" }), 1);
+          // ana's message and action to bia, bia's message to ana and back to bia (json echo), the private.
+          assert.ok(m2.value("papo_deliveries_total") - m1.value("papo_deliveries_total") >= 5);
+          // Every message was stored, in commits that were timed.
+          assert.ok(
+            m2.value("papo_store_commit_duration_seconds") > m1.value("papo_store_commit_duration_seconds"),
+          );
+          assert.ok(
+            m2.value("papo_store_committed_events_total") - m1.value("papo_store_committed_events_total") >=
+              3,
+          );
+        });
+
+        // Refused: a name in use (text and json), then a paste that flood control holds back.
+        const third = new TextClient(server.port);
+        await third.waitFor("Choose a name");
+        third.line("ana");
+        await third.waitFor(/already|in use/i);
+        const late = new JsonClient(server.port);
+        await late.waitEvent("prompt");
+        late.request({ type: "name", name: "BIA" });
+        await late.waitEvent("error", (e) => e.code === "name_taken");
+        ana.send(Array.from({ length: 10 }, (_, i) => `linha ${i}\n`).join(""));
+        await ana.waitFor("Sending slowly");
+        await eventually(async () => {
+          const m3 = await scrape(server);
+          assert.equal(m3.value("papo_refusals_total", { reason: "name_taken" }), 2);
+          assert.equal(m3.value("papo_refusals_total", { reason: "flood" }), 1);
+          assert.equal(m3.value("papo_connections", { transport: "text", tls: "false" }), 2);
+          assert.equal(m3.value("papo_connections", { transport: "json", tls: "false" }), 2);
+          assert.equal(m3.value("papo_users"), 2);
+        });
+
+        // Leaving: a json /quit, a text socket closed, two unregistered connections dropped.
+        bia.say("/quit");
+        await bia.text.waitClosed();
+        ana.close();
+        third.close();
+        late.close();
+        await eventually(async () => {
+          const m4 = await scrape(server);
+          assert.equal(m4.value("papo_disconnections_total", { reason: "quit" }), 1);
+          assert.equal(m4.value("papo_disconnections_total", { reason: "disconnected" }), 3);
+          assert.equal(m4.value("papo_users"), 0);
+          for (const transport of ["pending", "text", "json", "seed", "websocket", "irc"])
+            for (const t of ["false", "true"])
+              assert.equal(m4.value("papo_connections", { transport, tls: t }), 0, `${transport} ${t}`);
+          assert.equal(m4.value("papo_send_queue_bytes"), 0);
+        });
+        const m5 = await scrape(server);
+        assert.ok(m5.value("process_resident_memory_bytes") > 0);
+        assert.ok(m5.value("nodejs_heap_size_used_bytes") > 0);
+        assert.ok(m5.value("nodejs_eventloop_lag_max_seconds") >= 0);
+        assert.ok(m5.value("process_start_time_seconds") > 1_600_000_000);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
   it("labels browsers, TLS and seed-framed connections by transport", TIMEOUT, async (t) => {
     const cert = haveOpenssl() ? makeSelfSignedCert() : undefined;
@@ -262,31 +272,35 @@ describe("issue 13: GET /metrics", () => {
     }
   });
 
-  it("listens on 127.0.0.1 by default; answers GET and HEAD on /metrics and /healthz, 404 and 405 otherwise", TIMEOUT, async () => {
-    const server = await startTestServer({ metricsPort: 0 });
-    try {
-      assert.equal(server.metricsAddress?.address, "127.0.0.1");
-      const base = `http://127.0.0.1:${server.metricsAddress?.port}`;
-      const head = await fetch(`${base}/metrics`, { method: "HEAD" });
-      assert.equal(head.status, 200);
-      assert.equal(await head.text(), "");
-      assert.equal((await fetch(`${base}/healthz?probe=1`)).status, 200);
-      assert.equal((await fetch(`${base}/`)).status, 404);
-      assert.equal((await fetch(`${base}/index.html`)).status, 404);
-      const post = await fetch(`${base}/metrics`, { method: "POST", body: "x" });
-      assert.equal(post.status, 405);
-      assert.equal(post.headers.get("allow"), "GET, HEAD");
-    } finally {
-      await server.close();
-    }
-    // No --metrics-port: no listener, /stats still works.
-    const plain = await startTestServer();
-    try {
-      assert.equal(plain.metricsServer, undefined);
-    } finally {
-      await plain.close();
-    }
-  });
+  it(
+    "listens on 127.0.0.1 by default; answers GET and HEAD on /metrics and /healthz, 404 and 405 otherwise",
+    TIMEOUT,
+    async () => {
+      const server = await startTestServer({ metricsPort: 0 });
+      try {
+        assert.equal(server.metricsAddress?.address, "127.0.0.1");
+        const base = `http://127.0.0.1:${server.metricsAddress?.port}`;
+        const head = await fetch(`${base}/metrics`, { method: "HEAD" });
+        assert.equal(head.status, 200);
+        assert.equal(await head.text(), "");
+        assert.equal((await fetch(`${base}/healthz?probe=1`)).status, 200);
+        assert.equal((await fetch(`${base}/`)).status, 404);
+        assert.equal((await fetch(`${base}/index.html`)).status, 404);
+        const post = await fetch(`${base}/metrics`, { method: "POST", body: "x" });
+        assert.equal(post.status, 405);
+        assert.equal(post.headers.get("allow"), "GET, HEAD");
+      } finally {
+        await server.close();
+      }
+      // No --metrics-port: no listener, /stats still works.
+      const plain = await startTestServer();
+      try {
+        assert.equal(plain.metricsServer, undefined);
+      } finally {
+        await plain.close();
+      }
+    },
+  );
 });
 
 // ---- /healthz ---------------------------------------------------------------------------------
@@ -443,56 +457,78 @@ describe("issue 13: console /stats", () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   });
 
-  it("papo serve --metrics-port: prints where, answers /healthz, and /stats on the console pipe", TIMEOUT, async () => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "src/cli.ts", "serve", "--host", "127.0.0.1", "--port", "0", "--no-http"]
-        .concat(["--no-store", "--metrics-port", "0"]),
-      { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "" } },
-    );
-    children.add(child);
-    let out = "";
-    child.stdout.setEncoding("utf8").on("data", (d) => {
-      out += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    const until = async (re: RegExp) => {
-      const deadline = Date.now() + 30_000;
-      while (!re.test(out)) {
-        if (Date.now() > deadline) throw new Error(`no ${re} in:\n${out}`);
-        await sleep(20);
-      }
-    };
-    await until(/Console:/);
-    const url = /Metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics, health on \1\/healthz/.exec(out)?.[1];
-    assert.ok(url, out);
-    const res = await fetch(`${url}/healthz`);
-    assert.equal(res.status, 200);
-    assert.equal(await res.text(), "ok\n");
-    new Scrape(await (await fetch(`${url}/metrics`)).text());
-    child.stdin.write("/stats\n");
-    await until(/Connections: 0; users: 0; rooms: 1/);
-    assert.match(out, /Event-loop delay: median [\d.]+ ms/);
-    child.stdin.write("/shutdown\n");
-    assert.equal(await exited, 0);
-  });
-
-  it("--metrics-host without --metrics-port, or a bad metrics port, is one line and exit 2", TIMEOUT, async () => {
-    for (const args of [["--metrics-host", "0.0.0.0"], ["--metrics-port", "70000"]]) {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", "serve", "--no-store", ...args], {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "" },
-      });
+  it(
+    "papo serve --metrics-port: prints where, answers /healthz, and /stats on the console pipe",
+    TIMEOUT,
+    async () => {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "src/cli.ts", "serve", "--host", "127.0.0.1", "--port", "0", "--no-http"].concat([
+          "--no-store",
+          "--metrics-port",
+          "0",
+        ]),
+        {
+          cwd: ROOT,
+          stdio: ["pipe", "pipe", "pipe"],
+          env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "" },
+        },
+      );
       children.add(child);
-      let err = "";
-      child.stderr.setEncoding("utf8").on("data", (d) => {
-        err += d;
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (d) => {
+        out += d;
       });
-      const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
-      assert.equal(code, 2, args.join(" "));
-      assert.equal(err.trim().split("\n").length, 1, err);
-      assert.match(err, /^papo: .*metrics/);
-    }
-  });
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      const until = async (re: RegExp) => {
+        const deadline = Date.now() + 30_000;
+        while (!re.test(out)) {
+          if (Date.now() > deadline) throw new Error(`no ${re} in:\n${out}`);
+          await sleep(20);
+        }
+      };
+      await until(/Console:/);
+      const url = /Metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics, health on \1\/healthz/.exec(out)?.[1];
+      assert.ok(url, out);
+      const res = await fetch(`${url}/healthz`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "ok\n");
+      new Scrape(await (await fetch(`${url}/metrics`)).text());
+      child.stdin.write("/stats\n");
+      await until(/Connections: 0; users: 0; rooms: 1/);
+      assert.match(out, /Event-loop delay: median [\d.]+ ms/);
+      child.stdin.write("/shutdown\n");
+      assert.equal(await exited, 0);
+    },
+  );
+
+  it(
+    "--metrics-host without --metrics-port, or a bad metrics port, is one line and exit 2",
+    TIMEOUT,
+    async () => {
+      for (const args of [
+        ["--metrics-host", "0.0.0.0"],
+        ["--metrics-port", "70000"],
+      ]) {
+        const child = spawn(
+          process.execPath,
+          ["--import", "tsx", "src/cli.ts", "serve", "--no-store", ...args],
+          {
+            cwd: ROOT,
+            stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "" },
+          },
+        );
+        children.add(child);
+        let err = "";
+        child.stderr.setEncoding("utf8").on("data", (d) => {
+          err += d;
+        });
+        const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+        assert.equal(code, 2, args.join(" "));
+        assert.equal(err.trim().split("\n").length, 1, err);
+        assert.match(err, /^papo: .*metrics/);
+      }
+    },
+  );
 });

@@ -15,6 +15,7 @@
  */
 import net from "node:net";
 import type { Chat } from "../core/chat.ts";
+import type { TransportName } from "../core/counters.ts";
 import { FloodQueue } from "../core/flood.ts";
 import { canonicalName } from "../core/nickname.ts";
 import { checkRoomName } from "../core/room.ts";
@@ -174,7 +175,9 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
   }
 
   // Issue 13: read by the metrics only.
-  readonly transport = "irc";
+  get transport(): TransportName {
+    return "irc";
+  }
 
   get tls(): boolean {
     return (this.socket as { encrypted?: boolean }).encrypted === true;

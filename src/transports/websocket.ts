@@ -10,6 +10,7 @@ import type net from "node:net";
 import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { Chat } from "../core/chat.ts";
+import type { TransportName } from "../core/counters.ts";
 import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import { type ByeReason, errorEvent, type ServerEvent } from "../protocol/events.ts";
@@ -180,7 +181,9 @@ export class WsConnection implements SessionPort, DeadPeerOwner {
   #paused = false;
 
   // Issue 13: read by the metrics only.
-  readonly transport = "websocket";
+  get transport(): TransportName {
+    return "websocket";
+  }
 
   get tls(): boolean {
     return (this.#raw as { encrypted?: boolean }).encrypted === true;
