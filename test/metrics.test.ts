@@ -15,11 +15,14 @@ import { Chat } from "../src/core/chat.ts";
 import type { RoomStore } from "../src/core/ports.ts";
 import { catalogue } from "../src/i18n/index.ts";
 import type { RoomEvent } from "../src/protocol/events.ts";
+import { connectCluster } from "../src/server/cluster.ts";
 import { runConsoleLine } from "../src/server/console.ts";
+import { DEFAULT_LIMITS } from "../src/server/limits.ts";
 import { ServerMetrics } from "../src/server/metrics.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { haveOpenssl, makeSelfSignedCert } from "./fault-helpers.ts";
 import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
+import { haveRedis, TestRedis } from "./redis-helpers.ts";
 import { WsClient } from "./web-helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -380,6 +383,37 @@ describe("issue 13: GET /healthz", () => {
       assert.deepEqual(await healthz(server), { status: 503, body: "listener_down chat\n" });
     } finally {
       await server.close();
+    }
+  });
+
+  it("503 cluster_degraded while Redis hangs (SIGSTOP), 200 once it is back", {
+    ...TIMEOUT,
+    skip: !haveRedis() && !process.env.CI ? "redis-server is not installed" : false,
+  }, async () => {
+    const redis = await TestRedis.start();
+    // A short read timeout, so the hang is noticed within a second.
+    const cluster = await connectCluster(redis.url, DEFAULT_LIMITS, () => {}, {
+      blockMs: 200,
+      readTimeoutMs: 500,
+    });
+    const server = await startTestServer({ cluster, metricsPort: 0 });
+    try {
+      assert.deepEqual(await healthz(server), { status: 200, body: "ok\n" });
+      redis.pause();
+      try {
+        await eventually(async () => {
+          assert.deepEqual(await healthz(server), { status: 503, body: "cluster_degraded\n" });
+        });
+        assert.equal((await scrape(server)).value("papo_cluster_degraded"), 1);
+      } finally {
+        redis.resume();
+      }
+      await eventually(async () => {
+        assert.deepEqual(await healthz(server), { status: 200, body: "ok\n" });
+      });
+    } finally {
+      await server.close();
+      await redis.close();
     }
   });
 
