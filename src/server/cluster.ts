@@ -399,6 +399,7 @@ class ClusterSession extends Session {
         if (!this.registered) this.#cluster.unreserve(check.canonical, this);
         return;
       }
+      if (result === "taken") this.chat.counters.refused("name_taken");
       this.send(
         result === "taken" ? errorEvent("name_taken", { name: check.name }) : errorEvent("internal", {}),
       );
@@ -422,6 +423,7 @@ class ClusterSession extends Session {
     };
     if (this.chat.options.logMessages)
       this.chat.log("info", "private", { from: this.name, to: remote.name, text });
+    this.chat.counters.privateMessages++;
     this.#cluster.fanout.sendControl({ t: "private", to: canonical, event });
     this.send(event);
   }
@@ -438,6 +440,7 @@ class ClusterSession extends Session {
         if (this.canonical !== check.canonical) this.#cluster.unreserve(check.canonical, this);
         return;
       }
+      if (result === "taken") this.chat.counters.refused("name_taken");
       this.send(
         result === "taken" ? errorEvent("name_taken", { name: check.name }) : errorEvent("internal", {}),
       );
