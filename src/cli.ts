@@ -320,9 +320,10 @@ async function serve(args: string[]): Promise<number> {
       return startServer({ ...config, httpPort: undefined }, log);
     });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { port?: number };
-    // The TLS listener may be the one that failed: name the port the error names.
-    const where = `${values.host ?? "*"}:${e.port ?? port}`;
+    const e = err as NodeJS.ErrnoException & { port?: number; host?: string };
+    // The TLS listener may be the one that failed: name the port the error names (and the
+    // metrics listener its own interface).
+    const where = `${e.host ?? values.host ?? "*"}:${e.port ?? port}`;
     const reason =
       e.code === "EADDRINUSE"
         ? t.portInUse({ address: where })

@@ -565,4 +565,38 @@ describe("issue 13: console /stats", () => {
       }
     },
   );
+
+  it("a busy metrics port stops the start with one line naming it, exit 1", TIMEOUT, async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    const args = [
+      "serve",
+      "--port",
+      "0",
+      "--no-http",
+      "--no-irc",
+      "--no-store",
+      "--metrics-port",
+      String(port),
+    ];
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "" },
+    });
+    children.add(child);
+    let err = "";
+    child.stderr.setEncoding("utf8").on("data", (d) => {
+      err += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    blocker.close();
+    assert.equal(code, 1);
+    assert.equal(err.trim().split("\n").length, 1, err);
+    assert.match(
+      err,
+      new RegExp(`^papo could not start: the address 127\\.0\\.0\\.1:${port} is already in use`),
+    );
+  });
 });

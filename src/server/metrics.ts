@@ -421,7 +421,7 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<ht
       });
     });
   } catch (err) {
-    throw Object.assign(err as Error, { listener: "metrics", port: opts.port });
+    throw Object.assign(err as Error, { listener: "metrics", port: opts.port, host: opts.host });
   }
   return server;
 }

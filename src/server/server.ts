@@ -257,6 +257,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
       ["nick", nick],
       ["http", web?.server],
       ["irc", irc],
+      ["ircs", ircTls],
     ],
     ...(cluster ? { clusterDown: () => cluster.fanout.down } : {}),
     closing: () => closing !== undefined,
@@ -278,6 +279,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
       secure?.close();
       nick?.close();
       irc?.close();
+      ircTls?.close();
       web?.close(0, () => {});
       clearInterval(pruner);
       throw err;
