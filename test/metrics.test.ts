@@ -499,6 +499,8 @@ describe("issue 13: console /stats", () => {
         process.execPath,
         ["--import", "tsx", "src/cli.ts", "serve", "--host", "127.0.0.1", "--port", "0", "--no-http"].concat([
           "--no-store",
+          // Not the default IRC port 6667, which other programs' tests on this machine may use.
+          "--no-irc",
           "--metrics-port",
           "0",
         ]),
