@@ -13,13 +13,12 @@
  * send window, and each node's CPU per delivery it wrote, in µs: with clients split evenly a node
  * writes half of all deliveries, so µs/delivery = CPU seconds / (deliveries / nodes).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type LoadResult, runLoad } from "./loadgen.ts";
 import { waitForQuiet } from "./proc.ts";
+import { type Redis, startRedis } from "./redis.ts";
 import { REPO_ROOT, type RunningServer, type ServerDef, startServer } from "./servers.ts";
 
 const HELP = `usage: node --import tsx bench/cluster.ts [options]
@@ -31,65 +30,6 @@ const HELP = `usage: node --import tsx bench/cluster.ts [options]
   --quiet-below PCT    before each run, wait until the machine is under PCT % of one core busy
   --quiet-wait S       wait at most S seconds for that (default 60)
   --out FILE           JSON results (default bench/results/cluster-<time>.json)`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Redis {
-  pid: number;
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startRedis(): Promise<Redis> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
-  child.once("error", () => {});
-  for (let i = 0; ; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (up) break;
-    if (i > 100 || child.exitCode !== null)
-      throw new Error("redis-server did not start (apt-get install redis-server)");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await new Promise<void>((resolve) => {
-    const s = net.connect(port, "127.0.0.1", () => s.write("CONFIG SET maxmemory-policy noeviction\r\n"));
-    s.once("data", () => {
-      s.destroy();
-      resolve();
-    });
-    s.once("error", () => resolve());
-  });
-  return {
-    pid: child.pid as number,
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const gone = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
-      await gone;
-    },
-  };
-}
 
 function papo(name: string, args: string[]): ServerDef {
   return {

@@ -12,9 +12,7 @@ import tls from "node:tls";
 import { fileURLToPath } from "node:url";
 import parsePrometheusTextFormat, { type PromFamily } from "parse-prometheus-text-format";
 import { Chat } from "../src/core/chat.ts";
-import type { RoomStore } from "../src/core/ports.ts";
 import { catalogue } from "../src/i18n/index.ts";
-import type { RoomEvent } from "../src/protocol/events.ts";
 import { connectCluster } from "../src/server/cluster.ts";
 import { runConsoleLine } from "../src/server/console.ts";
 import { DEFAULT_LIMITS } from "../src/server/limits.ts";
@@ -23,6 +21,7 @@ import { MemoryStore } from "../src/store/memory.ts";
 import { haveOpenssl, makeSelfSignedCert } from "./fault-helpers.ts";
 import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
 import { haveRedis, TestRedis } from "./redis-helpers.ts";
+import { FailingStore } from "./store-wrappers.ts";
 import { WsClient } from "./web-helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -308,52 +307,9 @@ describe("issue 13: GET /metrics", () => {
 
 // ---- /healthz ---------------------------------------------------------------------------------
 
-/** A store whose commit throws while `failing` (a full disk), as in rooms-durability.test.ts. */
-class FailingStore implements RoomStore {
-  readonly inner = new MemoryStore();
-  failing = false;
-  get epoch() {
-    return this.inner.epoch;
-  }
-  get secret() {
-    return this.inner.secret;
-  }
-  append(key: string, events: readonly RoomEvent[]) {
-    this.inner.append(key, events);
-  }
-  commit() {
-    if (this.failing) throw new Error("SQLITE_FULL: database or disk is full");
-    return this.inner.commit();
-  }
-  head(key: string) {
-    return this.inner.head(key);
-  }
-  saveRoom(key: string, info: { room: string; topic?: string }) {
-    this.inner.saveRoom(key, info);
-  }
-  recent(key: string, limit: number) {
-    return this.inner.recent(key, limit);
-  }
-  range(key: string, after: number, limit: number) {
-    return this.inner.range(key, after, limit);
-  }
-  before(key: string, before: number, limit: number) {
-    return this.inner.before(key, before, limit);
-  }
-  first(key: string) {
-    return this.inner.first(key);
-  }
-  prune(keep: number, olderThan: number, batch: number) {
-    return this.inner.prune(keep, olderThan, batch);
-  }
-  close() {
-    this.inner.close();
-  }
-}
-
 describe("issue 13: GET /healthz", () => {
   it("200 ok; 503 history_paused while the store fails, 200 again once it saves", TIMEOUT, async () => {
-    const store = new FailingStore();
+    const store = new FailingStore(new MemoryStore());
     const server = await startTestServer({ metricsPort: 0, store, limits: { storeRetryMs: 50 } });
     try {
       assert.deepEqual(await healthz(server), { status: 200, body: "ok\n" });
