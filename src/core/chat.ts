@@ -23,6 +23,7 @@ import {
 } from "../protocol/events.ts";
 import { Admission, type Refusal, type Ticket } from "./admission.ts";
 import { ChatCounters } from "./counters.ts";
+import { type Ban, BanList, type BanTarget, banCovers } from "./bans.ts";
 import { canonicalName } from "./nickname.ts";
 import { type ChatOptions, DEFAULT_ROOM_LIMITS, type LogFn, type RoomLimits } from "./options.ts";
 import type { MaybePromise, RoomStore } from "./ports.ts";
@@ -70,6 +71,10 @@ export class Chat implements SessionHost {
   readonly counters = new ChatCounters();
   /** Events appended since the last successful commit (so only commits that write are timed). */
   #uncommitted = 0;
+  /** Issue 13: the bans this node enforces, loaded from the store at start. */
+  readonly bans = new BanList();
+  /** Settles once the stored bans are loaded (the server listens after it). */
+  readonly bansLoaded: Promise<void>;
   #commitScheduled = false;
   #historyPaused = false;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -85,6 +90,24 @@ export class Chat implements SessionHost {
     this.store = options.store;
     if (options.admission) this.#admission = new Admission(options.admission);
     this.lobby = this.#room(LOBBY, LOBBY);
+    this.bansLoaded = new Promise<void>((resolve) => {
+      const failed = (err: unknown) => {
+        this.log("error", "bans_load_failed", { error: String((err as Error)?.message ?? err) });
+        resolve();
+      };
+      try {
+        when(
+          this.store.bans ? this.store.bans(Date.now()) : [],
+          (bans) => {
+            for (const b of bans) this.bans.add(b);
+            resolve();
+          },
+          failed,
+        );
+      } catch (err) {
+        failed(err);
+      }
+    });
   }
 
   // ---- connections and names -------------------------------------------------------------
@@ -93,7 +116,10 @@ export class Chat implements SessionHost {
    * Counts a new session against the connection limits (ROBUSTNESS D23); `Session.start` calls it.
    * Returns why the connection is refused, or undefined when it is admitted.
    */
-  admit(session: Session): Refusal | undefined {
+  admit(session: Session): Refusal | Ban | undefined {
+    // Issue 13: a banned address is refused before it counts against anything.
+    const ban = this.bans.address(session.port.remote);
+    if (ban) return ban;
     if (!this.#admission || this.#tickets.has(session)) return undefined;
     const result = this.#admission.admit(session.port.remote);
     if (typeof result === "string") return result;
@@ -245,6 +271,59 @@ export class Chat implements SessionHost {
     const name = s.name;
     s.disconnect("kicked", reason);
     return name;
+  }
+
+  // ---- bans (issue 13) ---------------------------------------------------------------------
+
+  /**
+   * Operator: bans an address, a network or a name, stores it, and disconnects the connections it
+   * covers here. Returns the ban and the names of the users it removed.
+   */
+  ban(
+    target: BanTarget,
+    opts: { durationMs?: number; reason?: string } = {},
+  ): { ban: Ban; removed: string[] } {
+    const at = Date.now();
+    const ban: Ban = {
+      key: target.key,
+      shown: target.shown,
+      at,
+      ...(opts.reason ? { reason: opts.reason } : {}),
+      ...(opts.durationMs !== undefined ? { until: at + opts.durationMs } : {}),
+    };
+    this.bans.add(ban);
+    this.#store("ban_save_failed", () => this.store.saveBan?.(ban));
+    return { ban, removed: this.enforce(ban) };
+  }
+
+  /** Operator: lifts a ban; the ban, or undefined when none was in force. */
+  unban(key: string): Ban | undefined {
+    const ban = this.bans.remove(key);
+    this.#store("ban_delete_failed", () => this.store.deleteBan?.(key));
+    return ban;
+  }
+
+  /** Closes this node's connections `ban` covers; the names of the registered ones. */
+  enforce(ban: Ban): string[] {
+    const removed: string[] = [];
+    for (const s of [...this.#sessions]) {
+      if (s.closed || !banCovers(ban, s.port.remote, s.registered ? s.canonical : "")) continue;
+      if (s.registered) removed.push(s.name);
+      this.log("info", "banned", { remote: s.port.remote, name: s.name || undefined, ban: ban.shown });
+      s.disconnect("banned", ban.reason, ban.until);
+    }
+    return removed;
+  }
+
+  /** Runs a store write that may be asynchronous; a failure is logged, never thrown. */
+  #store(event: string, write: () => MaybePromise<unknown>): void {
+    const failed = (err: unknown) =>
+      this.log("error", event, { error: String((err as Error)?.message ?? err) });
+    try {
+      when(write(), () => {}, failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   /** Tells every connection the server is going away, and closes them. */

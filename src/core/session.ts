@@ -18,6 +18,7 @@ import {
 import { type Input, parseInput } from "../protocol/input.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Refusal } from "./admission.ts";
+import type { Ban, BanList } from "./bans.ts";
 import { COMMAND_HANDLERS } from "./commands.ts";
 import type { ChatCounters, TransportName } from "./counters.ts";
 import { FloodGate } from "./flood.ts";
@@ -63,7 +64,10 @@ export interface SessionHost {
   /** Issue 13: what the metrics count. */
   readonly counters: ChatCounters;
   log: LogFn;
-  admit(session: Session): Refusal | undefined;
+  /** Why the connection is refused (a connection limit, or a ban on its address), if it is. */
+  admit(session: Session): Refusal | Ban | undefined;
+  /** Issue 13: the bans in force on this node. */
+  readonly bans: BanList;
   admitted(session: Session): void;
   claim(canonical: string, session: Session): boolean;
   release(canonical: string, session: Session): void;
@@ -198,6 +202,12 @@ export class Session {
    */
   start({ greet = true }: { greet?: boolean } = {}): boolean {
     const refused = this.chat.admit(this);
+    if (typeof refused === "object") {
+      // Issue 13: a banned address gets one line and is closed, before any greeting.
+      this.chat.log("info", "refused", { remote: this.port.remote, reason: "banned", ban: refused.shown });
+      this.#banned(refused);
+      return false;
+    }
     if (refused) {
       this.chat.counters.refused(refused);
       this.chat.log("info", "refused", { remote: this.port.remote, reason: refused });
@@ -289,6 +299,9 @@ export class Session {
       this.send({ type: "prompt", need: "name" });
       return;
     }
+    // Issue 13: a banned name closes the connection (the name rules decide what is the same name).
+    const ban = this.chat.bans.name(check.canonical);
+    if (ban) return this.#banned(ban, check.name);
     if (!this.chat.claim(check.canonical, this)) {
       this.chat.counters.refused("name_taken");
       this.send(errorEvent("name_taken", { name: check.name }));
@@ -511,6 +524,8 @@ export class Session {
       return this.send(errorEvent("name_invalid", { reason: check.reason }));
     }
     if (check.name === this.#name) return;
+    const ban = this.chat.bans.name(check.canonical);
+    if (ban) return this.#banned(ban, check.name);
     // C20: name changes have their own, slower bucket, so others never see a flood of notices.
     const wait = this.#flood?.renameWait() ?? 0;
     if (wait > 0) {
@@ -601,14 +616,32 @@ export class Session {
     this.disconnect("quit", text);
   }
 
-  /** The server closes this connection: says why (`bye`), leaves the rooms, closes. */
-  disconnect(reason: ByeReason, text?: string): void {
+  /** Issue 13: closes the connection a ban covers (`name`: the banned name it asked for). */
+  #banned(ban: Ban, name?: string): void {
+    if (name !== undefined)
+      this.chat.log("info", "refused", { remote: this.port.remote, reason: "banned", name, ban: ban.shown });
+    this.disconnect("banned", ban.reason, ban.until);
+  }
+
+  /**
+   * The server closes this connection: says why (`bye`), leaves the rooms, closes. `until`: when a
+   * ban ends (issue 13).
+   */
+  disconnect(reason: ByeReason, text?: string, until?: number): void {
     if (this.#state === "closed") return;
-    this.port.send({ type: "bye", reason, ...(text ? { text } : {}), at: Date.now() });
-    const leave: LeaveReason = reason === "quit" ? "quit" : reason === "kicked" ? "kicked" : "error";
+    this.port.send({
+      type: "bye",
+      reason,
+      ...(text ? { text } : {}),
+      ...(until !== undefined ? { until } : {}),
+      at: Date.now(),
+    });
+    // Others see a ban as the operator removing someone (with the reason), as for /kick.
+    const removed = reason === "kicked" || reason === "banned";
+    const leave: LeaveReason = reason === "quit" ? "quit" : removed ? "kicked" : "error";
     // On shutdown everyone is leaving at once: n departures told to n others would be n² events.
     const tell = reason !== "shutdown";
-    this.#leave(leave, reason === "quit" || reason === "kicked" ? text : undefined, reason, tell);
+    this.#leave(leave, reason === "quit" || removed ? text : undefined, reason, tell);
     this.port.close();
   }
 

@@ -17,6 +17,9 @@ const duration = (s: number) =>
       : s >= 60
         ? `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s`
         : `${Math.floor(s)} s`;
+/** Issue 13: when a ban ends, in UTC (the server's and the user's clocks may not agree on a zone). */
+const until = (ms?: number) =>
+  ms === undefined ? "" : ` until ${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 export const en: Catalogue = {
   lang: "en",
@@ -123,6 +126,7 @@ export const en: Catalogue = {
       connect_rate: () => "*** Too many connection attempts from your address; wait a moment.",
       bad_password: () => "*** Wrong password.",
       replaced: () => "*** This session was resumed from another connection.",
+      banned: ({ text, until: end }) => `*** You are banned from this server${until(end)}${because(text)}`,
     },
     roomEntered: ({ room, names }) =>
       names.length
@@ -204,6 +208,9 @@ export const en: Catalogue = {
       "/kick NAME [why]  disconnect a user",
       "/announce TEXT    send a notice to everyone (alias: /say)",
       "/stats            connections, messages, refusals, memory, health (as GET /metrics)",
+      "/ban NAME|ADDRESS|CIDR [10m|2h|7d] [why]  refuse a name, an address or a network",
+      "/unban NAME|ADDRESS|CIDR                  lift a ban",
+      "/bans             list the bans in force",
       "/shutdown [why]   tell everyone and stop the server (alias: sair, /quit)",
       "/help             this list",
     ],
@@ -218,7 +225,23 @@ export const en: Catalogue = {
     storeFallback: ({ reason }) =>
       `papo: SQLite is not available here (${reason}); history is kept in memory only and lost when papo stops.`,
     storeMissing: ({ reason }) => `--data needs SQLite, which is not available here (${reason})`,
-    consoleUsages: { kick: "/kick NAME [reason]", announce: "/announce TEXT" },
+    consoleUsages: {
+      kick: "/kick NAME [reason]",
+      announce: "/announce TEXT",
+      ban: "/ban NAME|ADDRESS|CIDR [duration: 30s, 10m, 2h, 7d, 1w] [reason]",
+      unban: "/unban NAME|ADDRESS|CIDR",
+    },
+    // Issue 13: bans.
+    consoleBanned: ({ target, until: end, removed }) =>
+      `Banned ${target}${until(end)}.${removed.length ? ` Removed: ${removed.join(", ")}.` : ""}`,
+    consoleUnbanned: ({ target }) => `The ban on ${target} is lifted.`,
+    consoleNoSuchBan: ({ target }) => `${target} is not banned.`,
+    consoleBadBanTarget: ({ target }) =>
+      `${target} is neither a name nor an address or network (such as 10.0.0.0/8).`,
+    consoleBans: ({ count }) => `${count} ${count === 1 ? "ban" : "bans"}:`,
+    consoleBanLine: ({ target, until: end, reason }) =>
+      `  ${target}${end === undefined ? " (for good)" : until(end)}${reason ? ` — ${reason}` : ""}`,
+    consoleNoBans: "Nobody is banned.",
     clusterIn: ({ address }) =>
       `Cluster mode: rooms, names and history are shared through Redis at ${address}`,
     redisUnreachable: ({ address, reason }) => `cannot reach Redis at ${address} (${reason})`,

@@ -17,6 +17,12 @@ const duracao = (s: number) =>
       : s >= 60
         ? `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s`
         : `${Math.floor(s)} s`;
+/** Issue 13: quando um banimento termina, em UTC. */
+const until = (ms?: number) => {
+  if (ms === undefined) return "";
+  const iso = new Date(ms).toISOString();
+  return ` até ${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)} ${iso.slice(11, 16)} UTC`;
+};
 
 export const ptBR: Catalogue = {
   lang: "pt-BR",
@@ -122,6 +128,7 @@ export const ptBR: Catalogue = {
       connect_rate: () => "*** Tentativas de conexão demais a partir do seu endereço; espere um pouco.",
       replaced: () => "*** Esta sessão foi retomada a partir de outra conexão.",
       bad_password: () => "*** Senha errada.",
+      banned: ({ text, until: end }) => `*** Você está banido deste servidor${until(end)}${because(text)}`,
     },
     roomEntered: ({ room, names }) =>
       names.length
@@ -204,6 +211,9 @@ export const ptBR: Catalogue = {
       "/kick NOME [motivo]  desconectar um usuário (também: /expulsar)",
       "/announce TEXTO   enviar um aviso a todos (também: /say, /avisar)",
       "/stats            conexões, mensagens, recusas, memória, saúde (como GET /metrics) (também: /estatisticas)",
+      "/banir NOME|ENDEREÇO|CIDR [10m|2h|7d] [motivo]  recusar um nome, um endereço ou uma rede (também: /ban)",
+      "/desbanir NOME|ENDEREÇO|CIDR                    retirar um banimento (também: /unban)",
+      "/banidos          listar os banimentos em vigor (também: /bans)",
       "/shutdown [motivo]  avisar todos e encerrar o servidor (também: sair, /quit)",
       "/help             esta lista (também: /ajuda)",
     ],
@@ -218,7 +228,23 @@ export const ptBR: Catalogue = {
     storeFallback: ({ reason }) =>
       `papo: o SQLite não está disponível aqui (${reason}); o histórico fica só na memória e se perde quando o papo parar.`,
     storeMissing: ({ reason }) => `--data precisa do SQLite, que não está disponível aqui (${reason})`,
-    consoleUsages: { kick: "/expulsar NOME [motivo]", announce: "/avisar TEXTO" },
+    consoleUsages: {
+      kick: "/expulsar NOME [motivo]",
+      announce: "/avisar TEXTO",
+      ban: "/banir NOME|ENDEREÇO|CIDR [duração: 30s, 10m, 2h, 7d, 1w] [motivo]",
+      unban: "/desbanir NOME|ENDEREÇO|CIDR",
+    },
+    // Issue 13: banimentos.
+    consoleBanned: ({ target, until: end, removed }) =>
+      `${target} está banido${until(end)}.${removed.length ? ` Removidos: ${removed.join(", ")}.` : ""}`,
+    consoleUnbanned: ({ target }) => `O banimento de ${target} foi retirado.`,
+    consoleNoSuchBan: ({ target }) => `${target} não está banido.`,
+    consoleBadBanTarget: ({ target }) =>
+      `${target} não é um nome, nem um endereço ou uma rede (como 10.0.0.0/8).`,
+    consoleBans: ({ count }) => `${count} ${count === 1 ? "banimento" : "banimentos"}:`,
+    consoleBanLine: ({ target, until: end, reason }) =>
+      `  ${target}${end === undefined ? " (para sempre)" : until(end)}${reason ? ` — ${reason}` : ""}`,
+    consoleNoBans: "Ninguém está banido.",
     clusterIn: ({ address }) =>
       `Modo cluster: salas, nomes e histórico são compartilhados pelo Redis em ${address}`,
     redisUnreachable: ({ address, reason }) => `não foi possível conectar ao Redis em ${address} (${reason})`,

@@ -44,7 +44,8 @@ export interface ChatTexts {
   throttledDone: string;
   badPassword: string;
   internal: string;
-  bye: Record<ByeReason, (p: { text?: string }) => string>;
+  /** `until` (ms since the epoch): when a ban ends (issue 13, reason `banned`). */
+  bye: Record<ByeReason, (p: { text?: string; until?: number }) => string>;
   /** Rooms (issue 14). */
   roomEntered(p: { room: string; names: string[] }): string;
   topicIs(p: { room: string; topic: string }): string;
@@ -134,7 +135,15 @@ export interface ServerTexts {
   consoleAnnounced: string;
   consoleUsage(p: { usage: string }): string;
   /** How the console commands that take arguments are written, in this language. */
-  consoleUsages: { kick: string; announce: string };
+  consoleUsages: { kick: string; announce: string; ban: string; unban: string };
+  /** Issue 13: bans (`/ban`, `/unban`, `/bans`). `until`: ms since the epoch, unset for ever. */
+  consoleBanned(p: { target: string; until?: number; removed: string[] }): string;
+  consoleUnbanned(p: { target: string }): string;
+  consoleNoSuchBan(p: { target: string }): string;
+  consoleBadBanTarget(p: { target: string }): string;
+  consoleBans(p: { count: number }): string;
+  consoleBanLine(p: { target: string; until?: number; reason?: string }): string;
+  consoleNoBans: string;
   shuttingDown(p: { text?: string }): string;
   // Issue 13: metrics and health.
   /** The metrics listener is up (`--metrics-port`); `url` has no path. */

@@ -41,7 +41,9 @@ export type ByeReason =
   | "too_many_connections"
   | "connect_rate"
   | "bad_password"
-  | "replaced";
+  | "replaced"
+  /** Issue 13: the operator banned this address or name (`text`: the reason, `until`: when it ends). */
+  | "banned";
 
 export type ErrorEvent =
   | { type: "error"; code: "name_invalid"; params: { reason: NameProblem }; at: number }
@@ -204,7 +206,7 @@ export type ServerEvent =
   | { type: "parted"; room: string; current: string }
   | { type: "rooms"; rooms: RoomInfo[] }
   | ErrorEvent
-  | { type: "bye"; reason: ByeReason; text?: string; at: number }
+  | { type: "bye"; reason: ByeReason; text?: string; until?: number; at: number }
   | { type: "ping"; id?: unknown }
   | { type: "pong"; id?: unknown };
 

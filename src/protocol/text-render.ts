@@ -134,7 +134,12 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
     case "error":
       return [renderError(event, t)];
     case "bye":
-      return [t.bye[event.reason]({ ...(event.text ? { text: event.text } : {}) })];
+      return [
+        t.bye[event.reason]({
+          ...(event.text ? { text: event.text } : {}),
+          ...(event.until !== undefined ? { until: event.until } : {}),
+        }),
+      ];
     case "ping":
     case "pong":
       return [];

@@ -17,6 +17,7 @@
  * Each event is decoded once per node and the same object goes to every local recipient.
  */
 import { createHash } from "node:crypto";
+import type { Ban } from "../core/bans.ts";
 import { canonicalName } from "../core/nickname.ts";
 import type { FanOut } from "../core/ports.ts";
 import type { RoomEvent, ServerEvent, UnsequencedRoomEvent } from "../protocol/events.ts";
@@ -37,7 +38,10 @@ import {
 export type ControlMessage =
   | { t: "private"; to: string; event: Extract<ServerEvent, { type: "private" }> }
   | { t: "kick"; to: string; reason?: string }
-  | { t: "announce"; text: string };
+  | { t: "announce"; text: string }
+  /** Issue 13: a ban set or lifted on one node applies on every node (the store keeps it too). */
+  | { t: "ban"; ban: Ban }
+  | { t: "unban"; key: string };
 
 /** What the fan-out needs of the chat (server.ts adapts Chat to it). */
 export interface FanOutTarget {

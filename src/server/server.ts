@@ -148,6 +148,8 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
   // Everyone is welcomed with the lobby's user list: listen once the lobby is loaded (at once with
   // an embedded store; a round trip or three with Redis).
   if (!chat.lobby.loaded) await new Promise<void>((resolve) => chat.lobby.waiting.push(resolve));
+  // Issue 13: a restarted server refuses banned peers from its first connection.
+  await chat.bansLoaded;
   const texts = catalogue(config.lang).chat;
   const pruner = startPruning(store, config.limits, log);
   // Issue 9 item 2: one watch for every listener, so the kernel's table is read once per sweep.

@@ -462,8 +462,9 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         return this.#error(event);
       case "bye": {
         if (event.reason === "bad_password") this.#numeric(ERR.PASSWDMISMATCH, t.passwordMismatch);
-        // Issue 11: kicked by the operator: a KICK from every channel, then the ERROR.
-        if (event.reason === "kicked") {
+        // Issue 11: kicked by the operator: a KICK from every channel, then the ERROR (issue 13:
+        // a ban of a connected user removes them the same way).
+        if (event.reason === "kicked" || event.reason === "banned") {
           const me = ircNick(this.session.name);
           for (const channel of this.#channels)
             this.#reply({
@@ -473,7 +474,12 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
             });
           this.#channels.clear();
         }
-        const text = this.#opts.texts.bye[event.reason](event.text ? { text: event.text } : {});
+        const text = this.#opts.texts.bye[event.reason]({
+          ...(event.text ? { text: event.text } : {}),
+          ...(event.until !== undefined ? { until: event.until } : {}),
+        });
+        // Issue 13: 465 ERR_YOUREBANNEDCREEP (RFC 1459), then the ERROR every client shows.
+        if (event.reason === "banned") this.#numeric(ERR.YOUREBANNEDCREEP, text.replace(/^\W+\s*/, ""));
         this.#reply({ command: "ERROR", params: [`Closing link: ${text.replace(/^\W+\s*/, "")}`] });
         return;
       }

@@ -25,6 +25,7 @@ import {
 import { sniff } from "../protocol/sniff.ts";
 import { renderEvent } from "../protocol/text-render.ts";
 import { formatAddress } from "./address.ts";
+import { refuseIfBanned } from "./banned.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
@@ -758,6 +759,7 @@ export function createTcpServer(opts: TcpOptions): net.Server {
   const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
   const server = net.createServer({ noDelay: true, keepAlive: true });
   server.on("connection", function serverOnConnection(socket) {
+    if (refuseIfBanned(socket, opts)) return;
     const conn = new TcpConnection(socket, opts, flusher);
     opts.chat.log("info", "connect", { remote: conn.remote });
     conn.attach();
@@ -776,6 +778,7 @@ export function createTlsServer(
 ): tls.Server {
   const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
   return createSecureListener(opts, secure, function tlsServerOnConnection(socket: tls.TLSSocket) {
+    if (refuseIfBanned(socket, opts)) return;
     const conn = new TcpConnection(socket, opts, flusher);
     opts.chat.log("info", "connect", { remote: conn.remote, tls: socket.getProtocol() ?? undefined });
     conn.attach();
