@@ -19,4 +19,5 @@ export const COMMAND_HANDLERS: Readonly<Record<CommandName, Handler>> = {
   history: (s, args, room) => s.showHistory(Number.parseInt(args, 10), room, undefined, true),
   topic: (s, args, room) => s.topic(args, room),
   help: (s) => s.help(),
+  lang: (s, args) => s.language(args),
 };

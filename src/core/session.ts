@@ -3,6 +3,7 @@
  */
 
 import { createHash, timingSafeEqual } from "node:crypto";
+import { LANGS, type Lang, parseLang } from "../i18n/index.ts";
 import { COMMAND_INFO, findCommand, PRIVATE_USAGE } from "../protocol/commands.ts";
 import {
   type Address,
@@ -42,6 +43,12 @@ export interface SessionPort {
   readonly tls?: boolean;
   /** Bytes waiting to be written to the peer (ours and the socket's). */
   readonly queuedBytes?: number;
+  /**
+   * Issue 13: the language the texts this connection is sent are rendered in, and switching it
+   * (`/lang`). Unset on connections whose client renders its own texts (json, WebSocket).
+   */
+  readonly lang?: Lang;
+  setLang?(lang: Lang): void;
 }
 
 /** Where a resuming client was in one room (json `resume`). */
@@ -606,6 +613,25 @@ export class Session {
 
   help(): void {
     this.send({ type: "help", commands: [...COMMAND_INFO] });
+  }
+
+  /** The language chosen with `/lang` on a connection that renders none (json, WebSocket). */
+  #lang: Lang | undefined;
+
+  /**
+   * `/lang [LANG]` (issue 13): shows or switches the language of this connection's texts. The
+   * answer is rendered after the switch, so it reads in the new language.
+   */
+  language(raw: string): void {
+    const langs = [...LANGS];
+    const arg = sanitizeText(raw).trim();
+    const current = this.port.lang ?? this.#lang ?? this.chat.options.lang ?? "en";
+    if (!arg) return this.send({ type: "lang", lang: current, langs, changed: false });
+    const lang = parseLang(arg);
+    if (!lang) return this.send(errorEvent("lang_unknown", { lang: arg, langs }));
+    if (this.port.setLang) this.port.setLang(lang);
+    else this.#lang = lang;
+    this.send({ type: "lang", lang, langs, changed: true });
   }
 
   // ---- leaving ------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ export const en: Catalogue = {
       history: "show the last N messages of the room",
       topic: "show or set the room's topic",
       help: "show this list",
+      lang: "show or switch the language of what the server tells you",
       private: "send a private message",
     },
     commandUsage: {
@@ -89,6 +90,7 @@ export const en: Catalogue = {
       history: "/history [N]",
       topic: "/topic [TEXT]",
       help: "/help",
+      lang: "/lang [en|pt-BR]",
       private: "@NAME TEXT",
     },
     announce: ({ text }) => `*** Announcement: ${text}`,
@@ -182,6 +184,11 @@ export const en: Catalogue = {
       "This is a papo chat server, not a web server on this port. Connect with nc or telnet, or papo connect.",
     tlsOnPlainPort:
       "This papo port speaks plain text, not TLS. Connect without TLS, or use the server's TLS port.",
+    // Issue 13: per-connection language.
+    langNow: ({ lang, langs }) =>
+      `* Your language is ${lang}. Available: ${langs.join(", ")} (/lang pt-BR switches to Portuguese).`,
+    langSet: ({ lang }) => `* Language set to English (${lang}).`,
+    langUnknown: ({ lang, langs }) => `! There are no texts in ${lang}. Available: ${langs.join(", ")}.`,
   },
   server: {
     listening: ({ address }) => `papo is listening on ${address}`,

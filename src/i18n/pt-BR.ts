@@ -78,6 +78,7 @@ export const ptBR: Catalogue = {
       history: "mostrar as últimas N mensagens da sala",
       topic: "mostrar ou definir o tema da sala",
       help: "mostrar esta lista",
+      lang: "mostrar ou trocar o idioma do que o servidor lhe diz",
       private: "enviar uma mensagem privada",
     },
     commandUsage: {
@@ -91,6 +92,7 @@ export const ptBR: Catalogue = {
       history: "/historico [N]",
       topic: "/tema [TEXTO]",
       help: "/ajuda",
+      lang: "/idioma [en|pt-BR]",
       private: "@NOME TEXTO",
     },
     announce: ({ text }) => `*** Aviso: ${text}`,
@@ -184,6 +186,11 @@ export const ptBR: Catalogue = {
       "Este é um servidor de chat papo, não um servidor web nesta porta. Conecte com nc, telnet ou papo connect.",
     tlsOnPlainPort:
       "Esta porta do papo fala texto puro, não TLS. Conecte sem TLS ou use a porta TLS do servidor.",
+    // Issue 13: idioma por conexão.
+    langNow: ({ lang, langs }) =>
+      `* Seu idioma é ${lang}. Disponíveis: ${langs.join(", ")} (/idioma en muda para inglês).`,
+    langSet: ({ lang }) => `* Idioma definido: português do Brasil (${lang}).`,
+    langUnknown: ({ lang, langs }) => `! Não há textos em ${lang}. Disponíveis: ${langs.join(", ")}.`,
   },
   server: {
     listening: ({ address }) => `papo está escutando em ${address}`,

@@ -74,6 +74,10 @@ export interface ChatTexts {
   clusterRestored: string;
   notChat: string;
   tlsOnPlainPort: string;
+  /** Issue 13: per-connection language (`/lang`). `lang` and `langs` are tags (`pt-BR`). */
+  langNow(p: { lang: string; langs: string[] }): string;
+  langSet(p: { lang: string; langs: string[] }): string;
+  langUnknown(p: { lang: string; langs: string[] }): string;
 }
 
 /** Issue 13: what the console's `/stats` shows (src/server/metrics.ts gathers it). */

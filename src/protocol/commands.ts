@@ -15,7 +15,8 @@ export type CommandName =
   | "rooms"
   | "history"
   | "topic"
-  | "help";
+  | "help"
+  | "lang";
 
 export interface CommandSpec {
   name: CommandName;
@@ -36,6 +37,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   { name: "history", aliases: ["historico"], usage: "/history [N]", needsArgs: false },
   { name: "topic", aliases: ["tema"], usage: "/topic [TEXT]", needsArgs: false },
   { name: "help", aliases: ["ajuda"], usage: "/help", needsArgs: false },
+  { name: "lang", aliases: ["idioma", "language"], usage: "/lang [en|pt-BR]", needsArgs: false },
 ];
 
 /** The usage of a private message, for `private_missing_text`. */

@@ -66,7 +66,9 @@ export type ErrorEvent =
   | { type: "error"; code: "too_many_rooms"; params: { limit: number }; at: number }
   | { type: "error"; code: "rooms_full"; params: { limit: number }; at: number }
   | { type: "error"; code: "lobby_part"; params: Record<string, never>; at: number }
-  | { type: "error"; code: "resume_failed"; params: { reason: "invalid" | "expired" | "taken" }; at: number };
+  | { type: "error"; code: "resume_failed"; params: { reason: "invalid" | "expired" | "taken" }; at: number }
+  /** Issue 13: `/lang` named a language the server has no texts in. */
+  | { type: "error"; code: "lang_unknown"; params: { lang: string; langs: string[] }; at: number };
 
 export type ErrorCode = ErrorEvent["code"];
 
@@ -205,6 +207,11 @@ export type ServerEvent =
   | { type: "current"; room: string }
   | { type: "parted"; room: string; current: string }
   | { type: "rooms"; rooms: RoomInfo[] }
+  /**
+   * Issue 13: answer to `/lang`: the language of this connection's server-rendered texts, the
+   * ones available, and whether it just changed.
+   */
+  | { type: "lang"; lang: string; langs: string[]; changed: boolean }
   | ErrorEvent
   | { type: "bye"; reason: ByeReason; text?: string; until?: number; at: number }
   | { type: "ping"; id?: unknown }

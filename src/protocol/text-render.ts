@@ -129,6 +129,8 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
           return [t.clusterRestored];
       }
       return [];
+    case "lang":
+      return [event.changed ? t.langSet(event) : t.langNow(event)];
     case "throttled":
       return [event.queued > 0 ? t.throttled(event) : t.throttledDone];
     case "error":
@@ -194,6 +196,8 @@ export function renderError(e: ErrorEvent, t: ChatTexts): string {
       return t.lobbyPart;
     case "resume_failed":
       return t.resumeFailed(e.params);
+    case "lang_unknown":
+      return t.langUnknown({ lang: e.params.lang, langs: e.params.langs });
     default: {
       const never: never = e;
       return never;

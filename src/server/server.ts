@@ -141,6 +141,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     maxNameLength: config.limits.maxNameLength,
     registrationTimeoutMs: config.limits.registrationTimeoutMs,
     logMessages: config.logMessages,
+    lang: config.lang,
     ...(config.password ? { password: config.password } : {}),
     ...coreLimits(config.limits),
   };
@@ -157,7 +158,13 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     config.limits.deadPeerTimeoutMs > 0
       ? new DeadPeerWatch({ timeoutMs: config.limits.deadPeerTimeoutMs })
       : undefined;
-  const tcpOptions = { chat, limits: config.limits, texts, ...(deadPeers ? { deadPeers } : {}) };
+  const tcpOptions = {
+    chat,
+    limits: config.limits,
+    texts,
+    lang: config.lang,
+    ...(deadPeers ? { deadPeers } : {}),
+  };
   const tcp = createTcpServer(tcpOptions);
   await listen(tcp, config.port, config.host, config.limits.listenBacklog, log);
   let secure: tls.Server | undefined;

@@ -8,7 +8,8 @@ import type { Chat } from "../core/chat.ts";
 import type { TransportName } from "../core/counters.ts";
 import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
-import type { ChatTexts } from "../i18n/types.ts";
+import { catalogue } from "../i18n/index.ts";
+import type { ChatTexts, Lang } from "../i18n/types.ts";
 import { type ByeReason, errorEvent, isRoomEvent, type ServerEvent } from "../protocol/events.ts";
 import { type FrameDecoded, FrameDecoder } from "../protocol/frame-decoder.ts";
 import { LEGACY_DISCONNECT } from "../protocol/input.ts";
@@ -40,6 +41,8 @@ export interface TcpOptions {
   limits: Limits;
   /** Texts for text and legacy modes. */
   texts: ChatTexts;
+  /** The language of `texts` (issue 13: a connection may switch with `/lang`); default `en`. */
+  lang?: Lang;
   /**
    * Seed 001's listener (`--nick-port`): greet with the bare `NICK` and nothing else, take the
    * first message as the name, strip the client's own `name: ` prefix from later ones, and send
@@ -58,9 +61,29 @@ const WELCOME_NAMES = 50;
  * encoded once per mode, not once per recipient (DESIGN: encode a broadcast once). The json
  * encoding is shared with the WebSocket transport (json-shared.ts).
  */
-const textCache = new WeakMap<ServerEvent, Buffer>();
-/** The same, for recipients whose current room is another one: the line starts with `[#room] `. */
-const prefixedCache = new WeakMap<ServerEvent, Buffer>();
+interface TextCaches {
+  plain: WeakMap<ServerEvent, Buffer>;
+  /** The same, for recipients whose current room is another one: the line starts with `[#room] `. */
+  prefixed: WeakMap<ServerEvent, Buffer>;
+}
+/**
+ * One pair of caches per catalogue (issue 13: connections choose their language with `/lang`), so
+ * a broadcast is rendered once per language in use, not once per recipient.
+ */
+const textCaches = new Map<ChatTexts, TextCaches>();
+/** Events rendered as text so far (tests: a broadcast is rendered once per language in use). */
+let textRenders = 0;
+export function textRenderCount(): number {
+  return textRenders;
+}
+function cachesFor(texts: ChatTexts): TextCaches {
+  let c = textCaches.get(texts);
+  if (!c) {
+    c = { plain: new WeakMap(), prefixed: new WeakMap() };
+    textCaches.set(texts, c);
+  }
+  return c;
+}
 const EMPTY = Buffer.alloc(0);
 /**
  * Bytes queued in one turn for one connection before they are written at once rather than at the
@@ -118,6 +141,10 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
    */
   #gapRule: QuietGapRule | null | undefined;
   #gapTimer: NodeJS.Timeout | undefined;
+  /** Issue 13: this connection's texts and their caches (the server's language until `/lang`). */
+  #texts: ChatTexts;
+  #caches: TextCaches;
+  #lang: Lang;
   /** Seed 002's `<NAME>` or seed 001's nickname, as the client labels its own messages ("": none). */
   #label = "";
   /** The first message was seed 002's `<NAME> <TEXT>`: later ones are unwrapped. */
@@ -130,7 +157,21 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     this.#opts = opts;
     this.#flusher = flusher;
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.#texts = opts.texts;
+    this.#caches = cachesFor(opts.texts);
+    this.#lang = opts.lang ?? "en";
     this.session = opts.chat.open(this);
+  }
+
+  get lang(): Lang {
+    return this.#lang;
+  }
+
+  /** `/lang` (issue 13): what this connection is sent from now on is in `lang`. */
+  setLang(lang: Lang): void {
+    this.#lang = lang;
+    this.#texts = lang === (this.#opts.lang ?? "en") ? this.#opts.texts : catalogue(lang).chat;
+    this.#caches = cachesFor(this.#texts);
   }
 
   get mode(): Mode {
@@ -325,7 +366,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     if (event.type === "private") return this.#renderText(event);
     // Issue 14: lines from a room that is not the user's current one carry the room's name.
     const other = isRoomEvent(event) && event.room !== this.session.current.name;
-    const cache = other ? prefixedCache : textCache;
+    const cache = other ? this.#caches.prefixed : this.#caches.plain;
     let b = cache.get(event);
     if (!b) {
       b = this.#renderText(event, other ? (event as { room: string }).room : undefined);
@@ -335,6 +376,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
   }
 
   #renderText(event: ServerEvent, room?: string): Buffer {
+    textRenders++;
     let shown = event;
     if (event.type === "welcome" && event.users.length > WELCOME_NAMES) {
       const more = event.users.length - WELCOME_NAMES;
@@ -343,7 +385,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
         users: [...event.users.slice(0, WELCOME_NAMES), { name: `(+${more})`, address: null }],
       };
     }
-    const lines = renderEvent(shown, this.#opts.texts, this.session.name);
+    const lines = renderEvent(shown, this.#texts, this.session.name);
     if (lines.length === 0) return EMPTY;
     const text = room === undefined ? lines.join("\n") : lines.map((l) => `[${room}] ${l}`).join("\n");
     return Buffer.from(`${text}\n`);

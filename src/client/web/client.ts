@@ -1073,6 +1073,9 @@ export class ChatClient {
         return this.#barrier(event.id);
       case "ping":
         return this.#send({ type: "pong", ...("id" in event ? { id: event.id } : {}) });
+      case "lang":
+        // Issue 13: the page has its own language switch; the server renders nothing for it.
+        return;
       default: {
         // An event type from a newer server: ignored rather than shown wrongly.
         const never: never = event;
