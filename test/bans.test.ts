@@ -188,6 +188,27 @@ describe("bans: refused at accept time and at registration (issue 13)", () => {
   });
 });
 
+describe("bans: a banned address cannot hold many refusals open (issue 13)", () => {
+  it("past maxUnregisteredPerAddress refusals in flight, its connections are reset without the line", async () => {
+    // The refusal waits greetDelayMs for a json client's first byte: long here, so the first ones stay.
+    const s = await startTestServer({ limits: { greetDelayMs: 2000, maxUnregisteredPerAddress: 8 } });
+    try {
+      op(s, "/ban 127.0.0.1");
+      const clients = Array.from({ length: 20 }, () => new TextClient(s.port));
+      await Promise.all(clients.map((c) => c.waitClosed(WAIT.ms)));
+      const told = clients.filter(
+        (c) => c.lines.length === 1 && c.lines[0] === "*** You are banned from this server.",
+      );
+      const silent = clients.filter((c) => c.lines.length === 0);
+      assert.equal(told.length, 8);
+      assert.equal(silent.length, 12);
+      assert.equal(s.chat.connections, 0);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 /** Children started here, killed at the end if a failed test left one running. */
 const children = new Set<ChildProcess>();
 after(() => {

@@ -26,7 +26,7 @@ import {
 import { sniff } from "../protocol/sniff.ts";
 import { renderEvent } from "../protocol/text-render.ts";
 import { formatAddress } from "./address.ts";
-import { refuseIfBanned } from "./banned.ts";
+import { bannedInFlight, refuseIfBanned } from "./banned.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
@@ -800,8 +800,9 @@ function firstNonSpace(b: Buffer): number {
 export function createTcpServer(opts: TcpOptions): net.Server {
   const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
   const server = net.createServer({ noDelay: true, keepAlive: true });
+  const banned = bannedInFlight(opts.limits);
   server.on("connection", function serverOnConnection(socket) {
-    if (refuseIfBanned(socket, opts)) return;
+    if (refuseIfBanned(socket, opts, banned)) return;
     const conn = new TcpConnection(socket, opts, flusher);
     opts.chat.log("info", "connect", { remote: conn.remote });
     conn.attach();
@@ -819,8 +820,9 @@ export function createTlsServer(
   secure: { cert: string | Buffer; key: string | Buffer },
 ): tls.Server {
   const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
+  const banned = bannedInFlight(opts.limits);
   return createSecureListener(opts, secure, function tlsServerOnConnection(socket: tls.TLSSocket) {
-    if (refuseIfBanned(socket, opts)) return;
+    if (refuseIfBanned(socket, opts, banned)) return;
     const conn = new TcpConnection(socket, opts, flusher);
     opts.chat.log("info", "connect", { remote: conn.remote, tls: socket.getProtocol() ?? undefined });
     conn.attach();
