@@ -19,6 +19,7 @@ import { connectCluster } from "../src/server/cluster.ts";
 import { runConsoleLine } from "../src/server/console.ts";
 import { DEFAULT_LIMITS } from "../src/server/limits.ts";
 import type { RunningServer } from "../src/server/server.ts";
+import { ClientProcess } from "./client-helpers.ts";
 import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
 import { IrcClient } from "./irc-helpers.ts";
 import { haveRedis, TestRedis } from "./redis-helpers.ts";
@@ -204,6 +205,23 @@ describe("bans: a banned address cannot hold many refusals open (issue 13)", () 
       assert.equal(silent.length, 12);
       assert.equal(s.chat.connections, 0);
     } finally {
+      await s.close();
+    }
+  });
+});
+
+describe("bans: the terminal client (issue 13)", () => {
+  it("papo connect to a banned address shows the line and exits 1", {
+    timeout: 60_000,
+  }, async () => {
+    const s = await startTestServer();
+    const c = new ClientProcess([`127.0.0.1:${s.port}`, "--name", "ana", "--no-color"]);
+    try {
+      op(s, "/ban 127.0.0.1 go away");
+      await c.waitFor("*** You are banned from this server: go away");
+      assert.equal(await c.exitCode(), 1);
+    } finally {
+      c.kill();
       await s.close();
     }
   });
