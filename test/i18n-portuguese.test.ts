@@ -28,7 +28,7 @@ function sample(reason?: string): Record<string, unknown> {
       if (key === "refusals" || key === "disconnections") return [{ reason: "flood", count: 7 }];
       if (key === "problems") return ["history_paused"];
       if (key === "loop") return { p50: 7, p99: 7, max: 7 };
-      if (key === "names" || key === "users" || key === "removed") return ["ana", "bob"];
+      if (key === "names" || key === "users" || key === "removed" || key === "langs") return ["ana", "bob"];
       if (key === "until") return 1_800_000_000_000;
       if (/count|online|limit|Ms|port|seconds|attempt|size|bytes|max|n$/i.test(key)) return 7;
       return `{${key}}`;
