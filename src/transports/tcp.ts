@@ -59,30 +59,34 @@ const WELCOME_NAMES = 50;
 /**
  * Encoded bytes per event object: a broadcast is one object sent to many connections, so it is
  * encoded once per mode, not once per recipient (DESIGN: encode a broadcast once). The json
- * encoding is shared with the WebSocket transport (json-shared.ts).
+ * encoding is shared with the WebSocket transport (json-shared.ts). Text is encoded once per
+ * language in use (below).
  */
 interface TextCaches {
-  plain: WeakMap<ServerEvent, Buffer>;
+  readonly lang: Lang;
+  readonly texts: ChatTexts;
+  readonly plain: WeakMap<ServerEvent, Buffer>;
   /** The same, for recipients whose current room is another one: the line starts with `[#room] `. */
-  prefixed: WeakMap<ServerEvent, Buffer>;
+  readonly prefixed: WeakMap<ServerEvent, Buffer>;
 }
 /**
- * One pair of caches per catalogue (issue 13: connections choose their language with `/lang`), so
- * a broadcast is rendered once per language in use, not once per recipient.
+ * One set of caches per language (issue 13: connections choose theirs with `/lang`), so a
+ * broadcast is rendered once per language in use, not once per recipient. Keyed by the
+ * catalogue object, so tests that pass their own texts get their own caches.
  */
 const textCaches = new Map<ChatTexts, TextCaches>();
+function cachesFor(lang: Lang, texts: ChatTexts): TextCaches {
+  let c = textCaches.get(texts);
+  if (!c) {
+    c = { lang, texts, plain: new WeakMap(), prefixed: new WeakMap() };
+    textCaches.set(texts, c);
+  }
+  return c;
+}
 /** Events rendered as text so far (tests: a broadcast is rendered once per language in use). */
 let textRenders = 0;
 export function textRenderCount(): number {
   return textRenders;
-}
-function cachesFor(texts: ChatTexts): TextCaches {
-  let c = textCaches.get(texts);
-  if (!c) {
-    c = { plain: new WeakMap(), prefixed: new WeakMap() };
-    textCaches.set(texts, c);
-  }
-  return c;
 }
 const EMPTY = Buffer.alloc(0);
 /**
@@ -142,9 +146,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
   #gapRule: QuietGapRule | null | undefined;
   #gapTimer: NodeJS.Timeout | undefined;
   /** Issue 13: this connection's texts and their caches (the server's language until `/lang`). */
-  #texts: ChatTexts;
   #caches: TextCaches;
-  #lang: Lang;
   /** Seed 002's `<NAME>` or seed 001's nickname, as the client labels its own messages ("": none). */
   #label = "";
   /** The first message was seed 002's `<NAME> <TEXT>`: later ones are unwrapped. */
@@ -157,21 +159,18 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     this.#opts = opts;
     this.#flusher = flusher;
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
-    this.#texts = opts.texts;
-    this.#caches = cachesFor(opts.texts);
-    this.#lang = opts.lang ?? "en";
+    this.#caches = cachesFor(opts.lang ?? "en", opts.texts);
     this.session = opts.chat.open(this);
   }
 
   get lang(): Lang {
-    return this.#lang;
+    return this.#caches.lang;
   }
 
   /** `/lang` (issue 13): what this connection is sent from now on is in `lang`. */
   setLang(lang: Lang): void {
-    this.#lang = lang;
-    this.#texts = lang === (this.#opts.lang ?? "en") ? this.#opts.texts : catalogue(lang).chat;
-    this.#caches = cachesFor(this.#texts);
+    const texts = lang === (this.#opts.lang ?? "en") ? this.#opts.texts : catalogue(lang).chat;
+    this.#caches = cachesFor(lang, texts);
   }
 
   get mode(): Mode {
@@ -385,7 +384,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
         users: [...event.users.slice(0, WELCOME_NAMES), { name: `(+${more})`, address: null }],
       };
     }
-    const lines = renderEvent(shown, this.#texts, this.session.name);
+    const lines = renderEvent(shown, this.#caches.texts, this.session.name);
     if (lines.length === 0) return EMPTY;
     const text = room === undefined ? lines.join("\n") : lines.map((l) => `[${room}] ${l}`).join("\n");
     return Buffer.from(`${text}\n`);
