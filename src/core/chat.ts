@@ -22,8 +22,8 @@ import {
   type UserInfo,
 } from "../protocol/events.ts";
 import { Admission, type Refusal, type Ticket } from "./admission.ts";
-import { ChatCounters } from "./counters.ts";
 import { type Ban, BanList, type BanTarget, banCovers } from "./bans.ts";
+import { ChatCounters } from "./counters.ts";
 import { canonicalName } from "./nickname.ts";
 import { type ChatOptions, DEFAULT_ROOM_LIMITS, type LogFn, type RoomLimits } from "./options.ts";
 import type { MaybePromise, RoomStore } from "./ports.ts";
