@@ -83,6 +83,8 @@ describe("bans: refused at accept time and at registration (issue 13)", () => {
     assert.ok(s.logs.some((l) => l.includes('"reason":"banned"')));
     // Nobody was admitted: nothing counts against the connection limits.
     assert.equal(s.chat.connections, 0);
+    // The metrics count each refusal (the WebSocket and IRC ones went through a session).
+    assert.ok((s.chat.counters.refusals.banned ?? 0) >= 4);
     assert.deepEqual(op(s, "/bans"), [
       "1 ban:",
       `  127.0.0.1${/ until .* UTC/.exec(op(s, "/bans")[1] ?? "")?.[0]} — go away`,
@@ -159,6 +161,16 @@ describe("bans: refused at accept time and at registration (issue 13)", () => {
     await b.waitFor(/ 465 /, WAIT);
     await b.waitClosed(WAIT.ms);
     op(s, "/unban ircbanned");
+  });
+
+  it("IRC: banning a connected IRC user removes them like a kick: KICK, 465, ERROR", async () => {
+    const c = track(await IrcClient.register(s.ircPort, "irconline"));
+    op(s, "/ban irconline bye");
+    await c.waitFor(/ KICK #lobby irconline :bye$/, WAIT);
+    await c.waitFor(/ 465 irconline :You are banned from this server: bye$/, WAIT);
+    await c.waitFor(/^ERROR :Closing link: You are banned from this server: bye$/, WAIT);
+    await c.waitClosed(WAIT.ms);
+    op(s, "/unban irconline");
   });
 
   it("an expired ban stops applying without a restart", async () => {

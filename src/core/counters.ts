@@ -35,6 +35,8 @@ export const REFUSAL_REASONS = [
   "name_taken",
   "name_invalid",
   "flood",
+  /** Issue 13: a banned address (at accept time) or name (when chosen). */
+  "banned",
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
@@ -59,6 +61,7 @@ export const DISCONNECT_REASONS = [
   "connect_rate",
   "bad_password",
   "replaced",
+  "banned",
   "disconnected",
   "error",
 ] as const satisfies readonly (ByeReason | LeaveReason)[];

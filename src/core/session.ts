@@ -644,6 +644,7 @@ export class Session {
 
   /** Issue 13: closes the connection a ban covers (`name`: the banned name it asked for). */
   #banned(ban: Ban, name?: string): void {
+    if (!this.registered) this.chat.counters.refused("banned");
     if (name !== undefined)
       this.chat.log("info", "refused", { remote: this.port.remote, reason: "banned", name, ban: ban.shown });
     this.disconnect("banned", ban.reason, ban.until);

@@ -46,6 +46,7 @@ export function refuseIfBanned(
   if (!ban) return false;
   socket.on("error", ignore);
   const remote = formatAddress(socket.remoteAddress, socket.remotePort);
+  opts.chat.counters.refused("banned");
   // The deadline resets a peer that has not taken its line and gone by then.
   if (!inFlight.admit(socket, opts.limits.greetDelayMs + opts.limits.shutdownGraceMs)) {
     opts.chat.log("info", "refused", { remote, reason: "banned", ban: ban.shown, silent: true });
