@@ -9,7 +9,11 @@
  * people online (up to the palette's size) never share a colour, and someone present keeps theirs
  * for as long as the page is open. With more people than colours, some share.
  */
-import { foldName } from "../../protocol/mention.ts";
+
+/** The server's case folding of names (NFKC, full case folding), as protocol/mention.ts folds them. */
+function foldName(s: string): string {
+  return s.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFC");
+}
 
 /** How many name colours styles.css defines (`.nc0`…). */
 export const PALETTE_SIZE = 12;
