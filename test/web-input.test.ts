@@ -55,6 +55,9 @@ describe("Tab completion in the browser (issue 13)", () => {
 
   it("nothing to complete: null (Tab keeps its usual meaning), typing ends a cycle", () => {
     assert.equal(tabComplete(at(""), SOURCES, null), null);
+    assert.equal(tabComplete(at("  "), SOURCES, null), null);
+    // A line that only addresses someone (typed, not a cycle): the next name takes its place.
+    assert.equal(tabComplete(at("ana: "), SOURCES, null)?.field.value, "Anabela: ");
     assert.equal(tabComplete(at("xyz"), SOURCES, null), null);
     const first = tabComplete(at("an"), SOURCES, null);
     assert.ok(first);

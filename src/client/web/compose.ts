@@ -51,12 +51,16 @@ export function tabComplete(
   }
   const before = field.value.slice(0, field.cursor);
   const tail = field.value.slice(field.cursor);
+  // An empty field: Tab moves the focus on, as everywhere on a page (the terminal's `name: ` on an
+  // empty line would keep keyboard users in the field).
+  if (field.value.trim() === "") return null;
   const users = [...new Set(sources.users)];
   const [found, word] = complete(before, users, sources.self ?? undefined, undefined, [
     ...new Set(sources.rooms),
   ]);
-  // complete() adds the space after a lone candidate; here the suffix is added on insertion.
-  const candidates = found.map((c) => c.trimEnd());
+  // complete() adds the space after a lone candidate (here the suffix is added on insertion); an
+  // addressing candidate (`bruno: ` after `ana: `) keeps its own.
+  const candidates = found.map((c) => (c.endsWith(": ") ? c : c.trimEnd()));
   if (candidates.length === 0) return null;
   const head = before.slice(0, before.length - word.length);
   return apply({
@@ -73,7 +77,13 @@ function apply(c: Cycle): { field: Field; cycle: Cycle } {
   // A name at the start of the line addresses someone (`ana: `); anything else is followed by a
   // space, unless the text after the cursor starts with one already.
   const isName = !word.startsWith("/") && !word.startsWith("#") && !word.startsWith("@");
-  const suffix = c.head.trim() === "" && isName ? ": " : /^\s/.test(c.tail) ? "" : " ";
+  const suffix = word.endsWith(": ")
+    ? ""
+    : c.head.trim() === "" && isName
+      ? ": "
+      : /^\s/.test(c.tail)
+        ? ""
+        : " ";
   const value = `${c.head}${word}${suffix}${c.tail}`;
   const cursor = c.head.length + word.length + suffix.length;
   const field = { value, cursor };
