@@ -269,7 +269,7 @@ export class RedisFanOut implements FanOut {
     const controller = new AbortController();
     this.#slice = { start: now, controller };
     const timer = setTimeout(() => {
-      controller.abort(new Error(`no answer in ${timeout} ms`));
+      controller.abort(new Error(`not written to Redis in ${timeout} ms`));
     }, timeout + slice);
     timer.unref();
     return controller.signal;
