@@ -11,15 +11,16 @@
  *   `papo serve --redis` nodes, client i on node i mod 2 (loadgen `--ports`).
  * Reported per run: loss, p50/p99, and the CPU (utime+stime) of each node and of Redis over the
  * send window, and each node's CPU per delivery it wrote, in µs: with clients split evenly a node
- * writes half of all deliveries, so µs/delivery = CPU seconds / (deliveries / nodes).
+ * writes half of all deliveries, so µs/delivery = CPU seconds / (deliveries / nodes); and each
+ * node's deliveries per write syscall (`syscw` of /proc/PID/io: a node's writes to Redis count).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type LoadResult, runLoad } from "./loadgen.ts";
 import { waitForQuiet } from "./proc.ts";
+import { type Redis, startRedis } from "./redis.ts";
 import { REPO_ROOT, type RunningServer, type ServerDef, startServer } from "./servers.ts";
 
 const HELP = `usage: node --import tsx bench/cluster.ts [options]
@@ -28,68 +29,22 @@ const HELP = `usage: node --import tsx bench/cluster.ts [options]
   --duration S         seconds of sending per run (default 15)
   --repeat K           K rounds of (one node, two nodes) (default 1)
   --papo-args "ARGS"   extra arguments for every papo serve
+  --setups LIST        which setups to run, in order (default one,two)
+  --warmup S           first an unmeasured load of S seconds on the same processes (JIT warm-up),
+                       then the measured one (default 0)
+  --perf DIR           record each papo node with \`perf record -g\` into DIR (add --node-args=--perf-basic-prof)
+  --node-args "ARGS"   extra node options for every papo serve (e.g. "--cpu-prof --cpu-prof-dir=DIR")
   --quiet-below PCT    before each run, wait until the machine is under PCT % of one core busy
   --quiet-wait S       wait at most S seconds for that (default 60)
   --out FILE           JSON results (default bench/results/cluster-<time>.json)`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Redis {
-  pid: number;
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function startRedis(): Promise<Redis> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdio: "ignore" },
-  );
-  child.once("error", () => {});
-  for (let i = 0; ; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (up) break;
-    if (i > 100 || child.exitCode !== null)
-      throw new Error("redis-server did not start (apt-get install redis-server)");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await new Promise<void>((resolve) => {
-    const s = net.connect(port, "127.0.0.1", () => s.write("CONFIG SET maxmemory-policy noeviction\r\n"));
-    s.once("data", () => {
-      s.destroy();
-      resolve();
-    });
-    s.once("error", () => resolve());
-  });
-  return {
-    pid: child.pid as number,
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const gone = new Promise((r) => child.once("exit", r));
-      child.kill("SIGKILL");
-      await gone;
-    },
-  };
-}
+/** Extra node options for every papo serve (--node-args). */
+let nodeArgs: string[] = [];
+/** Where `perf record` writes each node's profile (--perf), or undefined. */
+let perfDir: string | undefined;
+let perfRun = 0;
+/** Seconds of unmeasured load before the measured run (--warmup). */
+let warmupS = 0;
 
 function papo(name: string, args: string[]): ServerDef {
   return {
@@ -98,6 +53,7 @@ function papo(name: string, args: string[]): ServerDef {
     description: `papo serve ${args.join(" ")}`,
     command: [
       "node",
+      ...nodeArgs,
       "--import",
       "tsx",
       join(REPO_ROOT, "src/cli.ts"),
@@ -124,6 +80,8 @@ interface Row {
   nodeCpuSeconds: (number | null)[];
   redisCpuSeconds: number | null;
   usPerDeliveryPerNode: (number | null)[];
+  /** each node's deliveries per write syscall over the send window (/proc/PID/io syscw) */
+  deliveriesPerWritePerNode: (number | null)[];
 }
 
 async function runOnce(
@@ -148,6 +106,49 @@ async function runOnce(
     }
     for (const n of nodes) stops.unshift(n.stop);
     const first = nodes[0] as RunningServer;
+    if (warmupS > 0) {
+      // Same clients and names as the measured run: they leave first, and their names are free
+      // again once the leaves went through (Redis, in a cluster).
+      await runLoad({
+        host: "127.0.0.1",
+        port: first.port,
+        ...(nodes.length > 1 ? { ports: nodes.map((n) => n.port) } : {}),
+        protocol: "text",
+        clients,
+        rate,
+        durationS: warmupS,
+        serverPid: null,
+        label: "warm-up",
+        verbose: false,
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // Recorded after the warm-up, if any.
+    if (perfDir) {
+      perfRun++;
+      for (const [i, n] of nodes.entries()) {
+        const rec = spawn(
+          "perf",
+          [
+            "record",
+            "-F",
+            "999",
+            "-g",
+            "-p",
+            String(n.pid),
+            "-o",
+            join(perfDir, `${perfRun}-${setup}-${i}.data`),
+          ],
+          { stdio: "ignore" },
+        );
+        rec.once("error", () => {});
+        stops.unshift(async () => {
+          const gone = new Promise((r) => rec.once("exit", r));
+          rec.kill("SIGINT");
+          await gone;
+        });
+      }
+    }
     const result = await runLoad({
       host: "127.0.0.1",
       port: first.port,
@@ -171,6 +172,11 @@ async function runOnce(
     const usPerDeliveryPerNode = nodeCpuSeconds.map((c) =>
       c === null || delivered === 0 ? null : (c * 1e6) / (delivered / nodes.length),
     );
+    const counters = result.procCounters ?? [];
+    const deliveriesPerWritePerNode = nodes.map((_, i) => {
+      const w = counters[i]?.syscw;
+      return w === undefined || w === 0 ? null : delivered / nodes.length / w;
+    });
     return {
       setup,
       clients,
@@ -179,6 +185,7 @@ async function runOnce(
       nodeCpuSeconds,
       redisCpuSeconds,
       usPerDeliveryPerNode,
+      deliveriesPerWritePerNode,
     } satisfies Row;
   } finally {
     for (const stop of stops) await stop().catch(() => {});
@@ -189,12 +196,12 @@ const f = (x: number | null | undefined, d = 1) => (x === null || x === undefine
 
 function table(rows: Row[]): string {
   const head =
-    "| setup | N × r | delivered/s | loss | dup | reord | p50 ms | p99 ms | CPU s per node (send window) | µs CPU per delivery, per node | Redis CPU s | other % |";
+    "| setup | N × r | delivered/s | loss | dup | reord | p50 ms | p99 ms | CPU s per node (send window) | µs CPU per delivery, per node | deliveries per write syscall, per node | Redis CPU s | other % |";
   const lines = [head, head.replace(/[^|]+/g, "---")];
   for (const r of rows) {
     const x = r.result;
     lines.push(
-      `| ${r.setup} | ${r.clients} × ${r.rate} | ${Math.round(x.deliveredPerSec)} | ${x.lost} | ${x.duplicates} | ${x.reordered} | ${f(x.latencyMs.p50)} | ${f(x.latencyMs.p99)} | ${r.nodeCpuSeconds.map((c) => f(c)).join(", ")} | ${r.usPerDeliveryPerNode.map((c) => f(c, 2)).join(", ")} | ${f(r.redisCpuSeconds)} | ${f(x.cpu?.otherCpuPct, 0)} |`,
+      `| ${r.setup} | ${r.clients} × ${r.rate} | ${Math.round(x.deliveredPerSec)} | ${x.lost} | ${x.duplicates} | ${x.reordered} | ${f(x.latencyMs.p50)} | ${f(x.latencyMs.p99)} | ${r.nodeCpuSeconds.map((c) => f(c)).join(", ")} | ${r.usPerDeliveryPerNode.map((c) => f(c, 2)).join(", ")} | ${r.deliveriesPerWritePerNode.map((c) => f(c, 2)).join(", ")} | ${f(r.redisCpuSeconds)} | ${f(x.cpu?.otherCpuPct, 0)} |`,
     );
   }
   return lines.join("\n");
@@ -208,6 +215,10 @@ async function main(): Promise<void> {
       duration: { type: "string" },
       repeat: { type: "string" },
       "papo-args": { type: "string" },
+      "node-args": { type: "string" },
+      perf: { type: "string" },
+      warmup: { type: "string" },
+      setups: { type: "string" },
       "quiet-below": { type: "string" },
       "quiet-wait": { type: "string" },
       out: { type: "string" },
@@ -225,13 +236,20 @@ async function main(): Promise<void> {
   const durationS = Number(values.duration ?? 15);
   const repeat = Number(values.repeat ?? 1);
   const extra = (values["papo-args"] ?? "").split(/\s+/).filter(Boolean);
+  nodeArgs = (values["node-args"] ?? "").split(/\s+/).filter(Boolean);
+  perfDir = values.perf;
+  warmupS = Number(values.warmup ?? 0);
+  const setups = (values.setups ?? "one,two").split(",").map((x) => {
+    if (x !== "one" && x !== "two") throw new Error(`--setups: ${x} is neither one nor two`);
+    return x;
+  });
   const quietPct = Number(values["quiet-below"] ?? 0);
   const quietWaitS = Number(values["quiet-wait"] ?? 60);
   const rows: Row[] = [];
   for (let k = 0; k < repeat; k++) {
     for (const clients of clientsList) {
       for (const rate of rates) {
-        for (const setup of ["one", "two"] as const) {
+        for (const setup of setups) {
           await waitForQuiet(quietPct, quietWaitS, true);
           process.stderr.write(
             `cluster bench: ${setup} node(s), ${clients} × ${rate}, round ${k + 1}/${repeat}\n`,

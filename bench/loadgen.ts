@@ -31,8 +31,11 @@ import {
   CLK_TCK,
   type CpuWindow,
   cpuWindow,
+  diffCounters,
+  type ProcCounters,
   type ProcMem,
   RssSampler,
+  readProcCounters,
   readProcCpu,
   readProcMem,
   type Snapshot,
@@ -153,6 +156,8 @@ export interface LoadResult {
   cpu: CpuWindow | null;
   /** CPU seconds (utime+stime) of each `extraPids` process over the send window */
   extraCpuSeconds?: (number | null)[];
+  /** /proc counters of the server, then of each `extraPids` process, over the send window */
+  procCounters?: (ProcCounters | null)[];
   server: {
     pid: number | null;
     rssBeforeConnectBytes: number | null;
@@ -366,6 +371,7 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
   let rssAfterRamp: number | null = null;
   const stats: WorkerStats[] = [];
   let extraCpuSeconds: (number | null)[] | undefined;
+  let procCounters: (ProcCounters | null)[] | undefined;
   const latency = createHistogram();
   const sendLag = createHistogram();
 
@@ -390,10 +396,13 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
       await sleep((startUs - nowUs()) / 1000);
       const a = snapshot(o.serverPid);
       const extraA = (o.extraPids ?? []).map((p) => readProcCpu(p));
+      const ioPids = [...(o.serverPid ? [o.serverPid] : []), ...(o.extraPids ?? [])];
+      const ioA = ioPids.map(readProcCounters);
       log(`sending for ${o.durationS} s`);
       const sentMsgs = await collect("sent", o.durationS * 1000 + 30_000);
       const b = snapshot(o.serverPid);
       const extraB = (o.extraPids ?? []).map((p) => readProcCpu(p));
+      procCounters = ioPids.map((p, i) => diffCounters(ioA[i] ?? null, readProcCounters(p)));
       extraCpuSeconds = extraA.map((t0, i) => {
         const t1 = extraB[i];
         return t0 === null || t1 === null || t1 === undefined ? null : (t1 - t0) / CLK_TCK;
@@ -498,6 +507,7 @@ export async function runLoad(opts: Partial<LoadOptions>): Promise<LoadResult> {
     sendLagMs: summarize(sendLag),
     cpu,
     ...(extraCpuSeconds ? { extraCpuSeconds } : {}),
+    ...(procCounters ? { procCounters } : {}),
     server: {
       pid: o.serverPid,
       rssBeforeConnectBytes: before?.rss ?? null,

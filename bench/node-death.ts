@@ -18,6 +18,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { startRedis } from "./redis.ts";
 import { REPO_ROOT } from "./servers.ts";
 
 type Event = Record<string, unknown> & { type: string };
@@ -72,17 +73,6 @@ class Json {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 function spawnNode(args: string[]): { child: ChildProcess; port: Promise<number> } {
   const child = spawn(
     process.execPath,
@@ -118,30 +108,6 @@ function spawnNode(args: string[]): { child: ChildProcess; port: Promise<number>
   return { child, port };
 }
 
-async function startRedis(): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: "ignore",
-    },
-  );
-  for (let i = 0; i < 200; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (up) return { child, url: `redis://127.0.0.1:${port}` };
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("redis-server did not start (apt-get install redis-server)");
-}
-
 const pct = (xs: number[], p: number) => {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -153,9 +119,10 @@ const summary = (xs: number[]) =>
 async function round(clients: number, lease: number): Promise<string[]> {
   const kids: ChildProcess[] = [];
   const socks: Json[] = [];
+  let stopRedis: (() => Promise<void>) | undefined;
   try {
     const redis = await startRedis();
-    kids.push(redis.child);
+    stopRedis = redis.stop;
     const limit = ["--redis", redis.url, "--limit", `nameLeaseMs=${lease}`];
     const a = spawnNode(limit);
     const b = spawnNode(limit);
@@ -252,6 +219,7 @@ async function round(clients: number, lease: number): Promise<string[]> {
   } finally {
     for (const s of socks) s.close();
     for (const k of kids) if (k.exitCode === null) k.kill("SIGKILL");
+    await stopRedis?.();
   }
 }
 

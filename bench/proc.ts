@@ -37,6 +37,49 @@ function statTicks(path: string): number | null {
   return utime + stime;
 }
 
+/** Counters of a process that tell where its CPU went, from /proc/PID/{stat,io,status}. */
+export interface ProcCounters {
+  /** user and system time, clock ticks (CLK_TCK) */
+  utime: number;
+  stime: number;
+  /** read and write syscalls (/proc/PID/io syscr, syscw) */
+  syscr: number;
+  syscw: number;
+  /** context switches of the main thread: it waited / it was preempted */
+  voluntary: number;
+  involuntary: number;
+}
+
+/** The process's counters now, or null when they cannot be read (gone, not Linux, no permission). */
+export function readProcCounters(pid: number): ProcCounters | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const io = readFileSync(`/proc/${pid}/io`, "utf8");
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const num = (text: string, key: string) => Number(new RegExp(`^${key}:\\s*(\\d+)`, "m").exec(text)?.[1]);
+    const c: ProcCounters = {
+      utime: Number(fields[11]),
+      stime: Number(fields[12]),
+      syscr: num(io, "syscr"),
+      syscw: num(io, "syscw"),
+      voluntary: num(status, "voluntary_ctxt_switches"),
+      involuntary: num(status, "nonvoluntary_ctxt_switches"),
+    };
+    return Object.values(c).every(Number.isFinite) ? c : null;
+  } catch {
+    return null;
+  }
+}
+
+/** b - a, field by field (null when either is). */
+export function diffCounters(a: ProcCounters | null, b: ProcCounters | null): ProcCounters | null {
+  if (!a || !b) return null;
+  const d = { ...b };
+  for (const k of Object.keys(d) as (keyof ProcCounters)[]) d[k] -= a[k];
+  return d;
+}
+
 export interface ProcMem {
   /** resident set size now, bytes */
   rss: number;

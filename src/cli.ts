@@ -44,6 +44,7 @@ Usage:
                [--http-port PORT | --no-http] [--allow-origin ORIGIN ...] [--nick-port PORT]
                [--irc-port PORT | --no-irc] [--irc-tls-port PORT] [--data DIR | --no-store | --redis URL]
                [--config FILE] [--print-config]
+               [--metrics-port PORT [--metrics-host HOST]]
   papo connect [HOST][:PORT] [--name NAME] [--lang en|pt-BR] [--no-color] [--no-reconnect]
                [--tls [--ca FILE | --insecure]]   (papo connect --help for details)
 
@@ -77,6 +78,8 @@ serve options:
   --irc-tls-port PORT IRC over TLS, with --tls-cert (default ${DEFAULT_IRC_TLS_PORT} when TLS is on, skipped
                       with a warning when busy; 0 picks a free one)
   --no-irc            no IRC listener
+  --metrics-port PORT serve GET /metrics (Prometheus) and GET /healthz on PORT (default: none)
+  --metrics-host HOST interface of the metrics port (default 127.0.0.1: this machine only)
   --limit NAME=VALUE  change a limit (see the README's operations section):
                       ${Object.keys(DEFAULT_LIMITS).join(", ")}
   --config FILE       read options from this TOML file (default: ./papo.toml if it exists, or
@@ -133,6 +136,8 @@ const SERVE_OPTIONS = {
   "irc-port": { type: "string" },
   "irc-tls-port": { type: "string" },
   "no-irc": { type: "boolean", default: false },
+  "metrics-port": { type: "string" },
+  "metrics-host": { type: "string" },
   help: { type: "boolean", short: "h" },
 } satisfies ParseArgsConfig["options"];
 
@@ -238,6 +243,12 @@ async function serve(args: string[]): Promise<number> {
     ...(values["irc-port"] === undefined ? (["irc"] as const) : []),
     ...(values["irc-tls-port"] === undefined ? (["ircs"] as const) : []),
   ];
+  // Issue 13: metrics and health on a listener of their own, only when asked for.
+  const metricsPort = values["metrics-port"] === undefined ? undefined : Number(values["metrics-port"]);
+  if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535))
+    throw new UsageError(`bad metrics port "${values["metrics-port"]}"`);
+  if (values["metrics-host"] !== undefined && metricsPort === undefined)
+    throw new UsageError("--metrics-host needs --metrics-port");
   // Item 8: the option wins over the environment; an empty value means no password.
   const password = values.password ?? "";
   // Log lines go to stderr; on a terminal console they are printed above its prompt instead.
@@ -290,6 +301,8 @@ async function serve(args: string[]): Promise<number> {
     ...(nickPort !== undefined ? { nickPort } : {}),
     ...(cluster ? { cluster } : {}),
     ...(noIrc ? {} : { ircPort, ...(tlsConfig ? { ircTlsPort } : {}), optionalListeners }),
+    ...(metricsPort !== undefined ? { metricsPort } : {}),
+    ...(values["metrics-host"] !== undefined ? { metricsHost: values["metrics-host"] } : {}),
   };
   try {
     server = await startServer(config, log).catch((err: NodeJS.ErrnoException & { listener?: string }) => {
@@ -307,9 +320,10 @@ async function serve(args: string[]): Promise<number> {
       return startServer({ ...config, httpPort: undefined }, log);
     });
   } catch (err) {
-    const e = err as NodeJS.ErrnoException & { port?: number };
-    // The TLS listener may be the one that failed: name the port the error names.
-    const where = `${values.host ?? "*"}:${e.port ?? port}`;
+    const e = err as NodeJS.ErrnoException & { port?: number; host?: string };
+    // The TLS listener may be the one that failed: name the port the error names (and the
+    // metrics listener its own interface).
+    const where = `${e.host ?? values.host ?? "*"}:${e.port ?? port}`;
     const reason =
       e.code === "EADDRINUSE"
         ? t.portInUse({ address: where })
@@ -392,6 +406,10 @@ async function serve(args: string[]): Promise<number> {
     process.stdout.write(
       `${irct.serveListeningTls({ url: ircUrl("ircs", localHost, server.ircTlsAddress.port) })}\n`,
     );
+  if (server.metricsAddress) {
+    const m = server.metricsAddress;
+    process.stdout.write(`${t.metricsListening({ url: `http://${hostPort(m.address, m.port)}` })}\n`);
+  }
   if (values.host === undefined || values.host === "0.0.0.0" || values.host === "::") {
     const lan = lanAddresses();
     if (lan.length) {

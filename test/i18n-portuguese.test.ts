@@ -23,7 +23,13 @@ function sample(reason?: string): Record<string, unknown> {
     get(_, key) {
       if (typeof key !== "string") return undefined;
       if (key === "reason" && reason) return reason;
-      if (key === "names" || key === "users") return ["ana", "bob"];
+      // Issue 13: the console's /stats figures (lists and the event-loop delay).
+      if (key === "byTransport") return [{ kind: "text", count: 7 }];
+      if (key === "refusals" || key === "disconnections") return [{ reason: "flood", count: 7 }];
+      if (key === "problems") return ["history_paused"];
+      if (key === "loop") return { p50: 7, p99: 7, max: 7 };
+      if (key === "names" || key === "users" || key === "removed" || key === "langs") return ["ana", "bob"];
+      if (key === "until") return 1_800_000_000_000;
       if (/count|online|limit|Ms|port|seconds|attempt|size|bytes|max|n$/i.test(key)) return 7;
       return `{${key}}`;
     },

@@ -130,7 +130,7 @@ describe("item 13.2: npm pack, then npm install -g of the tarball into a tempora
   });
 
   it("item 13.2: the tarball has the build, the web app, the one-file client and the docs, not the sources", () => {
-    for (const f of ["package.json", "README.md", "dist/cli.js", "web-dist/index.html", "web-dist/app.js"])
+    for (const f of ["package.json", "README.md", "LICENSE", "dist/cli.js", "web-dist/index.html", "web-dist/app.js"])
       assert.ok(packed.includes(f), `packed ${f}`);
     for (const f of ["web-dist/papo.mjs", "docs/papo.service", "docs/operations.md"])
       assert.ok(packed.includes(f), `packed ${f}`);

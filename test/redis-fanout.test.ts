@@ -65,7 +65,12 @@ describe("redis fan-out", { skip }, () => {
     await redis?.close();
   });
 
-  async function node(prefix: string, target: FanOutTarget, logs: string[] = []): Promise<RedisFanOut> {
+  async function node(
+    prefix: string,
+    target: FanOutTarget,
+    logs: string[] = [],
+    extra: { publishTimeoutMs?: number } = {},
+  ): Promise<RedisFanOut> {
     const client = createRedisClient(redis.url);
     clients.push(client);
     await client.connect();
@@ -77,6 +82,7 @@ describe("redis fan-out", { skip }, () => {
       blockMs: 200,
       readTimeoutMs: 300,
       log: (level, event) => logs.push(`${level} ${event}`),
+      ...extra,
     });
     fanouts.push(f);
     f.attach(target);
@@ -118,6 +124,48 @@ describe("redis fan-out", { skip }, () => {
     await b.until("#r", 6);
     assert.deepEqual(b.errors, []);
     assert.deepEqual(b.texts("#r"), ["m3", "m4", "m5", "m6"]);
+  });
+
+  it("publishes and reads make no timer per command (no AbortSignal.timeout); an unanswered publish still gives up", async () => {
+    const prefix = `t${++n}:`;
+    const a = new Recorder("#r");
+    const logs: string[] = [];
+    const failed: string[] = [];
+    const fa = await node(prefix, a, logs, { publishTimeoutMs: 400 });
+    fa.onPublishFailed = (_key, event) => failed.push(event.type === "message" ? event.text : event.type);
+    // node-redis's default command timeout is an AbortSignal.timeout per command: count them.
+    const original = AbortSignal.timeout;
+    let timers = 0;
+    AbortSignal.timeout = (ms: number) => {
+      timers++;
+      return original.call(AbortSignal, ms);
+    };
+    try {
+      for (let i = 0; i < 50; i++) fa.publish("#r", say("#r", "ana", `m${i}`));
+      await a.until("#r", 50);
+    } finally {
+      AbortSignal.timeout = original;
+    }
+    assert.equal(timers, 0);
+    // Answered publishes are not reported once their slice's deadline has passed.
+    await sleep(700);
+    assert.deepEqual(failed, []);
+    // Redis gone: the publish waits in node-redis's offline queue, and gives up after its
+    // deadline (400 ms and at most a fifth more), as node-redis's command timeout did.
+    await redis.stop({ save: true });
+    try {
+      fa.publish("#r", say("#r", "ana", "unanswered"));
+      for (let i = 0; i < 60 && failed.length === 0; i++) await sleep(50);
+    } finally {
+      await redis.restart({ keepData: true });
+    }
+    assert.deepEqual(failed, ["unanswered"]);
+    assert.ok(logs.includes("error redis_publish_failed"), logs.join("\n"));
+    // It was dropped, not sent when Redis came back.
+    fa.publish("#r", say("#r", "ana", "after"));
+    await a.until("#r", 51);
+    assert.deepEqual(a.texts("#r").slice(-2), ["m49", "after"]);
+    assert.deepEqual(a.errors, []);
   });
 
   it("Redis hung (SIGSTOP) then back: every event published meanwhile arrives once, in order", async () => {

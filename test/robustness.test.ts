@@ -376,9 +376,10 @@ describe("A2, D24, E25: memory stays bounded (server in a child process)", () =>
     assert.equal(held.online - base.online, n);
     const perConnection = (held.heapUsed - base.heapUsed) / n;
     // Socket, stream states and handle (~1 KiB in Node itself), the connection, its session,
-    // decoder and flood bucket: 1.6-2.1 KiB measured. It was 3.3-3.4 KiB with closures and fired
-    // timers kept per connection.
-    assert.ok(perConnection < 2700, `${perConnection.toFixed(0)} bytes of live heap per idle connection`);
+    // decoder and flood bucket: 1.6-2.1 KiB measured at issue 5. Rooms, resume and dead-peer state
+    // since (issues 9, 14) brought it to 2.7-3.1 KiB (Node 20 and 24, 2026-11-30: the spread is
+    // between runs of the same code). Closures and fired timers kept per connection added 1.3 KiB.
+    assert.ok(perConnection < 3600, `${perConnection.toFixed(0)} bytes of live heap per idle connection`);
     for (const p of peers) p.close();
     await sleep(200);
   });

@@ -11,12 +11,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import type { RoomStore } from "../src/core/ports.ts";
 import type { RoomEvent, ServerEvent } from "../src/protocol/events.ts";
 import { isRoomEvent } from "../src/protocol/events.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { loadSqlite, SqliteStore } from "../src/store/sqlite.ts";
 import { JsonClient, sleep, startTestServer, TextClient } from "./helpers.ts";
+import { FailingStore } from "./store-wrappers.ts";
 import { type WebTestServer, WsClient } from "./web-helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -377,54 +377,6 @@ describe("issue 14: unusable data stops the start with one line and a non-zero e
 
 // ---- a store that fails at run time ---------------------------------------------------------------
 
-/** A store whose commit throws while `failing` (a full disk), and commits for real otherwise. */
-class FailingStore implements RoomStore {
-  readonly inner: RoomStore;
-  failing = false;
-  commits = 0;
-  constructor(inner: RoomStore) {
-    this.inner = inner;
-  }
-  get epoch() {
-    return this.inner.epoch;
-  }
-  get secret() {
-    return this.inner.secret;
-  }
-  append(key: string, events: readonly RoomEvent[]) {
-    this.inner.append(key, events);
-  }
-  commit() {
-    this.commits++;
-    if (this.failing) throw new Error("SQLITE_FULL: database or disk is full");
-    return this.inner.commit();
-  }
-  head(key: string) {
-    return this.inner.head(key);
-  }
-  saveRoom(key: string, info: { room: string; topic?: string }) {
-    this.inner.saveRoom(key, info);
-  }
-  recent(key: string, limit: number) {
-    return this.inner.recent(key, limit);
-  }
-  range(key: string, after: number, limit: number) {
-    return this.inner.range(key, after, limit);
-  }
-  before(key: string, before: number, limit: number) {
-    return this.inner.before(key, before, limit);
-  }
-  first(key: string) {
-    return this.inner.first(key);
-  }
-  prune(keep: number, olderThan: number, batch: number) {
-    return this.inner.prune(keep, olderThan, batch);
-  }
-  close() {
-    this.inner.close();
-  }
-}
-
 describe("issue 14: a store that fails at run time (disk full)", () => {
   it("chat goes on, one log line, users told history is paused, then that it resumed", async () => {
     const dir = tmp();
@@ -488,15 +440,25 @@ if (probe) {
   execFileSync("umount", [probe]);
   rmSync(probe, { recursive: true, force: true });
 }
-const noMount = probe ? false : "mounting a tmpfs needs root (mount -t tmpfs): the real full-disk test is skipped";
+const noMount = probe
+  ? false
+  : "mounting a tmpfs needs root (mount -t tmpfs): the real full-disk test is skipped";
 
 describe("issue 14: a real full disk (SQLite on a 2 MB tmpfs)", { skip: skip || noMount }, () => {
   it("chat goes on, unsaved events stay bounded, history resumes when there is room, a resume across the hole is a gap", async () => {
     const dir = smallDisk("2m") as string;
-    const store = new SqliteStore(sqlite.ok ? sqlite.Database : (undefined as never), dir, { maxUnsaved: 300 });
+    const store = new SqliteStore(sqlite.ok ? sqlite.Database : (undefined as never), dir, {
+      maxUnsaved: 300,
+    });
     const server = await startTestServer({
       store,
-      limits: { storeRetryMs: 50, historyOnJoin: 0, floodBurst: 1_000_000, floodIntervalMs: 1, roomRingSize: 50 },
+      limits: {
+        storeRetryMs: 50,
+        historyOnJoin: 0,
+        floodBurst: 1_000_000,
+        floodIntervalMs: 1,
+        roomRingSize: 50,
+      },
     });
     try {
       const a = await JsonClient.join(server.port, "disco_a");
@@ -511,7 +473,11 @@ describe("issue 14: a real full disk (SQLite on a 2 MB tmpfs)", { skip: skip || 
       };
       // Fill the disk: SQLite's commit fails with SQLITE_FULL, for real.
       let beforeFull: RoomEvent | undefined;
-      for (let round = 0; !a.events.some((e) => e.type === "notice" && e.code === "history_paused"); round++) {
+      for (
+        let round = 0;
+        !a.events.some((e) => e.type === "notice" && e.code === "history_paused");
+        round++
+      ) {
         assert.ok(round < 40, "the disk never filled");
         const m = await say(50);
         if (!a.events.some((e) => e.type === "notice" && e.code === "history_paused")) beforeFull = m;

@@ -6,11 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { RoomStore } from "../src/core/ports.ts";
 import type { RoomEvent, ServerEvent } from "../src/protocol/events.ts";
 import { isRoomEvent } from "../src/protocol/events.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
+import { DelegatingStore } from "./store-wrappers.ts";
 
 type Ev<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
 
@@ -51,44 +51,16 @@ class Resumer {
 }
 
 /** Another store's log under a given secret (tokens stay valid across a new epoch). */
-class SameSecret implements RoomStore {
-  readonly inner: MemoryStore;
-  readonly secret: string;
+class SameSecret extends DelegatingStore {
+  readonly #secret: string;
   constructor(inner: MemoryStore, secret: string) {
-    this.inner = inner;
-    this.secret = secret;
+    super(inner);
+    this.#secret = secret;
   }
-  get epoch() {
-    return this.inner.epoch;
+  override get secret() {
+    return this.#secret;
   }
-  append(key: string, events: readonly RoomEvent[]) {
-    this.inner.append(key, events);
-  }
-  commit() {
-    this.inner.commit();
-  }
-  head(key: string) {
-    return this.inner.head(key);
-  }
-  saveRoom(key: string, info: { room: string; topic?: string }) {
-    this.inner.saveRoom(key, info);
-  }
-  recent(key: string, limit: number) {
-    return this.inner.recent(key, limit);
-  }
-  range(key: string, after: number, limit: number) {
-    return this.inner.range(key, after, limit);
-  }
-  before(key: string, before: number, limit: number) {
-    return this.inner.before(key, before, limit);
-  }
-  first(key: string) {
-    return this.inner.first(key);
-  }
-  prune(keep: number, olderThan: number, batch: number) {
-    return this.inner.prune(keep, olderThan, batch);
-  }
-  close() {}
+  override close() {}
 }
 
 /** Room events of `room` in what `c` received after `from` (history replays and live). */

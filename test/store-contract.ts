@@ -218,8 +218,54 @@ export function storeContract(name: string, fx: StoreFixture): void {
       s.close();
     });
 
+    // Issue 13: bans are kept with the data.
+    it("bans: saved, replaced by key, listed while in force, deleted", async () => {
+      const s = await fx.make();
+      assert.ok(s.bans && s.saveBan && s.deleteBan, "the store keeps bans");
+      const now = 5_000_000;
+      assert.deepEqual(await s.bans(now), []);
+      await s.saveBan({ key: "addr:10.0.0.0/8", shown: "10.0.0.0/8", at: now, reason: "spam" });
+      await s.saveBan({ key: "name:ana", shown: "Ana", at: now, until: now + 1000 });
+      await s.saveBan({ key: "addr:10.0.0.0/8", shown: "10.0.0.0/8", at: now + 1, reason: "again" });
+      const byKey = (list: { key: string }[]) => [...list].sort((a, b) => a.key.localeCompare(b.key));
+      assert.deepEqual(byKey(await s.bans(now)), [
+        { key: "addr:10.0.0.0/8", shown: "10.0.0.0/8", at: now + 1, reason: "again" },
+        { key: "name:ana", shown: "Ana", at: now, until: now + 1000 },
+      ]);
+      assert.equal(await s.deleteBan("addr:10.0.0.0/8"), true);
+      assert.equal(await s.deleteBan("addr:10.0.0.0/8"), false);
+      assert.deepEqual(await s.bans(now), [{ key: "name:ana", shown: "Ana", at: now, until: now + 1000 }]);
+      s.close();
+    });
+
+    it("bans: an expired ban is not listed (and may be forgotten)", async () => {
+      const s = await fx.make();
+      const now = 5_000_000;
+      await s.saveBan?.({ key: "name:bob", shown: "bob", at: now, until: now + 10 });
+      await s.saveBan?.({ key: "name:eva", shown: "eva", at: now });
+      assert.deepEqual(
+        (await s.bans?.(now + 10))?.map((b) => b.key),
+        ["name:eva"],
+      );
+      assert.deepEqual(
+        (await s.bans?.(now))?.map((b) => b.key),
+        ["name:eva"],
+      );
+      s.close();
+    });
+
     if (fx.reopen) {
       const reopen = fx.reopen;
+      it("bans survive a reopen", async () => {
+        const s = await fx.make();
+        await s.saveBan?.({ key: "addr:2001:db8::/32", shown: "2001:db8::/32", at: 1, reason: "r" });
+        const t = await reopen(s);
+        assert.deepEqual(await t.bans?.(2), [
+          { key: "addr:2001:db8::/32", shown: "2001:db8::/32", at: 1, reason: "r" },
+        ]);
+        t.close();
+      });
+
       it("committed events, heads, topics, the epoch and the secret survive a reopen", async () => {
         const s = await fx.make();
         await fill(s, "#r", "#r", 1, 10);

@@ -12,6 +12,7 @@ import {
   type Connect,
   type Link,
   MAX_ITEMS,
+  type Mention,
   socketUrl,
   socketUrls,
   viewRoom,
@@ -59,6 +60,7 @@ const users = (s: ClientState) => viewRoom(s)?.users ?? [];
 
 function setup(hidden = { value: false }) {
   const links: FakeLink[] = [];
+  const notes: Mention[] = [];
   const client = new ChatClient({
     url: "ws://test/ws",
     connect: (_url, on) => {
@@ -71,9 +73,10 @@ function setup(hidden = { value: false }) {
     pingMs: 25_000,
     pongTimeoutMs: 10_000,
     cidPrefix: "t",
+    notify: (m) => notes.push(m),
   });
   const last = () => links.at(-1) as FakeLink;
-  return { client, links, last, hidden };
+  return { client, links, last, hidden, notes };
 }
 
 describe("web client logic", () => {
@@ -705,5 +708,45 @@ describe("web client logic: rooms, resume and the outbox (issues 14, 10 item 3)"
     assert.equal(r?.more, true);
     client.loadOlder("#lobby");
     assert.deepEqual(last().sent.at(-1), { type: "history", room: "#lobby", before: 21, limit: 50 });
+  });
+});
+
+describe("web client logic: mentions (issue 13)", () => {
+  beforeEach(() => mock.timers.enable({ apis: ["setTimeout", "setInterval"] }));
+  afterEach(() => mock.timers.reset());
+
+  it("a mention while the tab is hidden notifies and marks the room; seen when the tab shows it", () => {
+    const { client, last, hidden, notes } = joined();
+    hidden.value = true;
+    last().recv(msg("#lobby", 3, "bob", "hello everyone"), msg("#lobby", 4, "bob", "@ana look"));
+    assert.deepEqual(notes, [{ room: "#lobby", from: "bob", text: "@ana look", private: false }]);
+    assert.equal(room(client.state, "#lobby")?.mentions, 1);
+    assert.equal(room(client.state, "#lobby")?.unread, 0, "the room is the one shown");
+    last().recv({ type: "private", from: "bob", to: "ana", text: "psst", at });
+    assert.deepEqual(notes.at(-1), { room: null, from: "bob", text: "psst", private: true });
+    hidden.value = false;
+    client.visible();
+    assert.equal(room(client.state, "#lobby")?.mentions, 0);
+    // Visible and shown: highlighted in the pane only (the page does that), no mark, no notification.
+    last().recv(msg("#lobby", 5, "bob", "ANA: and now?"));
+    assert.equal(room(client.state, "#lobby")?.mentions, 0);
+    assert.equal(notes.length, 2);
+  });
+
+  it("a mention in a room not shown marks it (apart from its unread count) until it is shown", () => {
+    const { client, last, notes } = joined();
+    client.joinRoom("dev");
+    last().recv(roomEv("#dev", 0), hist("#dev", "join", []));
+    assert.equal(client.state.view, "#dev");
+    last().recv(
+      msg("#lobby", 3, "bob", "banana"),
+      msg("#lobby", 4, "bob", "ana, the build?"),
+      msg("#lobby", 5, "ana", "ana here"),
+    );
+    assert.equal(room(client.state, "#lobby")?.unread, 2);
+    assert.equal(room(client.state, "#lobby")?.mentions, 1, "banana is no mention, nor one's own line");
+    assert.equal(notes.length, 0, "the tab is visible: no notification");
+    client.show("#lobby");
+    assert.equal(room(client.state, "#lobby")?.mentions, 0);
   });
 });

@@ -158,7 +158,10 @@ export function createFormatter(opts: FormatOptions): Formatter {
         case "bye": {
           const reason: string = event.reason;
           const line = Object.hasOwn(chat.bye, reason)
-            ? chat.bye[event.reason]({ ...(event.text ? { text: event.text } : {}) })
+            ? chat.bye[event.reason]({
+                ...(event.text ? { text: event.text } : {}),
+                ...(event.until !== undefined ? { until: event.until } : {}),
+              })
             : client.byeOther({ reason, ...(event.text ? { text: event.text } : {}) });
           return stamp([c.bold(line)], at);
         }

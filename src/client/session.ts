@@ -106,6 +106,7 @@ const FINAL_BYES: ReadonlySet<string> = new Set([
   "flood",
   "bad_password",
   "replaced",
+  "banned",
   "line_overflow",
   "bad_frame",
 ]);

@@ -22,6 +22,8 @@ import {
   type UserInfo,
 } from "../protocol/events.ts";
 import { Admission, type Refusal, type Ticket } from "./admission.ts";
+import { type Ban, BanList, type BanTarget, banCovers } from "./bans.ts";
+import { ChatCounters } from "./counters.ts";
 import { canonicalName } from "./nickname.ts";
 import { type ChatOptions, DEFAULT_ROOM_LIMITS, type LogFn, type RoomLimits } from "./options.ts";
 import type { MaybePromise, RoomStore } from "./ports.ts";
@@ -67,6 +69,14 @@ export class Chat implements SessionHost {
   /** Rooms held in memory, by canonical key. */
   readonly #rooms = new Map<string, Room<Session>>();
   readonly lobby: Room<Session>;
+  /** Issue 13: what the metrics count (src/core/counters.ts); the server reads it. */
+  readonly counters = new ChatCounters();
+  /** Events appended since the last successful commit (so only commits that write are timed). */
+  #uncommitted = 0;
+  /** Issue 13: the bans this node enforces, loaded from the store at start. */
+  readonly bans = new BanList();
+  /** Settles once the stored bans are loaded (the server listens after it). */
+  readonly bansLoaded: Promise<void>;
   #commitScheduled = false;
   #historyPaused = false;
   #retryTimer: NodeJS.Timeout | undefined;
@@ -82,6 +92,24 @@ export class Chat implements SessionHost {
     this.store = options.store;
     if (options.admission) this.#admission = new Admission(options.admission);
     this.lobby = this.#room(LOBBY, LOBBY);
+    this.bansLoaded = new Promise<void>((resolve) => {
+      const failed = (err: unknown) => {
+        this.log("error", "bans_load_failed", { error: String((err as Error)?.message ?? err) });
+        resolve();
+      };
+      try {
+        when(
+          this.store.bans ? this.store.bans(Date.now()) : [],
+          (bans) => {
+            for (const b of bans) this.bans.add(b);
+            resolve();
+          },
+          failed,
+        );
+      } catch (err) {
+        failed(err);
+      }
+    });
   }
 
   // ---- connections and names -------------------------------------------------------------
@@ -90,7 +118,10 @@ export class Chat implements SessionHost {
    * Counts a new session against the connection limits (ROBUSTNESS D23); `Session.start` calls it.
    * Returns why the connection is refused, or undefined when it is admitted.
    */
-  admit(session: Session): Refusal | undefined {
+  admit(session: Session): Refusal | Ban | undefined {
+    // Issue 13: a banned address is refused before it counts against anything.
+    const ban = this.bans.address(session.port.remote);
+    if (ban) return ban;
     if (!this.#admission || this.#tickets.has(session)) return undefined;
     const result = this.#admission.admit(session.port.remote);
     if (typeof result === "string") return result;
@@ -113,6 +144,7 @@ export class Chat implements SessionHost {
   open(port: SessionPort): Session {
     const session = this.newSession(port);
     this.#sessions.add(session);
+    this.counters.connectionsOpened++;
     return session;
   }
 
@@ -130,6 +162,21 @@ export class Chat implements SessionHost {
 
   get connections(): number {
     return this.#sessions.size;
+  }
+
+  /** Every open session, registered or not (the metrics read their ports). */
+  sessions(): IterableIterator<Session> {
+    return this.#sessions.values();
+  }
+
+  /** Users registered on this process (`online` counts a whole cluster). */
+  get localUsers(): number {
+    return this.#members.size;
+  }
+
+  /** Rooms held in memory: the lobby and those people are in (what `maxRooms` caps). */
+  get roomCount(): number {
+    return this.#rooms.size;
   }
 
   /** Registered sessions, in join order. */
@@ -203,6 +250,8 @@ export class Chat implements SessionHost {
    * never the sender or the rest of a broadcast (ROBUSTNESS E27).
    */
   deliver(session: Session, event: ServerEvent): void {
+    // Issue 13: the one thing fan-out pays for the metrics, an integer add.
+    this.counters.deliveries++;
     try {
       session.send(event);
     } catch (err) {
@@ -235,6 +284,59 @@ export class Chat implements SessionHost {
     const name = s.name;
     s.disconnect("kicked", reason);
     return name;
+  }
+
+  // ---- bans (issue 13) ---------------------------------------------------------------------
+
+  /**
+   * Operator: bans an address, a network or a name, stores it, and disconnects the connections it
+   * covers here. Returns the ban and the names of the users it removed.
+   */
+  ban(
+    target: BanTarget,
+    opts: { durationMs?: number; reason?: string } = {},
+  ): { ban: Ban; removed: string[] } {
+    const at = Date.now();
+    const ban: Ban = {
+      key: target.key,
+      shown: target.shown,
+      at,
+      ...(opts.reason ? { reason: opts.reason } : {}),
+      ...(opts.durationMs !== undefined ? { until: at + opts.durationMs } : {}),
+    };
+    this.bans.add(ban);
+    this.#store("ban_save_failed", () => this.store.saveBan?.(ban));
+    return { ban, removed: this.enforce(ban) };
+  }
+
+  /** Operator: lifts a ban; the ban, or undefined when none was in force. */
+  unban(key: string): Ban | undefined {
+    const ban = this.bans.remove(key);
+    this.#store("ban_delete_failed", () => this.store.deleteBan?.(key));
+    return ban;
+  }
+
+  /** Closes this node's connections `ban` covers; the names of the registered ones. */
+  enforce(ban: Ban): string[] {
+    const removed: string[] = [];
+    for (const s of [...this.#sessions]) {
+      if (s.closed || !banCovers(ban, s.port.remote, s.registered ? s.canonical : "")) continue;
+      if (s.registered) removed.push(s.name);
+      this.log("info", "banned", { remote: s.port.remote, name: s.name || undefined, ban: ban.shown });
+      s.disconnect("banned", ban.reason, ban.until);
+    }
+    return removed;
+  }
+
+  /** Runs a store write that may be asynchronous; a failure is logged, never thrown. */
+  #store(event: string, write: () => MaybePromise<unknown>): void {
+    const failed = (err: unknown) =>
+      this.log("error", event, { error: String((err as Error)?.message ?? err) });
+    try {
+      when(write(), () => {}, failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   /** Tells every connection the server is going away, and closes them. */
@@ -660,6 +762,7 @@ export class Chat implements SessionHost {
     }
     const e = { ...event, seq: room.head + 1 } as RoomEvent;
     this.store.append(room.key, [e]);
+    this.#uncommitted++;
     this.#scheduleCommit();
     this.#applyTo(room, e);
   }
@@ -815,14 +918,18 @@ export class Chat implements SessionHost {
    */
   commit(): void {
     if (this.options.fanout) return;
+    // Issue 13: a commit with something to write is timed (the transports call this once per
+    // flush per connection, and all but the first of a turn have nothing to do).
+    const events = this.#uncommitted;
+    const started = events > 0 ? performance.now() : 0;
     try {
       const r = this.store.commit();
       if (r instanceof Promise)
         r.then(
-          () => this.#committed(),
+          () => this.#committed(events, started),
           (err) => this.#commitFailed(err),
         );
-      else this.#committed();
+      else this.#committed(events, started);
     } catch (err) {
       this.#commitFailed(err);
     }
@@ -834,7 +941,12 @@ export class Chat implements SessionHost {
     setImmediate(this.#commitNow);
   }
 
-  #committed(): void {
+  #committed(events: number, started: number): void {
+    if (events > 0) {
+      this.counters.storeCommits.observe(performance.now() - started);
+      this.counters.storeEvents += events;
+      this.#uncommitted -= events;
+    }
     if (!this.#historyPaused) return;
     this.#historyPaused = false;
     clearTimeout(this.#retryTimer);
@@ -844,6 +956,7 @@ export class Chat implements SessionHost {
   }
 
   #commitFailed(err: unknown): void {
+    this.counters.storeFailures++;
     if (!this.#historyPaused) {
       this.#historyPaused = true;
       this.log("error", "history_paused", { error: String((err as Error)?.message ?? err) });

@@ -48,4 +48,5 @@ export const COMMAND_HANDLERS: Readonly<Record<CommandName, Handler>> = {
     s.setModes(target ?? "", parseModeRequest(spec, params));
   },
   help: (s) => s.help(),
+  lang: (s, args) => s.language(args),
 };

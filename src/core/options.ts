@@ -42,6 +42,8 @@ export const DEFAULT_ROOM_LIMITS: RoomLimits = {
 export interface ChatOptions {
   /** `papo/VERSION`, sent in `hello`. */
   server: string;
+  /** The server's language (`--lang`): what `/lang` reports where a connection chose none. */
+  lang?: string;
   /** Hide IP:port from other users (`--hide-addresses`). */
   hideAddresses: boolean;
   /** Longest name, in code points. */

@@ -5,6 +5,7 @@
  * suite (test/store-contract.ts) runs against every store.
  */
 import type { RoomEvent, UnsequencedRoomEvent, UserInfo } from "../protocol/events.ts";
+import type { Ban } from "./bans.ts";
 
 /** A value now, or later: the embedded stores answer at once, a networked one does not. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -63,6 +64,16 @@ export interface RoomStore {
    * members are only those this process saw join.
    */
   members?(key: string): MaybePromise<UserInfo[]>;
+  /**
+   * Bans (issue 13), kept with the data so they survive a restart (and, in Redis, are every
+   * node's). `bans(now)` returns those in force at `now` (no `until`, or `until` > now) and may
+   * delete the others; `saveBan` replaces a ban with the same `key`; `deleteBan` says whether one
+   * was there. Each is durable once it returns (or its promise resolves). A store without them
+   * (a test's) keeps no bans: the chat's list lives only as long as the process.
+   */
+  bans?(now: number): MaybePromise<Ban[]>;
+  saveBan?(ban: Ban): MaybePromise<void>;
+  deleteBan?(key: string): MaybePromise<boolean>;
   close(): void;
 }
 
@@ -77,4 +88,4 @@ export interface FanOut {
   publish(key: string, event: UnsequencedRoomEvent): void;
 }
 
-export type { RoomEvent, UnsequencedRoomEvent };
+export type { Ban, RoomEvent, UnsequencedRoomEvent };

@@ -3,6 +3,7 @@
  */
 
 import { createHash, timingSafeEqual } from "node:crypto";
+import { LANGS, type Lang, parseLang } from "../i18n/index.ts";
 import { COMMAND_INFO, findCommand, PRIVATE_USAGE } from "../protocol/commands.ts";
 import {
   type Address,
@@ -18,7 +19,9 @@ import {
 import { type Input, parseInput } from "../protocol/input.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Refusal } from "./admission.ts";
+import type { Ban, BanList } from "./bans.ts";
 import { COMMAND_HANDLERS } from "./commands.ts";
+import type { ChatCounters, TransportName } from "./counters.ts";
 import { FloodGate } from "./flood.ts";
 import { canonicalName, checkName } from "./nickname.ts";
 import type { ChatOptions, LogFn, RoomLimits } from "./options.ts";
@@ -36,6 +39,19 @@ export interface SessionPort {
   send(event: ServerEvent): void;
   /** Flush what was sent, then close. The core has already sent the `bye`. */
   close(): void;
+  // Issue 13: read only when the metrics are (never on the hot path); unset: not shown.
+  /** What this connection is, for the metrics' `transport` label. */
+  readonly transport?: TransportName;
+  /** True over TLS (HTTPS for a WebSocket). */
+  readonly tls?: boolean;
+  /** Bytes waiting to be written to the peer (ours and the socket's). */
+  readonly queuedBytes?: number;
+  /**
+   * Issue 13: the language the texts this connection is sent are rendered in, and switching it
+   * (`/lang`). Unset on connections whose client renders its own texts (json, WebSocket).
+   */
+  readonly lang?: Lang;
+  setLang?(lang: Lang): void;
 }
 
 /** Where a resuming client was in one room (json `resume`). */
@@ -55,8 +71,13 @@ export interface SessionHost {
   readonly store: { readonly epoch: string };
   readonly lobby: Room<Session>;
   readonly online: number;
+  /** Issue 13: what the metrics count. */
+  readonly counters: ChatCounters;
   log: LogFn;
-  admit(session: Session): Refusal | undefined;
+  /** Why the connection is refused (a connection limit, or a ban on its address), if it is. */
+  admit(session: Session): Refusal | Ban | undefined;
+  /** Issue 13: the bans in force on this node. */
+  readonly bans: BanList;
   admitted(session: Session): void;
   claim(canonical: string, session: Session): boolean;
   release(canonical: string, session: Session): void;
@@ -228,7 +249,14 @@ export class Session {
    */
   start({ greet = true }: { greet?: boolean } = {}): boolean {
     const refused = this.chat.admit(this);
+    if (typeof refused === "object") {
+      // Issue 13: a banned address gets one line and is closed, before any greeting.
+      this.chat.log("info", "refused", { remote: this.port.remote, reason: "banned", ban: refused.shown });
+      this.#banned(refused);
+      return false;
+    }
     if (refused) {
+      this.chat.counters.refused(refused);
       this.chat.log("info", "refused", { remote: this.port.remote, reason: refused });
       this.disconnect(refused);
       return false;
@@ -291,6 +319,7 @@ export class Session {
       return;
     }
     this.#state = "checking";
+    this.chat.counters.refused("bad_password");
     this.chat.log("warn", "bad_password", { remote: this.port.remote });
     this.#passwordTimer = setTimeout(
       () => this.disconnect("bad_password"),
@@ -316,11 +345,16 @@ export class Session {
     if (this.#state !== "naming") return;
     const check = checkName(raw, this.chat.options);
     if (!check.ok) {
+      this.chat.counters.refused("name_invalid");
       this.send(errorEvent("name_invalid", { reason: check.reason }));
       this.send({ type: "prompt", need: "name" });
       return;
     }
+    // Issue 13: a banned name closes the connection (the name rules decide what is the same name).
+    const ban = this.chat.bans.name(check.canonical);
+    if (ban) return this.#banned(ban, check.name);
     if (!this.chat.claim(check.canonical, this)) {
+      this.chat.counters.refused("name_taken");
       this.send(errorEvent("name_taken", { name: check.name }));
       this.send({ type: "prompt", need: "name" });
       return;
@@ -426,6 +460,7 @@ export class Session {
     if (this.#state === "closed") return;
     this.port.send({ type: "bye", reason: "replaced", at: Date.now() });
     this.#state = "closed";
+    this.chat.counters.disconnected("replaced");
     this.rooms.clear();
     clearTimeout(this.#deadline);
     clearTimeout(this.#passwordTimer);
@@ -484,6 +519,7 @@ export class Session {
     if (!room || !this.#mayTalk(room)) return;
     // A client that resends after a reconnect (same cid) is not posted twice (issue 10 item 3).
     if (cid !== undefined && this.chat.seen(room, this.#name, cid)) return;
+    this.chat.counters.publicMessages++;
     if (this.chat.options.logMessages)
       this.chat.log("info", "message", { room: room.name, from: this.#name, text });
     this.chat.publish(room, {
@@ -518,7 +554,10 @@ export class Session {
     };
     // A client that resends after a reconnect (same cid) does not deliver it twice; its copy is
     // its acknowledgement, so it gets that again (private messages have no log to replay it from).
-    if (cid === undefined || !this.chat.seenPrivate(this.#name, cid)) this.chat.deliver(target, event);
+    if (cid === undefined || !this.chat.seenPrivate(this.#name, cid)) {
+      this.chat.counters.privateMessages++;
+      this.chat.deliver(target, event);
+    }
     this.send(event);
     // Issue 13: the sender learns the target is away (never in answer to a notice: no auto-replies).
     const away = target.away;
@@ -532,6 +571,7 @@ export class Session {
     const room = this.target(roomName);
     if (!room || !this.#mayTalk(room)) return;
     if (cid !== undefined && this.chat.seen(room, this.#name, cid)) return;
+    this.chat.counters.actions++;
     this.chat.publish(room, {
       type: "action",
       room: room.name,
@@ -544,13 +584,24 @@ export class Session {
 
   rename(raw: string): void {
     const check = checkName(raw.trim(), this.chat.options);
-    if (!check.ok) return this.send(errorEvent("name_invalid", { reason: check.reason }));
+    const counters = this.chat.counters;
+    if (!check.ok) {
+      counters.refused("name_invalid");
+      return this.send(errorEvent("name_invalid", { reason: check.reason }));
+    }
     if (check.name === this.#name) return;
+    const ban = this.chat.bans.name(check.canonical);
+    if (ban) return this.#banned(ban, check.name);
     // C20: name changes have their own, slower bucket, so others never see a flood of notices.
     const wait = this.#flood?.renameWait() ?? 0;
-    if (wait > 0) return this.send(errorEvent("flood", { retryMs: wait }));
-    if (!this.chat.claim(check.canonical, this))
+    if (wait > 0) {
+      counters.refused("flood");
+      return this.send(errorEvent("flood", { retryMs: wait }));
+    }
+    if (!this.chat.claim(check.canonical, this)) {
+      counters.refused("name_taken");
       return this.send(errorEvent("name_taken", { name: check.name }));
+    }
     this.#flood?.renamed();
     if (check.canonical !== this.#canonical) this.chat.release(this.#canonical, this);
     const from = this.#name;
@@ -663,6 +714,25 @@ export class Session {
     this.send({ type: "help", commands: [...COMMAND_INFO] });
   }
 
+  /** The language chosen with `/lang` on a connection that renders none (json, WebSocket). */
+  #lang: Lang | undefined;
+
+  /**
+   * `/lang [LANG]` (issue 13): shows or switches the language of this connection's texts. The
+   * answer is rendered after the switch, so it reads in the new language.
+   */
+  language(raw: string): void {
+    const langs = [...LANGS];
+    const arg = sanitizeText(raw).trim();
+    const current = this.port.lang ?? this.#lang ?? this.chat.options.lang ?? "en";
+    if (!arg) return this.send({ type: "lang", lang: current, langs, changed: false });
+    const lang = parseLang(arg);
+    if (!lang) return this.send(errorEvent("lang_unknown", { lang: arg, langs }));
+    if (this.port.setLang) this.port.setLang(lang);
+    else this.#lang = lang;
+    this.send({ type: "lang", lang, langs, changed: true });
+  }
+
   // ---- leaving ------------------------------------------------------------------------------
 
   /** S9: the user leaves; everyone is told once, then the connection closes. */
@@ -671,14 +741,33 @@ export class Session {
     this.disconnect("quit", text);
   }
 
-  /** The server closes this connection: says why (`bye`), leaves the rooms, closes. */
-  disconnect(reason: ByeReason, text?: string): void {
+  /** Issue 13: closes the connection a ban covers (`name`: the banned name it asked for). */
+  #banned(ban: Ban, name?: string): void {
+    if (!this.registered) this.chat.counters.refused("banned");
+    if (name !== undefined)
+      this.chat.log("info", "refused", { remote: this.port.remote, reason: "banned", name, ban: ban.shown });
+    this.disconnect("banned", ban.reason, ban.until);
+  }
+
+  /**
+   * The server closes this connection: says why (`bye`), leaves the rooms, closes. `until`: when a
+   * ban ends (issue 13).
+   */
+  disconnect(reason: ByeReason, text?: string, until?: number): void {
     if (this.#state === "closed") return;
-    this.port.send({ type: "bye", reason, ...(text ? { text } : {}), at: Date.now() });
-    const leave: LeaveReason = reason === "quit" ? "quit" : reason === "kicked" ? "kicked" : "error";
+    this.port.send({
+      type: "bye",
+      reason,
+      ...(text ? { text } : {}),
+      ...(until !== undefined ? { until } : {}),
+      at: Date.now(),
+    });
+    // Others see a ban as the operator removing someone (with the reason), as for /kick.
+    const removed = reason === "kicked" || reason === "banned";
+    const leave: LeaveReason = reason === "quit" ? "quit" : removed ? "kicked" : "error";
     // On shutdown everyone is leaving at once: n departures told to n others would be n² events.
     const tell = reason !== "shutdown";
-    this.#leave(leave, reason === "quit" || reason === "kicked" ? text : undefined, reason, tell);
+    this.#leave(leave, reason === "quit" || removed ? text : undefined, reason, tell);
     this.port.close();
   }
 
@@ -702,6 +791,7 @@ export class Session {
     if (this.#state === "closed") return;
     const wasActive = this.#state === "active";
     this.#state = "closed";
+    this.chat.counters.disconnected(why ?? reason);
     clearTimeout(this.#deadline);
     clearTimeout(this.#passwordTimer);
     this.#held = undefined;

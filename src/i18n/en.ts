@@ -2,6 +2,24 @@ import type { Catalogue } from "./types.ts";
 
 const at = (address: string | null) => (address ? ` from ${address}` : "");
 const because = (text?: string) => (text ? `: ${text}` : ".");
+// Issue 13 (/stats): sizes and durations for a person.
+const bytes = (n: number) =>
+  n >= 1024 * 1024
+    ? `${(n / 1024 / 1024).toFixed(1)} MiB`
+    : n >= 1024
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : `${n} B`;
+const duration = (s: number) =>
+  s >= 86400
+    ? `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`
+    : s >= 3600
+      ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
+      : s >= 60
+        ? `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s`
+        : `${Math.floor(s)} s`;
+/** Issue 13: when a ban ends, in UTC (the server's and the user's clocks may not agree on a zone). */
+const until = (ms?: number) =>
+  ms === undefined ? "" : ` until ${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 export const en: Catalogue = {
   lang: "en",
@@ -64,6 +82,7 @@ export const en: Catalogue = {
       invite: "invite someone to a room (to an invite-only one: room operators)",
       mode: "set the room's modes (room operators): +k KEY, +l N, +i, +m, +v NAME, +o NAME, +t, +s, +b MASK",
       help: "show this list",
+      lang: "show or switch the language of what the server tells you",
       private: "send a private message",
     },
     commandUsage: {
@@ -82,6 +101,7 @@ export const en: Catalogue = {
       invite: "/invite NAME [#room]",
       mode: "/mode [#room] +MODES [ARGS]",
       help: "/help",
+      lang: "/lang [en|pt-BR]",
       private: "@NAME TEXT",
     },
     announce: ({ text }) => `*** Announcement: ${text}`,
@@ -119,6 +139,7 @@ export const en: Catalogue = {
       connect_rate: () => "*** Too many connection attempts from your address; wait a moment.",
       bad_password: () => "*** Wrong password.",
       replaced: () => "*** This session was resumed from another connection.",
+      banned: ({ text, until: end }) => `*** You are banned from this server${until(end)}${because(text)}`,
     },
     roomEntered: ({ room, names }) =>
       names.length
@@ -201,6 +222,11 @@ export const en: Catalogue = {
           : problem === "list_full"
             ? "! The ban list is full."
             : `! Invalid value for mode ${mode}${arg ? `: ${arg}` : ""}.`,
+    // Issue 13: per-connection language.
+    langNow: ({ lang, langs }) =>
+      `* Your language is ${lang}. Available: ${langs.join(", ")} (/lang pt-BR switches to Portuguese).`,
+    langSet: ({ lang }) => `* Language set to English (${lang}).`,
+    langUnknown: ({ lang, langs }) => `! There are no texts in ${lang}. Available: ${langs.join(", ")}.`,
   },
   server: {
     listening: ({ address }) => `papo is listening on ${address}`,
@@ -226,6 +252,10 @@ export const en: Catalogue = {
       "/users            list who is online (alias: /who)",
       "/kick NAME [why]  disconnect a user",
       "/announce TEXT    send a notice to everyone (alias: /say)",
+      "/stats            connections, messages, refusals, memory, health (as GET /metrics)",
+      "/ban NAME|ADDRESS|CIDR [10m|2h|7d] [why]  refuse a name, an address or a network",
+      "/unban NAME|ADDRESS|CIDR                  lift a ban",
+      "/bans             list the bans in force",
       "/shutdown [why]   tell everyone and stop the server (alias: sair, /quit)",
       "/help             this list",
     ],
@@ -240,11 +270,46 @@ export const en: Catalogue = {
     storeFallback: ({ reason }) =>
       `papo: SQLite is not available here (${reason}); history is kept in memory only and lost when papo stops.`,
     storeMissing: ({ reason }) => `--data needs SQLite, which is not available here (${reason})`,
-    consoleUsages: { kick: "/kick NAME [reason]", announce: "/announce TEXT" },
+    consoleUsages: {
+      kick: "/kick NAME [reason]",
+      announce: "/announce TEXT",
+      ban: "/ban NAME|ADDRESS|CIDR [duration: 30s, 10m, 2h, 7d, 1w] [reason]",
+      unban: "/unban NAME|ADDRESS|CIDR",
+    },
+    // Issue 13: bans.
+    consoleBanned: ({ target, until: end, removed }) =>
+      `Banned ${target}${until(end)}.${removed.length ? ` Removed: ${removed.join(", ")}.` : ""}`,
+    consoleUnbanned: ({ target }) => `The ban on ${target} is lifted.`,
+    consoleNoSuchBan: ({ target }) => `${target} is not banned.`,
+    consoleBadBanTarget: ({ target }) =>
+      `${target} is neither a name nor an address or network (such as 10.0.0.0/8).`,
+    consoleBans: ({ count }) => `${count} ${count === 1 ? "ban" : "bans"}:`,
+    consoleBanLine: ({ target, until: end, reason }) =>
+      `  ${target}${end === undefined ? " (for good)" : until(end)}${reason ? ` — ${reason}` : ""}`,
+    consoleNoBans: "Nobody is banned.",
     clusterIn: ({ address }) =>
       `Cluster mode: rooms, names and history are shared through Redis at ${address}`,
     redisUnreachable: ({ address, reason }) => `cannot reach Redis at ${address} (${reason})`,
     shuttingDown: ({ text }) => `Shutting down${text ? `: ${text}` : ""}...`,
+    // Issue 13: metrics and health.
+    metricsListening: ({ url }) => `Metrics on ${url}/metrics, health on ${url}/healthz`,
+    consoleStats: (f) => {
+      const list = (items: { reason: string; count: number }[]) =>
+        items.length ? items.map((i) => `${i.reason} ${i.count}`).join(", ") : "none";
+      return [
+        `Up ${duration(f.uptimeSeconds)}; health: ${f.healthy ? "ok" : `NOT OK (${f.problems.join(", ")})`}`,
+        `Connections: ${f.connections}${f.byTransport.length ? ` (${f.byTransport.map((k) => `${k.kind} ${k.count}`).join(", ")})` : ""}; users: ${f.users}; rooms: ${f.rooms}`,
+        `Messages received: ${f.publicMessages} public, ${f.actions} actions, ${f.privateMessages} private; deliveries: ${f.deliveries}`,
+        `Refused: ${list(f.refusals)}`,
+        `Disconnections: ${list(f.disconnections)}`,
+        `Send queues: ${bytes(f.sendQueueBytes)} (largest ${bytes(f.sendQueueMaxBytes)})`,
+        f.loop
+          ? `Event-loop delay: median ${f.loop.p50.toFixed(1)} ms, 99th percentile ${f.loop.p99.toFixed(1)} ms, max ${f.loop.max.toFixed(1)} ms`
+          : "Event-loop delay: measured from now on; ask again in a moment",
+        `Memory: ${bytes(f.rssBytes)} resident, heap ${bytes(f.heapUsedBytes)} of ${bytes(f.heapTotalBytes)}`,
+        `Store: ${f.commits} commits, ${f.commitMeanMs.toFixed(2)} ms on average, ${f.storeFailures} failed`,
+      ];
+    },
     stopped: "papo stopped.",
   },
 };

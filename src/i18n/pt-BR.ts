@@ -2,6 +2,27 @@ import type { Catalogue } from "./types.ts";
 
 const at = (address: string | null) => (address ? ` de ${address}` : "");
 const because = (text?: string) => (text ? `: ${text}` : ".");
+// Issue 13 (/stats): tamanhos e durações para gente.
+const bytes = (n: number) =>
+  n >= 1024 * 1024
+    ? `${(n / 1024 / 1024).toFixed(1).replace(".", ",")} MiB`
+    : n >= 1024
+      ? `${(n / 1024).toFixed(1).replace(".", ",")} KiB`
+      : `${n} B`;
+const duracao = (s: number) =>
+  s >= 86400
+    ? `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`
+    : s >= 3600
+      ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`
+      : s >= 60
+        ? `${Math.floor(s / 60)} min ${Math.floor(s % 60)} s`
+        : `${Math.floor(s)} s`;
+/** Issue 13: quando um banimento termina, em UTC. */
+const until = (ms?: number) => {
+  if (ms === undefined) return "";
+  const iso = new Date(ms).toISOString();
+  return ` até ${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)} ${iso.slice(11, 16)} UTC`;
+};
 
 export const ptBR: Catalogue = {
   lang: "pt-BR",
@@ -63,6 +84,7 @@ export const ptBR: Catalogue = {
       invite: "convidar alguém para uma sala (para uma só de convidados: operadores da sala)",
       mode: "definir os modos da sala (operadores): +k CHAVE, +l N, +i, +m, +v NOME, +o NOME, +t, +s, +b MÁSCARA",
       help: "mostrar esta lista",
+      lang: "mostrar ou trocar o idioma do que o servidor lhe diz",
       private: "enviar uma mensagem privada",
     },
     commandUsage: {
@@ -81,6 +103,7 @@ export const ptBR: Catalogue = {
       invite: "/convidar NOME [#sala]",
       mode: "/modo [#sala] +MODOS [ARGS]",
       help: "/ajuda",
+      lang: "/idioma [en|pt-BR]",
       private: "@NOME TEXTO",
     },
     announce: ({ text }) => `*** Aviso: ${text}`,
@@ -118,6 +141,7 @@ export const ptBR: Catalogue = {
       connect_rate: () => "*** Tentativas de conexão demais a partir do seu endereço; espere um pouco.",
       replaced: () => "*** Esta sessão foi retomada a partir de outra conexão.",
       bad_password: () => "*** Senha errada.",
+      banned: ({ text, until: end }) => `*** Você está banido deste servidor${until(end)}${because(text)}`,
     },
     roomEntered: ({ room, names }) =>
       names.length
@@ -199,6 +223,11 @@ export const ptBR: Catalogue = {
           : problem === "list_full"
             ? "! A lista de banimentos está cheia."
             : `! Valor inválido para o modo ${mode}${arg ? `: ${arg}` : ""}.`,
+    // Issue 13: idioma por conexão.
+    langNow: ({ lang, langs }) =>
+      `* Seu idioma é ${lang}. Disponíveis: ${langs.join(", ")} (/idioma en muda para inglês).`,
+    langSet: ({ lang }) => `* Idioma definido: português do Brasil (${lang}).`,
+    langUnknown: ({ lang, langs }) => `! Não há textos em ${lang}. Disponíveis: ${langs.join(", ")}.`,
   },
   server: {
     listening: ({ address }) => `papo está escutando em ${address}`,
@@ -225,6 +254,10 @@ export const ptBR: Catalogue = {
       "/users            listar quem está online (também: /who, /usuarios)",
       "/kick NOME [motivo]  desconectar um usuário (também: /expulsar)",
       "/announce TEXTO   enviar um aviso a todos (também: /say, /avisar)",
+      "/stats            conexões, mensagens, recusas, memória, saúde (como GET /metrics) (também: /estatisticas)",
+      "/banir NOME|ENDEREÇO|CIDR [10m|2h|7d] [motivo]  recusar um nome, um endereço ou uma rede (também: /ban)",
+      "/desbanir NOME|ENDEREÇO|CIDR                    retirar um banimento (também: /unban)",
+      "/banidos          listar os banimentos em vigor (também: /bans)",
       "/shutdown [motivo]  avisar todos e encerrar o servidor (também: sair, /quit)",
       "/help             esta lista (também: /ajuda)",
     ],
@@ -239,11 +272,47 @@ export const ptBR: Catalogue = {
     storeFallback: ({ reason }) =>
       `papo: o SQLite não está disponível aqui (${reason}); o histórico fica só na memória e se perde quando o papo parar.`,
     storeMissing: ({ reason }) => `--data precisa do SQLite, que não está disponível aqui (${reason})`,
-    consoleUsages: { kick: "/expulsar NOME [motivo]", announce: "/avisar TEXTO" },
+    consoleUsages: {
+      kick: "/expulsar NOME [motivo]",
+      announce: "/avisar TEXTO",
+      ban: "/banir NOME|ENDEREÇO|CIDR [duração: 30s, 10m, 2h, 7d, 1w] [motivo]",
+      unban: "/desbanir NOME|ENDEREÇO|CIDR",
+    },
+    // Issue 13: banimentos.
+    consoleBanned: ({ target, until: end, removed }) =>
+      `${target} está banido${until(end)}.${removed.length ? ` Removidos: ${removed.join(", ")}.` : ""}`,
+    consoleUnbanned: ({ target }) => `O banimento de ${target} foi retirado.`,
+    consoleNoSuchBan: ({ target }) => `${target} não está banido.`,
+    consoleBadBanTarget: ({ target }) =>
+      `${target} não é um nome, nem um endereço ou uma rede (como 10.0.0.0/8).`,
+    consoleBans: ({ count }) => `${count} ${count === 1 ? "banimento" : "banimentos"}:`,
+    consoleBanLine: ({ target, until: end, reason }) =>
+      `  ${target}${end === undefined ? " (para sempre)" : until(end)}${reason ? ` — ${reason}` : ""}`,
+    consoleNoBans: "Ninguém está banido.",
     clusterIn: ({ address }) =>
       `Modo cluster: salas, nomes e histórico são compartilhados pelo Redis em ${address}`,
     redisUnreachable: ({ address, reason }) => `não foi possível conectar ao Redis em ${address} (${reason})`,
     shuttingDown: ({ text }) => `Encerrando${text ? `: ${text}` : ""}...`,
+    // Issue 13: métricas e saúde.
+    metricsListening: ({ url }) => `Métricas em ${url}/metrics, saúde em ${url}/healthz`,
+    consoleStats: (f) => {
+      const list = (items: { reason: string; count: number }[]) =>
+        items.length ? items.map((i) => `${i.reason} ${i.count}`).join(", ") : "nenhuma";
+      const dec = (n: number, digits = 1) => n.toFixed(digits).replace(".", ",");
+      return [
+        `No ar há ${duracao(f.uptimeSeconds)}; saúde: ${f.healthy ? "ok" : `COM PROBLEMAS (${f.problems.join(", ")})`}`,
+        `Conexões: ${f.connections}${f.byTransport.length ? ` (${f.byTransport.map((k) => `${k.kind} ${k.count}`).join(", ")})` : ""}; usuários: ${f.users}; salas: ${f.rooms}`,
+        `Mensagens recebidas: ${f.publicMessages} públicas, ${f.actions} ações, ${f.privateMessages} privadas; entregas: ${f.deliveries}`,
+        `Recusas: ${list(f.refusals)}`,
+        `Desconexões: ${list(f.disconnections)}`,
+        `Filas de envio: ${bytes(f.sendQueueBytes)} (a maior: ${bytes(f.sendQueueMaxBytes)})`,
+        f.loop
+          ? `Atraso do laço de eventos: mediana ${dec(f.loop.p50)} ms, percentil 99 ${dec(f.loop.p99)} ms, máximo ${dec(f.loop.max)} ms`
+          : "Atraso do laço de eventos: medido a partir de agora; pergunte de novo daqui a pouco",
+        `Memória: ${bytes(f.rssBytes)} residente, heap ${bytes(f.heapUsedBytes)} de ${bytes(f.heapTotalBytes)}`,
+        `Armazenamento: ${f.commits} gravações, ${dec(f.commitMeanMs, 2)} ms em média, ${f.storeFailures} falharam`,
+      ];
+    },
     stopped: "papo encerrado.",
   },
 };

@@ -44,7 +44,8 @@ export interface ChatTexts {
   throttledDone: string;
   badPassword: string;
   internal: string;
-  bye: Record<ByeReason, (p: { text?: string }) => string>;
+  /** `until` (ms since the epoch): when a ban ends (issue 13, reason `banned`). */
+  bye: Record<ByeReason, (p: { text?: string; until?: number }) => string>;
   /** Rooms (issue 14). */
   roomEntered(p: { room: string; names: string[] }): string;
   topicIs(p: { room: string; topic: string }): string;
@@ -102,6 +103,40 @@ export interface ChatTexts {
     problem: "unknown" | "invalid_param" | "not_in_room" | "list_full";
     arg?: string;
   }): string;
+  /** Issue 13: per-connection language (`/lang`). `lang` and `langs` are tags (`pt-BR`). */
+  langNow(p: { lang: string; langs: string[] }): string;
+  langSet(p: { lang: string; langs: string[] }): string;
+  langUnknown(p: { lang: string; langs: string[] }): string;
+}
+
+/** Issue 13: what the console's `/stats` shows (src/server/metrics.ts gathers it). */
+export interface StatsFigures {
+  /** Open connections in all, and by kind (`text`, `json`, `websocket+tls`, ...; only those open). */
+  connections: number;
+  byTransport: { kind: string; count: number }[];
+  users: number;
+  rooms: number;
+  publicMessages: number;
+  actions: number;
+  privateMessages: number;
+  deliveries: number;
+  /** Reasons (stable codes) with a non-zero count. */
+  refusals: { reason: string; count: number }[];
+  disconnections: { reason: string; count: number }[];
+  sendQueueBytes: number;
+  sendQueueMaxBytes: number;
+  /** Event-loop delay in ms (undefined: measuring only from now). */
+  loop: { p50: number; p99: number; max: number } | undefined;
+  rssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  commits: number;
+  commitMeanMs: number;
+  storeFailures: number;
+  healthy: boolean;
+  /** Why not healthy (stable codes, as /healthz says them). */
+  problems: string[];
+  uptimeSeconds: number;
 }
 
 /** The texts of the server process: startup, errors, operator console. */
@@ -133,8 +168,21 @@ export interface ServerTexts {
   consoleAnnounced: string;
   consoleUsage(p: { usage: string }): string;
   /** How the console commands that take arguments are written, in this language. */
-  consoleUsages: { kick: string; announce: string };
+  consoleUsages: { kick: string; announce: string; ban: string; unban: string };
+  /** Issue 13: bans (`/ban`, `/unban`, `/bans`). `until`: ms since the epoch, unset for ever. */
+  consoleBanned(p: { target: string; until?: number; removed: string[] }): string;
+  consoleUnbanned(p: { target: string }): string;
+  consoleNoSuchBan(p: { target: string }): string;
+  consoleBadBanTarget(p: { target: string }): string;
+  consoleBans(p: { count: number }): string;
+  consoleBanLine(p: { target: string; until?: number; reason?: string }): string;
+  consoleNoBans: string;
   shuttingDown(p: { text?: string }): string;
+  // Issue 13: metrics and health.
+  /** The metrics listener is up (`--metrics-port`); `url` has no path. */
+  metricsListening(p: { url: string }): string;
+  /** The console's `/stats`: the figures of `GET /metrics`, for a person. */
+  consoleStats(f: StatsFigures): string[];
   /** Issue 14: where history is kept, and why it cannot be. */
   historyIn(p: { file: string }): string;
   storeFallback(p: { reason: string }): string;

@@ -62,6 +62,10 @@ export const webEn: WebCatalogue = {
     discard: "Discard",
     // Issue 13 item 1: the client file served by the web listener.
     terminalHint: "Or join from a terminal (needs Node.js 20 or later):",
+    // Issue 13: mentions.
+    mentionsIn: ({ count }) => (count === 1 ? "1 message mentions you" : `${count} messages mention you`),
+    notifyMention: ({ from, room }) => `${from} in ${room}`,
+    notifyPrivate: ({ from }) => `${from} (private)`,
   },
   serve: {
     webListening: ({ url }) => `Web app and WebSocket on ${url}`,

@@ -62,6 +62,11 @@ export const webPtBR: WebCatalogue = {
     discard: "Descartar",
     // Issue 13 item 1: o cliente num só arquivo servido pelo servidor web.
     terminalHint: "Ou entre pelo terminal (precisa do Node.js 20 ou mais novo):",
+    // Issue 13: menções.
+    mentionsIn: ({ count }) =>
+      count === 1 ? "1 mensagem menciona você" : `${count} mensagens mencionam você`,
+    notifyMention: ({ from, room }) => `${from} em ${room}`,
+    notifyPrivate: ({ from }) => `${from} (privado)`,
   },
   serve: {
     webListening: ({ url }) => `App web e WebSocket em ${url}`,

@@ -74,6 +74,12 @@ export interface WebTexts {
   // Issue 13 item 1: how to join from a terminal with the client file this server serves.
   /** Put before the command (`curl -O …/papo.mjs && node papo.mjs connect HOST:PORT`). */
   terminalHint: string;
+  // Issue 13: mentions.
+  /** The mention badge beside a room's name, for screen readers. */
+  mentionsIn(p: { count: number }): string;
+  /** A desktop notification's title: someone named you in a room, or wrote to you privately. */
+  notifyMention(p: { from: string; room: string }): string;
+  notifyPrivate(p: { from: string }): string;
 }
 
 /** What `papo serve` prints about the web app. */

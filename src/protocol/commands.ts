@@ -20,7 +20,8 @@ export type CommandName =
   | "kick"
   | "invite"
   | "mode"
-  | "help";
+  | "help"
+  | "lang";
 
 export interface CommandSpec {
   name: CommandName;
@@ -46,6 +47,7 @@ export const COMMAND_SPECS: readonly CommandSpec[] = [
   { name: "invite", aliases: ["convidar"], usage: "/invite NAME [#room]", needsArgs: true },
   { name: "mode", aliases: ["modo"], usage: "/mode [#room] +MODES [ARGS]", needsArgs: true },
   { name: "help", aliases: ["ajuda"], usage: "/help", needsArgs: false },
+  { name: "lang", aliases: ["idioma", "language"], usage: "/lang [en|pt-BR]", needsArgs: false },
 ];
 
 /** The usage of a private message, for `private_missing_text`. */

@@ -43,7 +43,9 @@ export type ByeReason =
   | "too_many_connections"
   | "connect_rate"
   | "bad_password"
-  | "replaced";
+  | "replaced"
+  /** Issue 13: the operator banned this address or name (`text`: the reason, `until`: when it ends). */
+  | "banned";
 
 export type ErrorEvent =
   | { type: "error"; code: "name_invalid"; params: { reason: NameProblem }; at: number }
@@ -86,7 +88,9 @@ export type ErrorEvent =
         arg?: string;
       };
       at: number;
-    };
+    }
+  /** Issue 13: `/lang` named a language the server has no texts in. */
+  | { type: "error"; code: "lang_unknown"; params: { lang: string; langs: string[] }; at: number };
 
 export type ErrorCode = ErrorEvent["code"];
 
@@ -237,8 +241,13 @@ export type ServerEvent =
   | { type: "current"; room: string }
   | { type: "parted"; room: string; current: string }
   | { type: "rooms"; rooms: RoomInfo[] }
+  /**
+   * Issue 13: answer to `/lang`: the language of this connection's server-rendered texts, the
+   * ones available, and whether it just changed.
+   */
+  | { type: "lang"; lang: string; langs: string[]; changed: boolean }
   | ErrorEvent
-  | { type: "bye"; reason: ByeReason; text?: string; at: number }
+  | { type: "bye"; reason: ByeReason; text?: string; until?: number; at: number }
   | { type: "ping"; id?: unknown }
   | { type: "pong"; id?: unknown };
 

@@ -146,12 +146,19 @@ export function renderEvent(event: ServerEvent, t: ChatTexts, self?: string): st
           return [t.clusterRestored];
       }
       return [];
+    case "lang":
+      return [event.changed ? t.langSet(event) : t.langNow(event)];
     case "throttled":
       return [event.queued > 0 ? t.throttled(event) : t.throttledDone];
     case "error":
       return [renderError(event, t)];
     case "bye":
-      return [t.bye[event.reason]({ ...(event.text ? { text: event.text } : {}) })];
+      return [
+        t.bye[event.reason]({
+          ...(event.text ? { text: event.text } : {}),
+          ...(event.until !== undefined ? { until: event.until } : {}),
+        }),
+      ];
     case "ping":
     case "pong":
       return [];
@@ -224,6 +231,8 @@ export function renderError(e: ErrorEvent, t: ChatTexts): string {
       return t.userInRoom(e.params);
     case "bad_mode":
       return t.badMode(e.params);
+    case "lang_unknown":
+      return t.langUnknown({ lang: e.params.lang, langs: e.params.langs });
     default: {
       const never: never = e;
       return never;

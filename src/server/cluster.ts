@@ -10,6 +10,7 @@
  * ("Several nodes").
  */
 
+import type { Ban, BanTarget } from "../core/bans.ts";
 import { Chat, type ChatOptions, type LogFn } from "../core/chat.ts";
 import { canonicalName, checkName, checkRoomName } from "../core/index.ts";
 import { Session, type SessionPort } from "../core/session.ts";
@@ -257,9 +258,40 @@ export class ClusterChat extends Chat {
     return remote.name;
   }
 
+  /**
+   * Operator: a ban applies on every node (issue 13). It is stored (in Redis) and applied here at
+   * once, then sent to every node, which adds it to its list and removes whoever it covers there.
+   */
+  override ban(
+    target: BanTarget,
+    opts: { durationMs?: number; reason?: string } = {},
+  ): { ban: Ban; removed: string[] } {
+    const result = super.ban(target, opts);
+    this.fanout.sendControl({ t: "ban", ban: result.ban });
+    // A banned name connected to another node is removed there.
+    if (target.kind === "name") {
+      const remote = this.lobby.names.get(target.key.slice(5));
+      if (remote && !result.removed.includes(remote.name)) result.removed.push(remote.name);
+    }
+    return result;
+  }
+
+  override unban(key: string): Ban | undefined {
+    const ban = super.unban(key);
+    this.fanout.sendControl({ t: "unban", key });
+    return ban;
+  }
+
   /** A message from another node (or this one) that is not part of a room's log. */
   control(m: ControlMessage): void {
     switch (m.t) {
+      case "ban":
+        this.bans.add(m.ban);
+        this.enforce(m.ban);
+        return;
+      case "unban":
+        this.bans.remove(m.key);
+        return;
       case "private": {
         const s = this.find(m.to);
         if (s) this.deliver(s, m.event);
@@ -386,8 +418,9 @@ class ClusterSession extends Session {
   override register(raw: string, resume?: Parameters<Session["register"]>[1]): void {
     if (this.registered || this.closed) return;
     const check = checkName(raw, this.chat.options);
-    // Invalid names and names taken on this node are answered by the core as usual.
-    if (!check.ok || this.chat.find(check.canonical)) return super.register(raw, resume);
+    // Invalid, banned (issue 13) and names taken on this node are answered by the core as usual.
+    if (!check.ok || this.chat.find(check.canonical) || this.chat.bans.name(check.canonical))
+      return super.register(raw, resume);
     const nonce = resume?.nonce ?? this.chat.newNonce();
     const rooms = resume?.rooms ?? [];
     const reserving = this.#cluster.reserve(check.canonical, this, nonce, resume !== undefined);
@@ -399,6 +432,7 @@ class ClusterSession extends Session {
         if (!this.registered) this.#cluster.unreserve(check.canonical, this);
         return;
       }
+      if (result === "taken") this.chat.counters.refused("name_taken");
       this.send(
         result === "taken" ? errorEvent("name_taken", { name: check.name }) : errorEvent("internal", {}),
       );
@@ -422,13 +456,19 @@ class ClusterSession extends Session {
     };
     if (this.chat.options.logMessages)
       this.chat.log("info", "private", { from: this.name, to: remote.name, text });
+    this.chat.counters.privateMessages++;
     this.#cluster.fanout.sendControl({ t: "private", to: canonical, event });
     this.send(event);
   }
 
   override rename(raw: string): void {
     const check = checkName(raw.trim(), this.chat.options);
-    if (!check.ok || check.canonical === this.canonical || this.chat.find(check.canonical))
+    if (
+      !check.ok ||
+      check.canonical === this.canonical ||
+      this.chat.find(check.canonical) ||
+      this.chat.bans.name(check.canonical)
+    )
       return super.rename(raw);
     const reserving = this.#cluster.reserve(check.canonical, this, this.chat.newNonce(), false);
     this.#after(reserving, (result) => {
@@ -438,6 +478,7 @@ class ClusterSession extends Session {
         if (this.canonical !== check.canonical) this.#cluster.unreserve(check.canonical, this);
         return;
       }
+      if (result === "taken") this.chat.counters.refused("name_taken");
       this.send(
         result === "taken" ? errorEvent("name_taken", { name: check.name }) : errorEvent("internal", {}),
       );

@@ -9,11 +9,13 @@
  * as before.
  */
 import type { Readable, Writable } from "node:stream";
+import { banTarget, parseBanArgs } from "../core/bans.ts";
 import { canonicalName } from "../core/nickname.ts";
 import type { ServerTexts } from "../i18n/types.ts";
 import { LineDecoder } from "../protocol/line-decoder.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { createPromptLine } from "../tty/prompt.ts";
+import { statsFigures } from "./metrics.ts";
 import type { RunningServer } from "./server.ts";
 
 export interface ConsoleOptions {
@@ -41,6 +43,15 @@ const ALIASES: Record<string, string> = {
   quit: "shutdown",
   help: "help",
   ajuda: "help",
+  // Issue 13
+  stats: "stats",
+  estatisticas: "stats",
+  ban: "ban",
+  banir: "ban",
+  unban: "unban",
+  desbanir: "unban",
+  bans: "bans",
+  banidos: "bans",
 };
 
 /** Runs one console line; returns the lines to print. Exported for tests. */
@@ -81,6 +92,50 @@ export function runConsoleLine(line: string, opts: Omit<ConsoleOptions, "input" 
       const reason = sanitizeText(args).trim() || undefined;
       opts.onShutdown(reason);
       return [];
+    }
+    case "stats": {
+      // The first /stats starts the event-loop monitor when no metrics listener did.
+      opts.server.metrics.startLoopMonitor();
+      return t.consoleStats(statsFigures(opts.server.metrics));
+    }
+    case "ban": {
+      // Issue 13: `/ban NAME|ADDRESS|CIDR [duration] [reason]`.
+      if (!args) return [t.consoleUsage({ usage: t.consoleUsages.ban })];
+      const parsed = parseBanArgs(sanitizeText(args));
+      if (!parsed) return [t.consoleBadBanTarget({ target: sanitizeText(args.split(/\s/)[0] ?? "") })];
+      const { ban, removed } = chat.ban(parsed.target, {
+        ...(parsed.durationMs !== undefined ? { durationMs: parsed.durationMs } : {}),
+        ...(parsed.reason !== undefined ? { reason: parsed.reason } : {}),
+      });
+      return [
+        t.consoleBanned({
+          target: ban.shown,
+          ...(ban.until !== undefined ? { until: ban.until } : {}),
+          removed,
+        }),
+      ];
+    }
+    case "unban": {
+      if (!args) return [t.consoleUsage({ usage: t.consoleUsages.unban })];
+      const target = banTarget(sanitizeText(args));
+      if (!target) return [t.consoleBadBanTarget({ target: sanitizeText(args) })];
+      return chat.unban(target.key)
+        ? [t.consoleUnbanned({ target: target.shown })]
+        : [t.consoleNoSuchBan({ target: target.shown })];
+    }
+    case "bans": {
+      const bans = chat.bans.list();
+      if (bans.length === 0) return [t.consoleNoBans];
+      return [
+        t.consoleBans({ count: bans.length }),
+        ...bans.map((b) =>
+          t.consoleBanLine({
+            target: b.shown,
+            ...(b.until !== undefined ? { until: b.until } : {}),
+            ...(b.reason !== undefined ? { reason: b.reason } : {}),
+          }),
+        ),
+      ];
     }
     case "help":
       return t.consoleHelp;

@@ -11,6 +11,7 @@ import path from "node:path";
 import { type Duplex, pipeline } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { Chat, LogFn } from "../core/chat.ts";
+import type { ChatCounters } from "../core/counters.ts";
 import { formatAddress } from "../transports/address.ts";
 import type { DeadPeerWatch } from "../transports/dead-peer.ts";
 import { PendingConnections } from "../transports/pending.ts";
@@ -121,6 +122,8 @@ export interface HttpOptions {
   pending?: PendingConnections;
   /** The chat's ports, answered at `/connect.json` (issue 13 item 1). Unset: 404 there. */
   connect?: ConnectInfo;
+  /** Issue 13: counts the connections `pending` refuses. */
+  counters?: Pick<ChatCounters, "refused">;
 }
 
 /**
@@ -129,8 +132,8 @@ export interface HttpOptions {
  * connection that says nothing was held until the client gave up (issue 9 item 3). Later requests
  * on a kept-alive connection have Node's `headersTimeout`, checked every `CONNECTIONS_CHECK_MS`.
  */
-const FIRST_REQUEST_MS = 10_000;
-const CONNECTIONS_CHECK_MS = 1_000;
+export const FIRST_REQUEST_MS = 10_000;
+export const CONNECTIONS_CHECK_MS = 1_000;
 
 /** An HTTP(S) server for the web app; not yet listening. */
 export function createHttpServer(opts: HttpOptions): http.Server {
@@ -157,6 +160,7 @@ export function createHttpServer(opts: HttpOptions): http.Server {
     // TLS or not, "connection" gives the TCP socket as soon as it is accepted.
     server.on("connection", function httpOnConnection(socket: net.Socket) {
       if (pending.admit(socket, FIRST_REQUEST_MS)) return;
+      opts.counters?.refused("too_many_connections");
       opts.log("warn", "refused", {
         remote: formatAddress(socket.remoteAddress, socket.remotePort),
         reason: "too_many_connections",
@@ -311,6 +315,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     pending: new PendingConnections(opts.limits.maxConnectionsPerAddress, opts.limits.exemptLoopback !== 0),
     onUpgrade: (req, socket, head) => ws.handleUpgrade(req, socket, head),
     allowOrigins: opts.allowOrigins ?? [],
+    counters: opts.chat.counters,
     ...(opts.tls ? { tls: opts.tls } : {}),
     ...(opts.connect ? { connect: opts.connect } : {}),
   });

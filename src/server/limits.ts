@@ -26,7 +26,7 @@ export interface Limits {
   maxSendQueueBytes: number;
   /**
    * Longest pause, in milliseconds, between two batched writes. After writing to n sockets the
-   * server waits n × 5 µs (at most this) before writing again, so a large busy room puts several
+   * server waits n × `batchPausePerSocketUs` (at most this) before writing again, so a large busy room puts several
    * messages in each write while a small or quiet one writes at once. 0 writes every turn.
    */
   batchWindowMs: number;
@@ -169,7 +169,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   // A json welcome lists everyone (~50 bytes a user), so the cap must hold a large room's list.
   maxSendQueueBytes: 1024 * 1024,
   batchWindowMs: 10,
-  batchPausePerSocketUs: 5,
+  // 20 µs × 300 sockets = 6 ms: several messages a write at 300 × 1 msg/s (issue 14, performance.md).
+  batchPausePerSocketUs: 20,
   shutdownGraceMs: 2000,
   // Long enough for a human in a character-at-a-time telnet to finish typing.
   lineTimeoutMs: 120_000,

@@ -16,6 +16,7 @@ import { createTcpServer, createTlsServer } from "../transports/tcp.ts";
 import type { Cluster } from "./cluster.ts";
 import { startWebServer, type WebServer } from "./http.ts";
 import { coreLimits, type Limits } from "./limits.ts";
+import { DEFAULT_METRICS_HOST, ServerMetrics, startMetricsServer } from "./metrics.ts";
 import { VERSION } from "./version.ts";
 
 export interface ServeConfig {
@@ -67,6 +68,13 @@ export interface ServeConfig {
    * is then ignored. The server closes it when it stops.
    */
   cluster?: Cluster;
+  /**
+   * Issue 13: port of the metrics listener (`GET /metrics`, `GET /healthz`; `--metrics-port`); 0
+   * picks a free one; unset: none (the console's `/stats` works either way).
+   */
+  metricsPort?: number;
+  /** Interface of the metrics listener (`--metrics-host`; default 127.0.0.1, this machine only). */
+  metricsHost?: string;
 }
 
 /** Issue 11: IRC's default port, and IRC over TLS's when TLS is on (RFC 7194: 6697). */
@@ -113,6 +121,11 @@ export interface RunningServer {
   readonly ircTlsAddress?: net.AddressInfo;
   /** Optional listeners whose port could not be bound (`optionalListeners`). */
   readonly skipped: readonly SkippedListener[];
+  /** Issue 13: the figures `/metrics` and the console's `/stats` show. */
+  readonly metrics: ServerMetrics;
+  /** The metrics listener and its address, when `metricsPort` is set. */
+  readonly metricsServer?: http.Server;
+  readonly metricsAddress?: net.AddressInfo;
   /** Tells every client (with the reason), closes them within the grace period, stops listening. */
   close(reason?: string): Promise<void>;
 }
@@ -128,6 +141,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     maxNameLength: config.limits.maxNameLength,
     registrationTimeoutMs: config.limits.registrationTimeoutMs,
     logMessages: config.logMessages,
+    lang: config.lang,
     ...(config.password ? { password: config.password } : {}),
     ...coreLimits(config.limits),
   };
@@ -135,6 +149,8 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
   // Everyone is welcomed with the lobby's user list: listen once the lobby is loaded (at once with
   // an embedded store; a round trip or three with Redis).
   if (!chat.lobby.loaded) await new Promise<void>((resolve) => chat.lobby.waiting.push(resolve));
+  // Issue 13: a restarted server refuses banned peers from its first connection.
+  await chat.bansLoaded;
   const texts = catalogue(config.lang).chat;
   const pruner = startPruning(store, config.limits, log);
   // Issue 9 item 2: one watch for every listener, so the kernel's table is read once per sweep.
@@ -142,7 +158,13 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     config.limits.deadPeerTimeoutMs > 0
       ? new DeadPeerWatch({ timeoutMs: config.limits.deadPeerTimeoutMs })
       : undefined;
-  const tcpOptions = { chat, limits: config.limits, texts, ...(deadPeers ? { deadPeers } : {}) };
+  const tcpOptions = {
+    chat,
+    limits: config.limits,
+    texts,
+    lang: config.lang,
+    ...(deadPeers ? { deadPeers } : {}),
+  };
   const tcp = createTcpServer(tcpOptions);
   await listen(tcp, config.port, config.host, config.limits.listenBacklog, log);
   let secure: tls.Server | undefined;
@@ -236,6 +258,42 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     throw err;
   }
   let closing: Promise<void> | undefined;
+  const metrics = new ServerMetrics({
+    chat,
+    listeners: () => [
+      ["chat", tcp],
+      ["tls", secure],
+      ["nick", nick],
+      ["http", web?.server],
+      ["irc", irc],
+      ["ircs", ircTls],
+    ],
+    ...(cluster ? { clusterDown: () => cluster.fanout.down } : {}),
+    closing: () => closing !== undefined,
+  });
+  let metricsServer: http.Server | undefined;
+  if (config.metricsPort !== undefined) {
+    metrics.startLoopMonitor();
+    try {
+      metricsServer = await startMetricsServer({
+        metrics,
+        limits: config.limits,
+        log,
+        port: config.metricsPort,
+        host: config.metricsHost ?? DEFAULT_METRICS_HOST,
+      });
+    } catch (err) {
+      metrics.stop();
+      tcp.close();
+      secure?.close();
+      nick?.close();
+      irc?.close();
+      ircTls?.close();
+      web?.close(0, () => {});
+      clearInterval(pruner);
+      throw err;
+    }
+  }
   return {
     chat,
     tcp,
@@ -246,6 +304,8 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     ...(irc ? { irc, ircAddress: irc.address() as net.AddressInfo } : {}),
     ...(ircTls ? { ircTls, ircTlsAddress: ircTls.address() as net.AddressInfo } : {}),
     skipped,
+    metrics,
+    ...(metricsServer ? { metricsServer, metricsAddress: metricsServer.address() as net.AddressInfo } : {}),
     close(reason?: string) {
       closing ??= new Promise<void>((resolve) => {
         // Settles once the TCP and the web listeners are both closed.
@@ -265,6 +325,10 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
         // this is the backstop so close() always settles.
         setTimeout(resolve, config.limits.shutdownGraceMs + 500).unref();
       }).then(async () => {
+        // Issue 13: until here (the grace period) /healthz answers 503 shutting_down.
+        metricsServer?.close();
+        metricsServer?.closeAllConnections();
+        metrics.stop();
         // A cluster node's last events (its users leaving) go out before its connection closes.
         if (cluster) await cluster.close().catch(() => {});
         try {

@@ -3,7 +3,7 @@
  * the same contract as the SQLite store, gone when the process ends (so each start is a new epoch).
  */
 import { randomBytes } from "node:crypto";
-import type { RoomHead, RoomStore } from "../core/ports.ts";
+import type { Ban, RoomHead, RoomStore } from "../core/ports.ts";
 import type { RoomEvent } from "../protocol/events.ts";
 
 interface Log {
@@ -23,6 +23,7 @@ export class MemoryStore implements RoomStore {
   readonly epoch = randomBytes(6).toString("base64url");
   readonly secret = randomBytes(32).toString("base64url");
   readonly #logs = new Map<string, Log>();
+  readonly #bans = new Map<string, Ban>();
 
   constructor({ keep = Number.POSITIVE_INFINITY }: { keep?: number } = {}) {
     this.#keep = Math.max(0, keep);
@@ -101,6 +102,19 @@ export class MemoryStore implements RoomStore {
       if (removed >= batch) break;
     }
     return removed;
+  }
+
+  bans(now: number): Ban[] {
+    for (const [key, b] of this.#bans) if (b.until !== undefined && b.until <= now) this.#bans.delete(key);
+    return [...this.#bans.values()];
+  }
+
+  saveBan(ban: Ban): void {
+    this.#bans.set(ban.key, { ...ban });
+  }
+
+  deleteBan(key: string): boolean {
+    return this.#bans.delete(key);
   }
 
   close(): void {}

@@ -14,13 +14,14 @@
  *               node that died can be announced as gone). `P node:NODE` (a lease) says the node is
  *               alive, `P nodes` lists the nodes, `P dead:NODE` elects the node that cleans up.
  * - `P epoch`, `P secret`: created once with SET NX; an empty Redis gets new ones.
+ * - `P bans`    hash: ban key (`addr:10.0.0.0/8`, `name:ana`) -> the ban as JSON (issue 13).
  * In cluster mode the fan-out (server/redis-fanout.ts) appends with its own script (seq from the
  * hash, the room stream and the node stream in one step); `append` here is for a single node
  * that uses Redis as its store, and for the contract suite.
  */
 import { randomBytes } from "node:crypto";
 import { createClient } from "redis";
-import type { RoomHead, RoomStore } from "../core/ports.ts";
+import type { Ban, RoomHead, RoomStore } from "../core/ports.ts";
 import type { RoomEvent, UserInfo } from "../protocol/events.ts";
 
 /** The node-redis client type papo uses (RESP2 replies: plain arrays and strings). */
@@ -85,6 +86,9 @@ export class RedisKeys {
   }
   dead(node: string): string {
     return `${this.prefix}dead:${node}`;
+  }
+  get bans(): string {
+    return `${this.prefix}bans`;
   }
   /** The cluster-wide stream every node reads (server/redis-fanout.ts). */
   get events(): string {
@@ -392,6 +396,31 @@ export class RedisStore implements RoomStore {
       }
     }
     return out;
+  }
+
+  async bans(now: number): Promise<Ban[]> {
+    const flat = await this.client.sendCommand<string[]>(["HGETALL", this.keys.bans]);
+    const out: Ban[] = [];
+    const expired: string[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      try {
+        const ban = JSON.parse(flat[i + 1] as string) as Ban;
+        if (ban.until !== undefined && ban.until <= now) expired.push(flat[i] as string);
+        else out.push(ban);
+      } catch {
+        // A damaged entry costs that ban, never the start.
+      }
+    }
+    if (expired.length > 0) await this.client.sendCommand(["HDEL", this.keys.bans, ...expired]);
+    return out;
+  }
+
+  async saveBan(ban: Ban): Promise<void> {
+    await this.client.sendCommand(["HSET", this.keys.bans, ban.key, JSON.stringify(ban)]);
+  }
+
+  async deleteBan(key: string): Promise<boolean> {
+    return Number(await this.client.sendCommand<number>(["HDEL", this.keys.bans, key])) > 0;
   }
 
   close(): void {

@@ -14,7 +14,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import type { RoomHead, RoomStore } from "../core/ports.ts";
+import type { Ban, RoomHead, RoomStore } from "../core/ports.ts";
 import type { RoomEvent } from "../protocol/events.ts";
 
 type DatabaseCtor = typeof BetterSqlite3;
@@ -55,6 +55,10 @@ export class SqliteStore implements RoomStore {
     roomKeys: BetterSqlite3.Statement;
     tooOld: BetterSqlite3.Statement;
     deleteUpTo: BetterSqlite3.Statement;
+    bans: BetterSqlite3.Statement;
+    expireBans: BetterSqlite3.Statement;
+    saveBan: BetterSqlite3.Statement;
+    deleteBan: BetterSqlite3.Statement;
   };
   readonly #commitTx: (rows: { key: string; e: RoomEvent }[]) => void;
 
@@ -98,6 +102,7 @@ export class SqliteStore implements RoomStore {
         CREATE TABLE IF NOT EXISTS events(
           key TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL,
           PRIMARY KEY(key, seq)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS bans(key TEXT PRIMARY KEY, until INTEGER, body TEXT NOT NULL);
       `);
       const meta = (k: string, make: () => string): string => {
         const row = db.prepare("SELECT value FROM meta WHERE key = ?").get(k) as
@@ -138,6 +143,12 @@ export class SqliteStore implements RoomStore {
       roomKeys: db.prepare("SELECT key, head FROM rooms"),
       tooOld: db.prepare("SELECT seq, at FROM events WHERE key = ? ORDER BY seq LIMIT ?"),
       deleteUpTo: db.prepare("DELETE FROM events WHERE key = ? AND seq <= ?"),
+      // Issue 13: bans are written at once (not with the next commit of events): rare, and an
+      // operator's ban must hold even if the process dies right after.
+      bans: db.prepare("SELECT body FROM bans"),
+      expireBans: db.prepare("DELETE FROM bans WHERE until IS NOT NULL AND until <= ?"),
+      saveBan: db.prepare("INSERT OR REPLACE INTO bans(key, until, body) VALUES (?, ?, ?)"),
+      deleteBan: db.prepare("DELETE FROM bans WHERE key = ?"),
     };
     this.#commitTx = db.transaction((rows: { key: string; e: RoomEvent }[]) => {
       const heads = new Map<string, { room: string; head: number; topic: string | null }>();
@@ -270,6 +281,19 @@ export class SqliteStore implements RoomStore {
       removed += this.#stmt.deleteUpTo.run(key, cut).changes;
     }
     return removed;
+  }
+
+  bans(now: number): Ban[] {
+    this.#stmt.expireBans.run(now);
+    return (this.#stmt.bans.all() as { body: string }[]).map((r) => JSON.parse(r.body) as Ban);
+  }
+
+  saveBan(ban: Ban): void {
+    this.#stmt.saveBan.run(ban.key, ban.until ?? null, JSON.stringify(ban));
+  }
+
+  deleteBan(key: string): boolean {
+    return this.#stmt.deleteBan.run(key).changes > 0;
   }
 
   close(): void {

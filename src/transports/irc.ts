@@ -15,6 +15,7 @@
  */
 import net from "node:net";
 import type { Chat } from "../core/chat.ts";
+import type { TransportName } from "../core/counters.ts";
 import { FloodQueue } from "../core/flood.ts";
 import { canonicalName } from "../core/nickname.ts";
 import { checkRoomName, type Room } from "../core/room.ts";
@@ -198,6 +199,19 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
   /** What this client said of itself (USER), for WHO, WHOIS and WHOWAS. */
   get ident(): { user: string; realname: string } | undefined {
     return this.#ident;
+  }
+
+  // Issue 13: read by the metrics only.
+  get transport(): TransportName {
+    return "irc";
+  }
+
+  get tls(): boolean {
+    return (this.socket as { encrypted?: boolean }).encrypted === true;
+  }
+
+  get queuedBytes(): number {
+    return this.#gone ? 0 : this.socket.writableLength + this.#outBytes;
   }
 
   /** echo-message: the sender gets its own channel messages back (the core asks this). */
@@ -516,8 +530,9 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
         return this.#error(event);
       case "bye": {
         if (event.reason === "bad_password") this.#numeric(ERR.PASSWDMISMATCH, t.passwordMismatch);
-        // Issue 11: kicked by the operator: a KICK from every channel, then the ERROR.
-        if (event.reason === "kicked") {
+        // Issue 11: kicked by the operator: a KICK from every channel, then the ERROR (issue 13:
+        // a ban of a connected user removes them the same way).
+        if (event.reason === "kicked" || event.reason === "banned") {
           const me = ircNick(this.session.name);
           for (const channel of this.#channels)
             this.#reply({
@@ -527,7 +542,12 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
             });
           this.#channels.clear();
         }
-        const text = this.#opts.texts.bye[event.reason](event.text ? { text: event.text } : {});
+        const text = this.#opts.texts.bye[event.reason]({
+          ...(event.text ? { text: event.text } : {}),
+          ...(event.until !== undefined ? { until: event.until } : {}),
+        });
+        // Issue 13: 465 ERR_YOUREBANNEDCREEP (RFC 1459), then the ERROR every client shows.
+        if (event.reason === "banned") this.#numeric(ERR.YOUREBANNEDCREEP, text.replace(/^\W+\s*/, ""));
         this.#reply({ command: "ERROR", params: [`Closing link: ${text.replace(/^\W+\s*/, "")}`] });
         return;
       }
@@ -887,6 +907,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (!this.#paused) {
       this.#paused = true;
       this.socket.pause();
+      this.#opts.chat.counters.refused("flood");
       this.#notice(stripMark(this.#opts.texts.throttled({ queued: held.length, delayMs: held.lagMs })));
     }
     if (!this.#heldTimer)

@@ -5,9 +5,11 @@
 import net from "node:net";
 import type tls from "node:tls";
 import type { Chat } from "../core/chat.ts";
+import type { TransportName } from "../core/counters.ts";
 import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
-import type { ChatTexts } from "../i18n/types.ts";
+import { catalogue } from "../i18n/index.ts";
+import type { ChatTexts, Lang } from "../i18n/types.ts";
 import { type ByeReason, errorEvent, isRoomEvent, type ServerEvent } from "../protocol/events.ts";
 import { type FrameDecoded, FrameDecoder } from "../protocol/frame-decoder.ts";
 import { LEGACY_DISCONNECT } from "../protocol/input.ts";
@@ -24,6 +26,7 @@ import {
 import { sniff } from "../protocol/sniff.ts";
 import { renderEvent } from "../protocol/text-render.ts";
 import { formatAddress } from "./address.ts";
+import { bannedInFlight, refuseIfBanned } from "./banned.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
@@ -38,6 +41,8 @@ export interface TcpOptions {
   limits: Limits;
   /** Texts for text and legacy modes. */
   texts: ChatTexts;
+  /** The language of `texts` (issue 13: a connection may switch with `/lang`); default `en`. */
+  lang?: Lang;
   /**
    * Seed 001's listener (`--nick-port`): greet with the bare `NICK` and nothing else, take the
    * first message as the name, strip the client's own `name: ` prefix from later ones, and send
@@ -54,11 +59,35 @@ const WELCOME_NAMES = 50;
 /**
  * Encoded bytes per event object: a broadcast is one object sent to many connections, so it is
  * encoded once per mode, not once per recipient (DESIGN: encode a broadcast once). The json
- * encoding is shared with the WebSocket transport (json-shared.ts).
+ * encoding is shared with the WebSocket transport (json-shared.ts). Text is encoded once per
+ * language in use (below).
  */
-const textCache = new WeakMap<ServerEvent, Buffer>();
-/** The same, for recipients whose current room is another one: the line starts with `[#room] `. */
-const prefixedCache = new WeakMap<ServerEvent, Buffer>();
+interface TextCaches {
+  readonly lang: Lang;
+  readonly texts: ChatTexts;
+  readonly plain: WeakMap<ServerEvent, Buffer>;
+  /** The same, for recipients whose current room is another one: the line starts with `[#room] `. */
+  readonly prefixed: WeakMap<ServerEvent, Buffer>;
+}
+/**
+ * One set of caches per language (issue 13: connections choose theirs with `/lang`), so a
+ * broadcast is rendered once per language in use, not once per recipient. Keyed by the
+ * catalogue object, so tests that pass their own texts get their own caches.
+ */
+const textCaches = new Map<ChatTexts, TextCaches>();
+function cachesFor(lang: Lang, texts: ChatTexts): TextCaches {
+  let c = textCaches.get(texts);
+  if (!c) {
+    c = { lang, texts, plain: new WeakMap(), prefixed: new WeakMap() };
+    textCaches.set(texts, c);
+  }
+  return c;
+}
+/** Events rendered as text so far (tests: a broadcast is rendered once per language in use). */
+let textRenders = 0;
+export function textRenderCount(): number {
+  return textRenders;
+}
 const EMPTY = Buffer.alloc(0);
 /**
  * Bytes queued in one turn for one connection before they are written at once rather than at the
@@ -116,6 +145,8 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
    */
   #gapRule: QuietGapRule | null | undefined;
   #gapTimer: NodeJS.Timeout | undefined;
+  /** Issue 13: this connection's texts and their caches (the server's language until `/lang`). */
+  #caches: TextCaches;
   /** Seed 002's `<NAME>` or seed 001's nickname, as the client labels its own messages ("": none). */
   #label = "";
   /** The first message was seed 002's `<NAME> <TEXT>`: later ones are unwrapped. */
@@ -128,7 +159,18 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     this.#opts = opts;
     this.#flusher = flusher;
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.#caches = cachesFor(opts.lang ?? "en", opts.texts);
     this.session = opts.chat.open(this);
+  }
+
+  get lang(): Lang {
+    return this.#caches.lang;
+  }
+
+  /** `/lang` (issue 13): what this connection is sent from now on is in `lang`. */
+  setLang(lang: Lang): void {
+    const texts = lang === (this.#opts.lang ?? "en") ? this.#opts.texts : catalogue(lang).chat;
+    this.#caches = cachesFor(lang, texts);
   }
 
   get mode(): Mode {
@@ -137,6 +179,22 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
 
   get echo(): boolean {
     return this.#mode === "json";
+  }
+
+  // Issue 13: read by the metrics only.
+  get transport(): TransportName {
+    const mode = this.#mode;
+    if (mode === "sniff") return "pending";
+    if (mode === "legacy" || (mode === "text" && this.#opts.seedNick)) return "seed";
+    return mode;
+  }
+
+  get tls(): boolean {
+    return (this.socket as tls.TLSSocket).encrypted === true;
+  }
+
+  get queuedBytes(): number {
+    return this.#gone ? 0 : this.socket.writableLength + this.#outBytes;
   }
 
   send(event: ServerEvent): void {
@@ -307,7 +365,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     if (event.type === "private") return this.#renderText(event);
     // Issue 14: lines from a room that is not the user's current one carry the room's name.
     const other = isRoomEvent(event) && event.room !== this.session.current.name;
-    const cache = other ? prefixedCache : textCache;
+    const cache = other ? this.#caches.prefixed : this.#caches.plain;
     let b = cache.get(event);
     if (!b) {
       b = this.#renderText(event, other ? (event as { room: string }).room : undefined);
@@ -317,6 +375,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
   }
 
   #renderText(event: ServerEvent, room?: string): Buffer {
+    textRenders++;
     let shown = event;
     if (event.type === "welcome" && event.users.length > WELCOME_NAMES) {
       const more = event.users.length - WELCOME_NAMES;
@@ -325,7 +384,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
         users: [...event.users.slice(0, WELCOME_NAMES), { name: `(+${more})`, address: null }],
       };
     }
-    const lines = renderEvent(shown, this.#opts.texts, this.session.name);
+    const lines = renderEvent(shown, this.#caches.texts, this.session.name);
     if (lines.length === 0) return EMPTY;
     const text = room === undefined ? lines.join("\n") : lines.map((l) => `[${room}] ${l}`).join("\n");
     return Buffer.from(`${text}\n`);
@@ -512,6 +571,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     if (!this.#paused) {
       this.#paused = true;
       this.socket.pause();
+      this.#opts.chat.counters.refused("flood");
       // Issue 10 item 2: the sender alone learns that its lines go out slowly, and for how long.
       this.send({ type: "throttled", queued: held.length, delayMs: held.lagMs, at: Date.now() });
     }
@@ -739,7 +799,9 @@ function firstNonSpace(b: Buffer): number {
 export function createTcpServer(opts: TcpOptions): net.Server {
   const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
   const server = net.createServer({ noDelay: true, keepAlive: true });
+  const banned = bannedInFlight(opts.limits);
   server.on("connection", function serverOnConnection(socket) {
+    if (refuseIfBanned(socket, opts, banned)) return;
     const conn = new TcpConnection(socket, opts, flusher);
     opts.chat.log("info", "connect", { remote: conn.remote });
     conn.attach();
@@ -757,7 +819,9 @@ export function createTlsServer(
   secure: { cert: string | Buffer; key: string | Buffer },
 ): tls.Server {
   const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
+  const banned = bannedInFlight(opts.limits);
   return createSecureListener(opts, secure, function tlsServerOnConnection(socket: tls.TLSSocket) {
+    if (refuseIfBanned(socket, opts, banned)) return;
     const conn = new TcpConnection(socket, opts, flusher);
     opts.chat.log("info", "connect", { remote: conn.remote, tls: socket.getProtocol() ?? undefined });
     conn.attach();

@@ -36,6 +36,7 @@ export function createSecureListener(
   );
   server.on("connection", function secureListenerOnTcpConnection(raw: net.Socket) {
     if (handshaking.admit(raw)) return;
+    opts.chat.counters.refused("too_many_connections");
     opts.chat.log("warn", "refused", {
       remote: formatAddress(raw.remoteAddress, raw.remotePort),
       reason: "too_many_connections",

@@ -10,6 +10,7 @@ import type net from "node:net";
 import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { Chat } from "../core/chat.ts";
+import type { TransportName } from "../core/counters.ts";
 import { FloodQueue } from "../core/flood.ts";
 import type { Session, SessionPort } from "../core/session.ts";
 import { type ByeReason, errorEvent, type ServerEvent } from "../protocol/events.ts";
@@ -179,6 +180,19 @@ export class WsConnection implements SessionPort, DeadPeerOwner {
   /** Messages are held: ws stops reading the socket, so TCP pushes back on the browser. */
   #paused = false;
 
+  // Issue 13: read by the metrics only.
+  get transport(): TransportName {
+    return "websocket";
+  }
+
+  get tls(): boolean {
+    return (this.#raw as { encrypted?: boolean }).encrypted === true;
+  }
+
+  get queuedBytes(): number {
+    return this.#gone ? 0 : this.ws.bufferedAmount;
+  }
+
   constructor(ws: WebSocket, req: IncomingMessage, opts: WebSocketOptions) {
     this.ws = ws;
     this.#raw = req.socket;
@@ -316,6 +330,7 @@ export class WsConnection implements SessionPort, DeadPeerOwner {
     if (!this.#paused) {
       this.#paused = true;
       this.ws.pause();
+      this.#opts.chat.counters.refused("flood");
       this.send({ type: "throttled", queued: this.#held.length, delayMs: this.#held.lagMs, at: Date.now() });
     }
     this.#heldTimer ??= setTimeout(WsConnection.#onHeldTimer, this.#held.dueInMs, this).unref();

@@ -7,7 +7,8 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { ChatTexts, Lang } from "../../i18n/types.ts";
 import type { WebTexts } from "../../i18n/web.ts";
-import type { ServerEvent } from "../../protocol/events.ts";
+import type { ServerEvent, UserInfo } from "../../protocol/events.ts";
+import { mentions } from "../../protocol/mention.ts";
 import { renderError, renderEvent } from "../../protocol/text-render.ts";
 import {
   type ChatClient,
@@ -18,7 +19,10 @@ import {
   type RoomView,
   viewRoom,
 } from "./client.ts";
+import { NameColours } from "./colours.ts";
+import { type Cycle, InputHistory, tabComplete } from "./compose.ts";
 import { LANGS, plain, texts } from "./lang.ts";
+import { linkify } from "./links.ts";
 import { terminalCommand } from "./terminal-hint.ts";
 
 export interface AppProps {
@@ -28,6 +32,8 @@ export interface AppProps {
   /** The name used last time, to fill the name field (read each time the name screen opens). */
   lastName(): string;
   onName(name: string): void;
+  /** Issue 13: the user sent something (a user action: the moment to ask for notifications). */
+  onSend?(): void;
 }
 
 function useClient(client: ChatClient): ClientState {
@@ -36,11 +42,14 @@ function useClient(client: ChatClient): ClientState {
   return state;
 }
 
-export function App({ client, lang, onLang, lastName, onName }: AppProps) {
+export function App({ client, lang, onLang, lastName, onName, onSend }: AppProps) {
   const state = useClient(client);
   const t = useMemo(() => texts(lang), [lang]);
   // What is being typed outlives reconnections and a return to the name screen (issue 10 item 3).
   const [draft, setDraft] = useState("");
+  // Issue 13: what was sent, for Up/Down; kept for the page's life like the draft.
+  const [history] = useState(() => new InputHistory());
+  usePresentColours(state.rooms);
   // Issue 10 item 3: while the page reconnects the conversation stays usable (read, type, send:
   // messages wait in the outbox), so the dialog is a banner in the page, not a modal over it.
   const banner = state.screen === "chat" && state.dialog !== null && "retryAt" in state.dialog;
@@ -83,6 +92,8 @@ export function App({ client, lang, onLang, lastName, onName }: AppProps) {
           lang={lang}
           draft={draft}
           setDraft={setDraft}
+          history={history}
+          onSend={onSend}
           banner={
             banner &&
             state.dialog && (
@@ -242,11 +253,37 @@ function TerminalHint({ t }: { t: WebTexts }) {
   );
 }
 
-/** Eight name colours, chosen by a hash of the name, so a name keeps its colour. */
+/** Issue 13: the page's name colours (see colours.ts): distinct among the people present. */
+const nameColours = new NameColours();
+
 function colour(name: string): string {
-  let h = 0;
-  for (const ch of name) h = (h * 31 + (ch.codePointAt(0) ?? 0)) | 0;
-  return `nc${Math.abs(h) % 8}`;
+  return `nc${nameColours.colour(name)}`;
+}
+
+/** Tells the name colours who is present (every room's members) whenever a member list changes. */
+function usePresentColours(rooms: readonly { users: readonly UserInfo[] }[]): void {
+  const last = useRef<readonly (readonly UserInfo[])[]>([]);
+  const lists = rooms.map((r) => r.users);
+  if (lists.length === last.current.length && lists.every((l, i) => l === last.current[i])) return;
+  last.current = lists;
+  nameColours.update(lists.flatMap((l) => l.map((u) => u.name)));
+}
+
+/** Issue 13: message text with its http(s) links clickable; everything else stays text. */
+function Linked({ text }: { text: string }) {
+  return (
+    <>
+      {linkify(text).map((seg, i) =>
+        "href" in seg ? (
+          <a key={i} href={seg.href} target="_blank" rel="noopener noreferrer">
+            {seg.text}
+          </a>
+        ) : (
+          seg.text
+        ),
+      )}
+    </>
+  );
 }
 
 function ChatScreen({
@@ -257,11 +294,21 @@ function ChatScreen({
   lang,
   draft,
   setDraft,
+  history,
+  onSend,
   children,
   banner,
-}: ScreenProps & { lang: Lang; draft: string; setDraft(d: string): void; banner: ComponentChildren }) {
+}: ScreenProps & {
+  lang: Lang;
+  draft: string;
+  setDraft(d: string): void;
+  history: InputHistory;
+  onSend: (() => void) | undefined;
+  banner: ComponentChildren;
+}) {
   const [showUsers, setShowUsers] = useState(false);
   const input = useRef<HTMLInputElement>(null);
+  const cycle = useRef<Cycle | null>(null);
   useEffect(() => input.current?.focus(), []);
   const room = viewRoom(state);
   const users = room?.users ?? [];
@@ -273,6 +320,40 @@ function ChatScreen({
     input.current?.focus();
   };
   const outbox = room ? state.outbox.filter((o) => o.room.toLowerCase() === room.name.toLowerCase()) : [];
+  /** Puts text in the field with the cursor at `cursor` (Tab, Up, Down). */
+  const setField = (el: HTMLInputElement, value: string, cursor: number) => {
+    el.value = value;
+    el.setSelectionRange(cursor, cursor);
+    setDraft(value);
+  };
+  // Issue 13: Tab completes names, rooms and commands (again: the next one); Up/Down recall.
+  const onKeyDown = (e: KeyboardEvent) => {
+    const el = e.currentTarget as HTMLInputElement;
+    if (e.isComposing || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === "Tab") {
+      const lobby = state.rooms[0]?.users ?? [];
+      const done = tabComplete(
+        { value: el.value, cursor: el.selectionStart ?? el.value.length },
+        {
+          users: [...users, ...lobby].map((u) => u.name),
+          self: state.me,
+          rooms: [...state.rooms.map((r) => r.name), ...state.knownRooms],
+        },
+        cycle.current,
+        e.shiftKey ? -1 : 1,
+      );
+      cycle.current = done?.cycle ?? null;
+      // Nothing to complete: Tab moves the focus as usual (keyboard users are not trapped).
+      if (!done) return;
+      e.preventDefault();
+      setField(el, done.field.value, done.field.cursor);
+    } else if ((e.key === "ArrowUp" || e.key === "ArrowDown") && !e.shiftKey) {
+      const line = e.key === "ArrowUp" ? history.up(el.value) : history.down();
+      if (line === null) return;
+      e.preventDefault();
+      setField(el, line, line.length);
+    }
+  };
   return (
     <div class="chat">
       <header class="topbar">
@@ -302,7 +383,11 @@ function ChatScreen({
         <section class="room-main" aria-label={room?.name}>
           <header class="room-head">
             <h2 class="room-name">{room?.name}</h2>
-            {room?.topic && <span class="topic">{room.topic}</span>}
+            {room?.topic && (
+              <span class="topic">
+                <Linked text={room.topic} />
+              </span>
+            )}
           </header>
           {room && (
             <MessagePane
@@ -350,7 +435,9 @@ function ChatScreen({
           // Issue 10 item 3: offline, the message waits in the outbox (shown in the pane) and
           // goes when the connection is back; the field is never cleared of something lost.
           client.say(draft);
+          history.push(draft);
           setDraft("");
+          onSend?.();
         }}
       >
         <input
@@ -361,6 +448,7 @@ function ChatScreen({
           }
           value={draft}
           onInput={(e) => setDraft((e.currentTarget as HTMLInputElement).value)}
+          onKeyDown={onKeyDown}
           autocomplete="off"
           enterkeyhint="send"
         />
@@ -389,6 +477,12 @@ function RoomList({ state, t, client }: { state: ClientState; t: WebTexts; clien
               onClick={() => client.show(r.name)}
             >
               <span class="room-label">{r.name}</span>
+              {/* Issue 13: messages naming you, apart from the unread count. */}
+              {r.mentions > 0 && (
+                <span class="mention-badge" title={t.mentionsIn({ count: r.mentions })}>
+                  @{r.mentions}
+                </span>
+              )}
               {r.unread > 0 && (
                 <span class="unread" title={t.unreadIn({ count: r.unread })}>
                   {r.unread}
@@ -601,6 +695,9 @@ function ItemView({ item, me, t, chat, time, onName }: ItemProps) {
   );
   // History (said before the user arrived) is greyed.
   const h = item.history ? " history" : "";
+  // Issue 13: a message naming the user is highlighted.
+  const named = (e: { from: string; text: string }) =>
+    me !== null && e.from !== me && mentions(e.text, me) ? " mention" : "";
   if (item.kind === "divider")
     return (
       <div class="divider">
@@ -625,18 +722,23 @@ function ItemView({ item, me, t, chat, time, onName }: ItemProps) {
   switch (e.type) {
     case "message":
       return (
-        <div class={`${item.kind === "own" ? "item msg own" : "item msg"}${h}`} data-seq={item.seq}>
+        <div
+          class={`${item.kind === "own" ? "item msg own" : "item msg"}${h}${named(e)}`}
+          data-seq={item.seq}
+        >
           {stamp}
           {from(e.from)}
-          <span class="text">{e.text}</span>
+          <span class="text">
+            <Linked text={e.text} />
+          </span>
         </div>
       );
     case "action":
       return (
-        <div class={`item action${h}`} data-seq={item.seq}>
+        <div class={`item action${h}${named(e)}`} data-seq={item.seq}>
           {stamp}
           <span class="text">
-            <span class={colour(e.from)}>{e.from}</span> {e.text}
+            <span class={colour(e.from)}>{e.from}</span> <Linked text={e.text} />
           </span>
         </div>
       );
@@ -647,7 +749,9 @@ function ItemView({ item, me, t, chat, time, onName }: ItemProps) {
           {stamp}
           <span class="badge">{t.privateMark}</span>
           {outgoing ? <span class="from to">{t.privateTo({ name: e.to })}</span> : from(e.from)}
-          <span class="text">{e.text}</span>
+          <span class="text">
+            <Linked text={e.text} />
+          </span>
         </div>
       );
     }

@@ -12,6 +12,7 @@
 import { findCommand } from "../../protocol/commands.ts";
 import type { ByeReason, ErrorEvent, RoomEvent, ServerEvent, UserInfo } from "../../protocol/events.ts";
 import { parseInput } from "../../protocol/input.ts";
+import { mentions } from "../../protocol/mention.ts";
 
 /** What the client needs of a socket; `connect` must call the callbacks asynchronously. */
 export interface Link {
@@ -75,6 +76,16 @@ export interface RoomView {
   loadingOlder: boolean;
   /** Messages that arrived while another room was shown. */
   unread: number;
+  /** Issue 13: messages naming the user that arrived while the room was not in view. */
+  mentions: number;
+}
+
+/** Issue 13: what a desktop notification says (a mention, or a private message, while the tab is hidden). */
+export interface Mention {
+  room: string | null;
+  from: string;
+  text: string;
+  private: boolean;
 }
 
 /**
@@ -114,6 +125,8 @@ export interface ClientState {
   outbox: Outgoing[];
   /** Messages received while the tab was hidden. */
   unread: number;
+  /** Issue 13: room names from the last `/rooms` answer, for Tab completion. */
+  knownRooms: string[];
   /**
    * Issue 10 item 2: the server is sending a long paste slowly (flood control): how many of our
    * messages wait, and when (this client's clock) the last should be out. Null when none waits.
@@ -132,6 +145,8 @@ export interface ClientOptions {
   pongTimeoutMs?: number;
   /** A prefix for message ids (cid), unique to this page; random by default. */
   cidPrefix?: string;
+  /** Issue 13: called for a mention or a private message that arrives while the tab is hidden. */
+  notify?(m: Mention): void;
 }
 
 /** Keeps each pane bounded however long the tab stays open (older lines come back with "load older"). */
@@ -228,6 +243,7 @@ const INITIAL: ClientState = {
   view: null,
   outbox: [],
   unread: 0,
+  knownRooms: [],
   throttled: null,
 };
 
@@ -235,7 +251,17 @@ const INITIAL: ClientState = {
 const NAME_ERRORS = new Set(["name_invalid", "name_taken", "not_registered"]);
 
 function newRoom(name: string, users: UserInfo[] = []): RoomView {
-  return { name, users, epoch: null, seq: 0, items: [], more: false, loadingOlder: false, unread: 0 };
+  return {
+    name,
+    users,
+    epoch: null,
+    seq: 0,
+    items: [],
+    more: false,
+    loadingOlder: false,
+    unread: 0,
+    mentions: 0,
+  };
 }
 
 function randomPrefix(): string {
@@ -366,7 +392,10 @@ export class ChatClient {
   show(room: string): void {
     const r = findRoom(this.#state, room);
     if (!r) return;
-    this.#set({ view: r.name, ...this.#patchRoom(r.name, { unread: 0 }) });
+    this.#set({
+      view: r.name,
+      ...this.#patchRoom(r.name, { unread: 0, ...(this.#opts.isHidden() ? {} : { mentions: 0 }) }),
+    });
   }
 
   /** Joins (creating it if needed) a room; its pane is shown when the server confirms. */
@@ -429,9 +458,11 @@ export class ChatClient {
     this.#set({ dialog: null });
   }
 
-  /** The tab became visible: the unread count starts again. */
+  /** The tab became visible: the unread count starts again, and the shown room's mentions are seen. */
   visible(): void {
-    if (this.#state.unread) this.#set({ unread: 0 });
+    const r = viewRoom(this.#state);
+    if (this.#state.unread || r?.mentions)
+      this.#set({ unread: 0, ...(r?.mentions ? this.#patchRoom(r.name, { mentions: 0 }) : {}) });
   }
 
   #set(patch: Partial<ClientState>): void {
@@ -707,6 +738,11 @@ export class ChatClient {
     if (r.epoch !== null && typeof e.seq === "number" && e.seq <= r.seq) return;
     const counts = (e.type === "message" || e.type === "action") && e.from !== s.me;
     const elsewhere = counts && r.name !== viewRoom(s)?.name;
+    // Issue 13: a message naming the user marks its room unless read there now, and notifies
+    // when the tab is hidden.
+    const named = counts && s.me !== null && mentions(e.text, s.me);
+    const hidden = named && this.#opts.isHidden();
+    if (hidden) this.#opts.notify?.({ room: r.name, from: e.from, text: e.text, private: false });
     this.#set({
       ...this.#acked([e]),
       ...(counts ? this.#unreadTab(e.from) : {}),
@@ -715,6 +751,7 @@ export class ChatClient {
         ...this.#append(x, [this.#logItem(e, x.epoch, false)]),
         seq: typeof e.seq === "number" ? Math.max(x.seq, e.seq) : x.seq,
         ...(elsewhere ? { unread: x.unread + 1 } : {}),
+        ...(named && (elsewhere || hidden) ? { mentions: x.mentions + 1 } : {}),
       })),
       ...(e.type === "renamed" && e.from === s.me ? { me: e.to } : {}),
     });
@@ -786,9 +823,12 @@ export class ChatClient {
     if (e.kind === "resume") {
       // What was said while the page was away: shown as live, once.
       const mine = r.name === viewRoom(s)?.name;
-      const unread = fresh.filter(
-        (x) => (x.type === "message" || x.type === "action") && x.from !== s.me,
-      ).length;
+      const theirs = fresh.filter(
+        (x): x is Extract<RoomEvent, { type: "message" | "action" }> =>
+          (x.type === "message" || x.type === "action") && x.from !== s.me,
+      );
+      const unread = theirs.length;
+      const named = s.me === null ? 0 : theirs.filter((x) => s.me !== null && mentions(x.text, s.me)).length;
       this.#set({
         ...this.#acked(fresh),
         ...this.#patchRoom(r.name, (x) => ({
@@ -799,6 +839,7 @@ export class ChatClient {
           ),
           seq,
           ...(mine ? {} : { unread: x.unread + unread }),
+          ...(!mine || this.#opts.isHidden() ? { mentions: x.mentions + named } : {}),
         })),
       });
     } else {
@@ -1015,9 +1056,14 @@ export class ChatClient {
         return this.#toView(this.#item("system", event));
       }
       case "rooms":
+        this.#set({ knownRooms: event.rooms.map((r) => r.room) });
+        return this.#toView(this.#item("system", event));
       case "help":
         return this.#toView(this.#item("system", event));
       case "private":
+        // Issue 13: a private message is for the user: notified like a mention when the tab is hidden.
+        if (event.from !== s.me && this.#opts.isHidden())
+          this.#opts.notify?.({ room: null, from: event.from, text: event.text, private: true });
         return this.#toView(this.#item("private", event, event.at), {
           ...this.#unreadTab(event.from),
           ...this.#acked([event]),
@@ -1076,7 +1122,9 @@ export class ChatClient {
       case "mode":
       case "invited":
       case "away":
-        // Issue 13: shown by the browser work (another branch); the users lists carry `away`.
+      case "lang":
+        // Issue 13: the page has its own language switch; `away`, `mode`, `invited` are left to
+        // the browser work (the users lists carry `away`).
         return;
       default: {
         // An event type from a newer server: ignored rather than shown wrongly.
