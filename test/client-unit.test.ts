@@ -1191,3 +1191,60 @@ describe("issue 13: the terminal client's comforts", () => {
     assert.match(clientTexts("pt-BR").usage, /--no-bell/);
   });
 });
+
+describe("client: away (issue 13)", () => {
+  const printed = (effects: Effect[]) => effects.flatMap((e) => (e.kind === "print" ? e.lines : []));
+  const registered = (lang: "en" | "pt-BR" = "en") => {
+    const s = new ClientSession({ name: "ana", formatter: formatter(false, lang) });
+    s.connected();
+    const ev = (e: object) => printed(s.serverLine(JSON.stringify(e)));
+    ev({ type: "prompt", need: "name" });
+    ev({ type: "welcome", name: "ana", address: null, users: [{ name: "ana", address: null }], at: AT });
+    return ev;
+  };
+
+  test("the away event is parsed and shown: you are away, you are back, NAME is away", () => {
+    assert.deepEqual(
+      parseServerLine('{"type":"away","name":"bob","away":true,"text":"lunch\\u001b[2J","at":1}'),
+      {
+        type: "away",
+        name: "bob",
+        away: true,
+        text: "lunch",
+        at: 1,
+      },
+    );
+    assert.equal(parseServerLine('{"type":"away","name":"bob","away":"yes","at":1}'), undefined);
+    const ev = registered();
+    assert.deepEqual(ev({ type: "away", name: "ana", away: true, text: "lunch", at: AT }), [
+      "09:05 * You are away: lunch",
+    ]);
+    assert.deepEqual(ev({ type: "away", name: "ana", away: true, text: "", at: AT }), [
+      "09:05 * You are away.",
+    ]);
+    assert.deepEqual(ev({ type: "away", name: "ana", away: false, at: AT }), ["09:05 * You are back."]);
+    assert.deepEqual(ev({ type: "away", name: "bob", away: true, text: "brb", at: AT }), [
+      "09:05 * bob is away: brb",
+    ]);
+    const pt = registered("pt-BR");
+    assert.deepEqual(pt({ type: "away", name: "bob", away: true, text: "almoço", at: AT }), [
+      "09:05 * bob está ausente: almoço",
+    ]);
+    assert.deepEqual(pt({ type: "away", name: "ana", away: false, at: AT }), ["09:05 * Você voltou."]);
+  });
+
+  test("/users marks who is away, with their message", () => {
+    const ev = registered();
+    const users = [
+      { name: "ana", address: null },
+      { name: "bob", address: null, away: "lunch" },
+      { name: "cy", address: null, away: "" },
+    ];
+    assert.deepEqual(ev({ type: "users", users }), [
+      "09:05 * Online (3): ana, bob, cy",
+      "      *   ana",
+      "      *   bob — away: lunch",
+      "      *   cy — away",
+    ]);
+  });
+});

@@ -217,6 +217,14 @@ function parseEvent(v: Record<string, unknown>): ServerEvent | undefined {
       const text = str(v.text);
       return { type: "bye", reason: v.reason, ...(text ? { text } : {}), at } as ServerEvent;
     }
+    case "away": {
+      // Issue 13: our own /away or /back, or the answer to a private message to someone away.
+      const name = str(v.name);
+      const text = str(v.text);
+      return name !== undefined && typeof v.away === "boolean"
+        ? { type: "away", name, away: v.away, ...(text !== undefined ? { text } : {}), at }
+        : undefined;
+    }
     case "ping":
     case "pong":
       return { type: v.type, ...("id" in v ? { id: v.id } : {}) };
@@ -245,7 +253,10 @@ function userList(v: unknown): UserInfo[] | undefined {
   if (!Array.isArray(v)) return undefined;
   return v.filter(isObject).flatMap((u) => {
     const name = str(u.name);
-    return name === undefined ? [] : [{ name, address: addr(u.address) }];
+    if (name === undefined) return [];
+    // Issue 13: `away` (the user's message, "" for none) is kept for the lists.
+    const away = str(u.away);
+    return [{ name, address: addr(u.address), ...(away !== undefined ? { away } : {}) }];
   });
 }
 
