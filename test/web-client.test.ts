@@ -750,3 +750,59 @@ describe("web client logic: mentions (issue 13)", () => {
     assert.equal(room(client.state, "#lobby")?.mentions, 0);
   });
 });
+
+describe("web client logic: away (issue 13)", () => {
+  beforeEach(() => mock.timers.enable({ apis: ["setTimeout", "setInterval"] }));
+  afterEach(() => mock.timers.reset());
+
+  it("your own away state, others' from the user lists, and one line per away reply", () => {
+    const { client, last } = setup();
+    client.start();
+    last().greet();
+    client.join("ana");
+    last().recv({
+      type: "welcome",
+      name: "ana",
+      address: null,
+      users: [
+        { name: "ana", address: null },
+        { name: "bob", address: null, away: "lunch" },
+      ],
+      at,
+    });
+    assert.equal(client.state.away, null);
+    assert.equal(users(client.state).find((u) => u.name === "bob")?.away, "lunch");
+    // You go away, then come back: the state and your entry in the list follow, one line each.
+    last().recv({ type: "away", name: "ana", away: true, text: "brb", at });
+    assert.equal(client.state.away, "brb");
+    assert.equal(users(client.state).find((u) => u.name === "ana")?.away, "brb");
+    last().recv({ type: "away", name: "ana", away: false, at });
+    assert.equal(client.state.away, null);
+    assert.equal(users(client.state).find((u) => u.name === "ana")?.away, undefined);
+    // A private message to bob, who is away: the reply is shown once per event.
+    const before = items(client.state).length;
+    last().recv(
+      { type: "private", from: "ana", to: "bob", text: "oi", at },
+      { type: "away", name: "bob", away: true, text: "dinner", at },
+    );
+    const added = items(client.state).slice(before);
+    assert.deepEqual(
+      added.map((i) => [i.kind, i.event?.type]),
+      [
+        ["private", "private"],
+        ["system", "away"],
+      ],
+    );
+    assert.equal(users(client.state).find((u) => u.name === "bob")?.away, "dinner");
+    // The next user list is the truth: bob is back.
+    last().recv({
+      type: "users",
+      room: "#lobby",
+      users: [
+        { name: "ana", address: null },
+        { name: "bob", address: null },
+      ],
+    });
+    assert.equal(users(client.state).find((u) => u.name === "bob")?.away, undefined);
+  });
+});

@@ -66,6 +66,8 @@ export const webEn: WebCatalogue = {
     mentionsIn: ({ count }) => (count === 1 ? "1 message mentions you" : `${count} messages mention you`),
     notifyMention: ({ from, room }) => `${from} in ${room}`,
     notifyPrivate: ({ from }) => `${from} (private)`,
+    // Issue 13: away.
+    awayHint: ({ text }) => (text ? `away: ${text}` : "away"),
   },
   serve: {
     webListening: ({ url }) => `Web app and WebSocket on ${url}`,

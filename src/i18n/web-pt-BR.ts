@@ -67,6 +67,8 @@ export const webPtBR: WebCatalogue = {
       count === 1 ? "1 mensagem menciona você" : `${count} mensagens mencionam você`,
     notifyMention: ({ from, room }) => `${from} em ${room}`,
     notifyPrivate: ({ from }) => `${from} (privado)`,
+    // Issue 13: ausente.
+    awayHint: ({ text }) => (text ? `ausente: ${text}` : "ausente"),
   },
   serve: {
     webListening: ({ url }) => `App web e WebSocket em ${url}`,

@@ -80,6 +80,9 @@ export interface WebTexts {
   /** A desktop notification's title: someone named you in a room, or wrote to you privately. */
   notifyMention(p: { from: string; room: string }): string;
   notifyPrivate(p: { from: string }): string;
+  // Issue 13: away (`/away [message]`, `/back`).
+  /** Beside an away user in the member list, and your own state in the top bar (text "" for no message). */
+  awayHint(p: { text: string }): string;
 }
 
 /** What `papo serve` prints about the web app. */

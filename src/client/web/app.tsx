@@ -362,6 +362,12 @@ function ChatScreen({
           {state.me}
           {state.address && <span class="addr"> · {state.address}</span>}
         </span>
+        {/* Issue 13: your own away state (`/away`, `/back`). */}
+        {state.away !== null && (
+          <span class="away-state" title={t.awayHint({ text: state.away })}>
+            {t.awayHint({ text: state.away })}
+          </span>
+        )}
         <span class="spacer" />
         <button
           type="button"
@@ -409,16 +415,19 @@ function ChatScreen({
           </h2>
           <ul>
             {users.map((u) => (
-              <li key={u.name}>
+              <li key={u.name} class={u.away !== undefined ? "away" : undefined}>
                 <button
                   type="button"
                   class={`user ${colour(u.name)}`}
                   disabled={u.name === state.me}
                   onClick={() => startPrivate(u.name)}
+                  title={u.away !== undefined ? t.awayHint({ text: u.away }) : undefined}
                 >
                   {u.name}
                   {u.name === state.me && <span class="you"> ({t.you})</span>}
                 </button>
+                {/* Issue 13: who is away, with their message. */}
+                {u.away !== undefined && <span class="away-hint">{t.awayHint({ text: u.away })}</span>}
                 {/* S6: each user's address, when the operator shows addresses. */}
                 {u.address && <span class="addr">{u.address}</span>}
               </li>

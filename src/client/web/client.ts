@@ -132,6 +132,8 @@ export interface ClientState {
    * messages wait, and when (this client's clock) the last should be out. Null when none waits.
    */
   throttled: { queued: number; until: number } | null;
+  /** Issue 13: your own away message (`/away`; "" when none was given), null when you are not away. */
+  away: string | null;
 }
 
 export interface ClientOptions {
@@ -245,10 +247,22 @@ const INITIAL: ClientState = {
   unread: 0,
   knownRooms: [],
   throttled: null,
+  away: null,
 };
 
 /** A name refusal: shown inline on the name screen rather than in the pane. */
 const NAME_ERRORS = new Set(["name_invalid", "name_taken", "not_registered"]);
+
+/** Issue 13: the away message of `name` in a user list ("" for none), null when not away. */
+function awayOf(users: readonly UserInfo[], name: string): string | null {
+  return users.find((u) => u.name === name)?.away ?? null;
+}
+
+/** `u` with `away` set to `away`, or without it when undefined. */
+function withAway(u: UserInfo, away: string | undefined): UserInfo {
+  const { away: _, ...rest } = u;
+  return away === undefined ? rest : { ...rest, away };
+}
 
 function newRoom(name: string, users: UserInfo[] = []): RoomView {
   return {
@@ -631,6 +645,7 @@ export class ChatClient {
       view: null,
       outbox: [],
       unread: 0,
+      away: null,
     });
   }
 
@@ -962,6 +977,7 @@ export class ChatClient {
         me: e.name,
         address: e.address,
         online: e.users.length,
+        away: awayOf(e.users, e.name),
         rooms: [r],
         view: lobby,
       });
@@ -974,6 +990,7 @@ export class ChatClient {
         me: e.name,
         address: e.address,
         online: e.users.length,
+        away: awayOf(e.users, e.name),
         ...this.#patchRoom(lobby, { users: e.users }),
       });
       this.#toView(this.#item("reconnected", null, e.at));
@@ -1119,12 +1136,23 @@ export class ChatClient {
         return this.#barrier(event.id);
       case "ping":
         return this.#send({ type: "pong", ...("id" in event ? { id: event.id } : {}) });
+      case "away": {
+        // Issue 13: your own /away or /back (the top bar shows it), or the answer to your private
+        // message to someone away; one line in the pane per event. What it says about the name is
+        // put into the member lists at once (the server sends others' changes only with the next list).
+        const away = event.away ? (event.text ?? "") : undefined;
+        const rooms = s.rooms.map((r) =>
+          r.users.some((u) => u.name === event.name)
+            ? { ...r, users: r.users.map((u) => (u.name === event.name ? withAway(u, away) : u)) }
+            : r,
+        );
+        this.#set({ rooms, ...(event.name === s.me ? { away: away ?? null } : {}) });
+        return this.#toView(this.#item("system", event, event.at));
+      }
       case "mode":
       case "invited":
-      case "away":
       case "lang":
-        // Issue 13: the page has its own language switch; `away`, `mode`, `invited` are left to
-        // the browser work (the users lists carry `away`).
+        // Issue 13: the page has its own language switch; `mode` and `invited` are not shown.
         return;
       default: {
         // An event type from a newer server: ignored rather than shown wrongly.
