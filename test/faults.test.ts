@@ -537,7 +537,8 @@ describe("issue 9 item 2: a vanished text user in a busy room is gone within dea
       irc.setEncoding("utf8").on("data", (d: string) => {
         got += d;
       });
-      irc.write("NICK i2_ircs\r\nUSER i2_ircs 0 * :ghost\r\n");
+      // IRC clients choose their channels: this one joins the busy lobby.
+      irc.write("NICK i2_ircs\r\nUSER i2_ircs 0 * :ghost\r\nJOIN #lobby\r\n");
       for (let i = 0; i < 400 && !/ 366 i2_ircs #lobby /.test(got); i++) await sleep(25);
       assert.match(got, / 001 i2_ircs /, "the IRC-over-TLS user registered");
       const rx = await Peer.joinJson(server.port, "i2s_rx");
