@@ -348,6 +348,19 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
     return { child, out: () => out, err: () => err, exited, port };
   }
 
+  /** A node on this Redis, on a free port, with a short name lease (for the node-death tests). */
+  const leasedNode = (lease: number) => [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--no-http",
+    "--redis",
+    redis.url,
+    "--limit",
+    `nameLeaseMs=${lease}`,
+  ];
+
   it("two nodes started with --redis and PAPO_REDIS_URL share the lobby and its messages", async () => {
     const one = serve(["--host", "127.0.0.1", "--port", "0", "--no-http", "--redis", redis.url]);
     const two = serve(["--host", "127.0.0.1", "--port", "0", "--no-http"], { PAPO_REDIS_URL: redis.url });
@@ -376,17 +389,7 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
 
   it("a node killed with -9: another node announces each of its users' departure once, and frees their names", async () => {
     const lease = 1500;
-    const dying = serve([
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--no-http",
-      "--redis",
-      redis.url,
-      "--limit",
-      `nameLeaseMs=${lease}`,
-    ]);
+    const dying = serve(leasedNode(lease));
     const cluster = await connectCluster(redis.url, { ...DEFAULT_LIMITS, nameLeaseMs: lease }, () => {});
     const live = await startTestServer({ cluster, limits: { nameLeaseMs: lease } });
     try {
@@ -425,17 +428,7 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
 
   it("kill -9 of a node: its user resumes on another node at once, with nothing lost and no departure", async () => {
     const lease = 1500;
-    const dying = serve([
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--no-http",
-      "--redis",
-      redis.url,
-      "--limit",
-      `nameLeaseMs=${lease}`,
-    ]);
+    const dying = serve(leasedNode(lease));
     const cluster = await connectCluster(redis.url, { ...DEFAULT_LIMITS, nameLeaseMs: lease }, () => {});
     const live = await startTestServer({ cluster, limits: { nameLeaseMs: lease, historyOnJoin: 50 } });
     try {
@@ -485,28 +478,8 @@ describe("papo serve --redis (two child processes)", { skip }, () => {
 
   it("papo connect with a list of addresses: node A killed, the client goes on on node B with its name and nothing lost", async () => {
     const lease = 1500;
-    const nodeA = serve([
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--no-http",
-      "--redis",
-      redis.url,
-      "--limit",
-      `nameLeaseMs=${lease}`,
-    ]);
-    const nodeB = serve([
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--no-http",
-      "--redis",
-      redis.url,
-      "--limit",
-      `nameLeaseMs=${lease}`,
-    ]);
+    const nodeA = serve(leasedNode(lease));
+    const nodeB = serve(leasedNode(lease));
     const [a, b] = [await nodeA.port(), await nodeB.port()];
     const client = new ClientProcess([`127.0.0.1:${a},127.0.0.1:${b}`, "--name", "zeca"], {
       PAPO_RECONNECT_DELAY_MS: "200",
