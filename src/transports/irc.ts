@@ -35,6 +35,7 @@ import { sanitizeText } from "../protocol/sanitize.ts";
 import { formatAddress } from "./address.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
+import { LineDeadline } from "./line-deadline.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
 import { resetSocket } from "./reset.ts";
 
@@ -176,8 +177,8 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
   #pingTimer: NodeJS.Timeout | undefined;
   #graceTimer: NodeJS.Timeout | undefined;
   /** When the unfinished line began (ms since the epoch), 0 when no line is started (A4). */
-  #lineSince = 0;
-  #lineTimer: NodeJS.Timeout | undefined;
+  /** ROBUSTNESS A4 (line-deadline.ts). */
+  readonly #lineDeadline: LineDeadline;
   /** Issue 10 item 2: lines flood control holds back (made at the first one), and their timer. */
   #held: FloodQueue<Decoded> | undefined;
   #heldTimer: NodeJS.Timeout | undefined;
@@ -189,6 +190,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     this.#opts = opts;
     this.#flusher = flusher;
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);
     this.#decoder = new LineDecoder({
       maxLineBytes: MAX_CLIENT_TAG_BYTES + IRC_LINE_BYTES,
       maxPendingBytes: Math.max(opts.limits.maxPendingBytes, 2 * (MAX_CLIENT_TAG_BYTES + IRC_LINE_BYTES)),
@@ -852,7 +854,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     this.#opts.deadPeers?.remove(this.socket);
     clearTimeout(this.#pingTimer);
     clearTimeout(this.#graceTimer);
-    clearTimeout(this.#lineTimer);
+    this.#lineDeadline.stop();
     clearTimeout(this.#heldTimer);
     this.#held?.clear();
     this.#flusher.forget(this);
@@ -873,7 +875,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       if (!this.#pace(item)) break;
     }
     if (this.#held && this.#held.length > 0 && !this.session.closed) this.#hold();
-    if (this.#opts.limits.lineTimeoutMs > 0) this.#trackLine(items.length > 0);
+    this.#lineDeadline.track(this.#decoder.midLine, items.length > 0);
   }
 
   /**
@@ -930,7 +932,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       return;
     }
     conn.#paused = false;
-    if (conn.#lineSince > 0) conn.#lineSince = Date.now();
+    conn.#lineDeadline.restart();
     conn.socket.resume();
   }
 
@@ -968,36 +970,21 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     }
   }
 
-  /**
-   * ROBUSTNESS A4: a started line must end within `lineTimeoutMs` of its first byte, so a trickle
-   * cannot hold it open (as for the TCP transport).
-   */
-  #trackLine(finishedOne: boolean): void {
-    if (this.#closing || this.#gone || !this.#decoder.midLine) {
-      this.#lineSince = 0;
-      return;
-    }
-    if (finishedOne || this.#lineSince === 0) this.#lineSince = Date.now();
-    this.#lineTimer ??= setTimeout(IrcConnection.#onLineTimer, this.#opts.limits.lineTimeoutMs, this).unref();
+  get lineWatchOver(): boolean {
+    return this.#closing || this.#gone;
   }
 
-  static #onLineTimer(conn: IrcConnection): void {
-    conn.#lineTimer = undefined;
-    if (conn.#closing || conn.#gone || conn.#lineSince === 0) return;
-    const limit = conn.#opts.limits.lineTimeoutMs;
-    // While flood control holds lines the rest of this one waits unread in the kernel: not a trickle.
-    if (conn.#paused) conn.#lineSince = Date.now();
-    const age = Date.now() - conn.#lineSince;
-    if (age < limit) {
-      conn.#lineTimer = setTimeout(IrcConnection.#onLineTimer, limit - age, conn).unref();
-      return;
-    }
-    // The fragment stays in the decoder and goes with it: it is never relayed.
-    conn.#opts.chat.log("info", "idle_line_timeout", {
-      remote: conn.remote,
-      name: conn.session.name || undefined,
+  get inputPaused(): boolean {
+    return this.#paused;
+  }
+
+  /** ROBUSTNESS A4: the fragment stays in the decoder and goes with it: it is never relayed. */
+  lineTimedOut(): void {
+    this.#opts.chat.log("info", "idle_line_timeout", {
+      remote: this.remote,
+      name: this.session.name || undefined,
     });
-    conn.session.disconnect("idle_line_timeout");
+    this.session.disconnect("idle_line_timeout");
   }
 
   #line(text: string): void {

@@ -30,6 +30,7 @@ import { bannedInFlight, refuseIfBanned } from "./banned.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
+import { LineDeadline } from "./line-deadline.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
 import { resetSocket } from "./reset.ts";
 import { createSecureListener } from "./tls-listener.ts";
@@ -124,8 +125,8 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
   /** Why the server is closing this connection (the `bye` it was sent). */
   #bye: ByeReason | undefined;
   /** When the unfinished line began (ms since the epoch), 0 when no line is started (A4). */
-  #lineSince = 0;
-  #lineTimer: NodeJS.Timeout | undefined;
+  /** ROBUSTNESS A4 (line-deadline.ts). */
+  readonly #lineDeadline: LineDeadline;
   /** When the last bytes arrived, and when the unanswered ping went out (0: none) (E28). */
   #lastInput = Date.now();
   #pingSentAt = 0;
@@ -159,6 +160,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     this.#opts = opts;
     this.#flusher = flusher;
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
+    this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);
     this.#caches = cachesFor(opts.lang ?? "en", opts.texts);
     this.session = opts.chat.open(this);
   }
@@ -304,7 +306,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
   onSocketClose(): void {
     this.#gone = true;
     // D24: no timer may keep a closed connection (and its buffers) alive.
-    clearTimeout(this.#lineTimer);
+    this.#lineDeadline.stop();
     clearTimeout(this.#pingTimer);
     clearTimeout(this.#graceTimer);
     clearTimeout(this.#greetTimer);
@@ -454,7 +456,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     }
     if (this.#held && this.#held.length > 0 && !this.session.closed) this.#hold();
     if (this.#mode === "text" && this.#gapRule !== null) this.#watchGap(chunk, counted);
-    if (this.#opts.limits.lineTimeoutMs > 0) this.#trackLine(items.length > 0);
+    this.#lineDeadline.track((this.#decoder as LineDecoder | FrameDecoder).midLine, items.length > 0);
   }
 
   /**
@@ -519,7 +521,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     }
     const item = decoder.takeFragment();
     if (!item) return;
-    this.#lineSince = 0;
+    this.#lineDeadline.reset();
     // The last message of a client that then closed is handled at once (nothing reads after it).
     if (atEnd) return this.#handleSafe(item);
     if (this.#pace(item) && this.#held && this.#held.length > 0 && !this.session.closed) this.#hold();
@@ -597,7 +599,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     conn.#paused = false;
     conn.send({ type: "throttled", queued: 0, delayMs: 0, at: Date.now() });
     // A line the pause cut in two gets its full `lineTimeoutMs` again from now (A4).
-    if (conn.#lineSince > 0) conn.#lineSince = Date.now();
+    conn.#lineDeadline.restart();
     conn.socket.resume();
   }
 
@@ -629,36 +631,21 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     }
   }
 
-  /**
-   * ROBUSTNESS A4: a started line must end within `lineTimeoutMs` of its first byte, so a trickle
-   * cannot hold it open. Costs one property read when lines end with the chunk (the usual case).
-   */
-  #trackLine(finishedOne: boolean): void {
-    if (this.#closing || this.#gone || !(this.#decoder as LineDecoder | FrameDecoder).midLine) {
-      this.#lineSince = 0;
-      return;
-    }
-    if (finishedOne || this.#lineSince === 0) this.#lineSince = Date.now();
-    this.#lineTimer ??= setTimeout(TcpConnection.#onLineTimer, this.#opts.limits.lineTimeoutMs, this).unref();
+  get lineWatchOver(): boolean {
+    return this.#closing || this.#gone;
   }
 
-  static #onLineTimer(conn: TcpConnection): void {
-    conn.#lineTimer = undefined;
-    if (conn.#closing || conn.#gone || conn.#lineSince === 0) return;
-    const limit = conn.#opts.limits.lineTimeoutMs;
-    // While flood control holds lines the rest of this one waits unread in the kernel: not a trickle.
-    if (conn.#paused) conn.#lineSince = Date.now();
-    const age = Date.now() - conn.#lineSince;
-    if (age < limit) {
-      conn.#lineTimer = setTimeout(TcpConnection.#onLineTimer, limit - age, conn).unref();
-      return;
-    }
-    // The fragment stays in the decoder and goes with it: it is never relayed.
-    conn.#opts.chat.log("info", "idle_line_timeout", {
-      remote: conn.remote,
-      name: conn.session.name || undefined,
+  get inputPaused(): boolean {
+    return this.#paused;
+  }
+
+  /** ROBUSTNESS A4: the fragment stays in the decoder and goes with it: it is never relayed. */
+  lineTimedOut(): void {
+    this.#opts.chat.log("info", "idle_line_timeout", {
+      remote: this.remote,
+      name: this.session.name || undefined,
     });
-    conn.session.disconnect("idle_line_timeout");
+    this.session.disconnect("idle_line_timeout");
   }
 
   /**
