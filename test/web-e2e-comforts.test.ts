@@ -26,6 +26,16 @@ const setHidden = (hidden: boolean) =>
   `Object.defineProperty(document, "hidden", { configurable: true, value: ${hidden} });` +
   `document.dispatchEvent(new Event("visibilitychange"));`;
 
+/**
+ * The page's globals as waitForFunction's predicates see them. Those are functions, not strings:
+ * Playwright polls a string predicate with eval, which the app's Content-Security-Policy (no
+ * 'unsafe-eval') refuses whenever the condition is not already true at the first look.
+ */
+interface Page$ {
+  __notes: unknown[];
+  document: { querySelectorAll(selector: string): { length: number } };
+}
+
 /** Records every Notification shown and every permission request, before the app's code runs. */
 const NOTIFICATION_SPY = `(() => {
   window.__notes = [];
@@ -119,7 +129,9 @@ describe("browser comforts end to end (issue 13, Chromium)", {
       bruno.line("hey @ANA, look");
       await seen(ana, "hey @ANA, look", "msg.mention");
       assert.equal(await ana.locator(".pane .msg.mention").count(), 1, "banana is no mention");
-      await ana.waitForFunction("window.__notes.length === 1", undefined, { timeout: UI_MS });
+      await ana.waitForFunction(() => (globalThis as unknown as Page$).__notes.length === 1, undefined, {
+        timeout: UI_MS,
+      });
       assert.deepEqual(await ana.evaluate("window.__notes"), [
         { title: "bruno in #lobby", body: "hey @ANA, look" },
       ]);
@@ -128,7 +140,9 @@ describe("browser comforts end to end (issue 13, Chromium)", {
       assert.equal(await badge.getAttribute("title"), "1 message mentions you");
       // A private message is for you too.
       bruno.line("@ana psst");
-      await ana.waitForFunction("window.__notes.length === 2", undefined, { timeout: UI_MS });
+      await ana.waitForFunction(() => (globalThis as unknown as Page$).__notes.length === 2, undefined, {
+        timeout: UI_MS,
+      });
       assert.deepEqual(await ana.evaluate("window.__notes[1]"), { title: "bruno (private)", body: "psst" });
       // Back on the tab: the room's mark goes; a mention now is highlighted, not notified.
       await ana.evaluate(setHidden(false));
@@ -270,9 +284,13 @@ describe("browser comforts end to end (issue 13, Chromium)", {
       for (const colorScheme of ["dark", "light"] as const) {
         const page = await open(own.origin, { colorScheme });
         await join(page, `lucas_${colorScheme}`);
-        await page.waitForFunction("document.querySelectorAll('.users .user').length === 12", undefined, {
-          timeout: UI_MS,
-        });
+        await page.waitForFunction(
+          () => (globalThis as unknown as Page$).document.querySelectorAll(".users .user").length === 12,
+          undefined,
+          {
+            timeout: UI_MS,
+          },
+        );
         const colours = (await page.evaluate(
           `[...document.querySelectorAll(".users .user")].map((e) => getComputedStyle(e).color)`,
         )) as string[];
