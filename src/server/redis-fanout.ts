@@ -17,6 +17,7 @@
  * Each event is decoded once per node and the same object goes to every local recipient.
  */
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { Ban } from "../core/bans.ts";
 import { canonicalName } from "../core/nickname.ts";
 import type { FanOut } from "../core/ports.ts";
@@ -267,6 +268,9 @@ export class RedisFanOut implements FanOut {
     const current = this.#slice;
     if (current && now - current.start < slice) return current.controller.signal;
     const controller = new AbortController();
+    // node-redis listens on the signal for each command until it is written: a burst queues more
+    // than the default 10, and Node would print a MaxListenersExceededWarning on every slice.
+    setMaxListeners(0, controller.signal);
     this.#slice = { start: now, controller };
     const timer = setTimeout(() => {
       controller.abort(new Error(`not written to Redis in ${timeout} ms`));
