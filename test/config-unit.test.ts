@@ -26,7 +26,7 @@ import {
   toArgValues,
   upperSnake,
 } from "../src/server/config.ts";
-import { DEFAULT_LIMITS } from "../src/server/limits.ts";
+import { DEFAULT_LIMITS, parseLimitOverrides, transportLimits } from "../src/server/limits.ts";
 
 /** A table shaped like cli.ts's SERVE_OPTIONS (a few of its options, with its kinds of entries). */
 const TABLE = {
@@ -65,6 +65,21 @@ describe("configuration: names", () => {
     // Every limit has its own variable.
     const names = Object.keys(DEFAULT_LIMITS).map(limitEnv);
     assert.equal(new Set(names).size, names.length);
+  });
+});
+
+describe("limits: batching in a cluster (issue 12)", () => {
+  it("a cluster node's transports batch with the cluster pause; one server's with its own", () => {
+    const l = parseLimitOverrides(["batchWindowMs=7", "clusterBatchWindowMs=33", "clusterBatchPausePerSocketUs=66"]);
+    assert.equal(transportLimits(l, false), l);
+    const c = transportLimits(l, true);
+    assert.equal(c.batchWindowMs, 33);
+    assert.equal(c.batchPausePerSocketUs, 66);
+    assert.equal(c.maxLineBytes, l.maxLineBytes);
+    // The defaults: a node holding 500 of a room's sockets pauses 30 ms, one server 10 ms.
+    const d = transportLimits(DEFAULT_LIMITS, true);
+    assert.equal(Math.min(d.batchWindowMs, (500 * d.batchPausePerSocketUs) / 1000), 30);
+    assert.equal(Math.min(DEFAULT_LIMITS.batchWindowMs, (1000 * DEFAULT_LIMITS.batchPausePerSocketUs) / 1000), 10);
   });
 });
 

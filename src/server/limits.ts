@@ -154,6 +154,16 @@ export interface Limits {
    */
   nameLeaseMs: number;
   /**
+   * Cluster mode: `batchWindowMs` for a node of a cluster. A node also spends CPU on Redis for each
+   * event and has only its share of a room's members to write to, so at the same pause it writes
+   * fewer messages per system call than one server holding the whole room: a longer pause keeps
+   * its CPU per delivery at one server's, for a few more milliseconds of latency (issue 12,
+   * docs/performance.md).
+   */
+  clusterBatchWindowMs: number;
+  /** Cluster mode: `batchPausePerSocketUs` for a node of a cluster (see `clusterBatchWindowMs`). */
+  clusterBatchPausePerSocketUs: number;
+  /**
    * Connections the kernel may hold for each listener before the server accepts them (the
    * `listen()` backlog). Linux silently caps it at `net.core.somaxconn` (issue 9 item 7).
    */
@@ -214,10 +224,23 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   pruneIntervalMs: 60_000,
   clusterEventsMaxLength: 100_000,
   nameLeaseMs: 15_000,
+  // 60 µs × 500 sockets = 30 ms: a node holding half of a 1000-user room writes as many messages
+  // per system call as one server holding all of it (issue 12, performance.md).
+  clusterBatchWindowMs: 30,
+  clusterBatchPausePerSocketUs: 60,
   // Node's default is 511: under connect churn about 1 % of 2000 clients found the queue full.
   // 4096 is Linux's own somaxconn default since 5.4.
   listenBacklog: 4096,
 };
+
+/**
+ * The limits the transports get: in cluster mode (issue 12) the batching pause of a cluster node
+ * (`clusterBatchWindowMs`, `clusterBatchPausePerSocketUs`) in place of one server's.
+ */
+export function transportLimits(l: Readonly<Limits>, cluster: boolean): Readonly<Limits> {
+  if (!cluster) return l;
+  return { ...l, batchWindowMs: l.clusterBatchWindowMs, batchPausePerSocketUs: l.clusterBatchPausePerSocketUs };
+}
 
 /** The limits the transport-agnostic core enforces, as `ChatOptions` fields (flood, admission, password). */
 export function coreLimits(l: Readonly<Limits>): {

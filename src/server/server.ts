@@ -15,7 +15,7 @@ import { createIrcTlsServer } from "../transports/irc-tls.ts";
 import { createTcpServer, createTlsServer } from "../transports/tcp.ts";
 import type { Cluster } from "./cluster.ts";
 import { startWebServer, type WebServer } from "./http.ts";
-import { coreLimits, type Limits } from "./limits.ts";
+import { coreLimits, type Limits, transportLimits } from "./limits.ts";
 import { DEFAULT_METRICS_HOST, ServerMetrics, startMetricsServer } from "./metrics.ts";
 import { VERSION } from "./version.ts";
 
@@ -158,9 +158,11 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     config.limits.deadPeerTimeoutMs > 0
       ? new DeadPeerWatch({ timeoutMs: config.limits.deadPeerTimeoutMs })
       : undefined;
+  // Issue 12: a cluster node batches its writes over a longer pause (limits.ts).
+  const wireLimits = transportLimits(config.limits, cluster !== undefined);
   const tcpOptions = {
     chat,
-    limits: config.limits,
+    limits: wireLimits,
     texts,
     lang: config.lang,
     ...(deadPeers ? { deadPeers } : {}),
@@ -218,7 +220,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
   // Issue 11: IRC, and IRC over TLS with the chat's certificate.
   const ircOptions = {
     chat,
-    limits: config.limits,
+    limits: wireLimits,
     texts,
     irc: ircCatalogue(config.lang),
     serverName: "irc.papo",
