@@ -44,6 +44,8 @@ const HELP = `usage: node --import tsx bench/run.ts [options]
   --papo-args "ARGS"    extra arguments for papo serve, e.g. "--limit maxSendQueueBytes=4194304"
   --papo-dir DIR        run papo's src/cli.ts from another checkout (e.g. a git worktree of HEAD)
   --out FILE            JSON results file (default bench/results/<time>.json)
+  --warmup S            first an unmeasured load of S seconds on the same server (steady state: JIT
+                        warm-up), then the measured run
   --quiet-below PCT     before each run, wait until the machine's busy time over 1 s is under PCT %
                         of one core (other users' work skews results); 0 = do not wait (default)
   --quiet-wait S        wait at most S seconds for that (default 60), then run anyway
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
       out: { type: "string" },
       quiet: { type: "boolean" },
       "quiet-below": { type: "string" },
+      warmup: { type: "string" },
       "quiet-wait": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -162,6 +165,7 @@ async function main(): Promise<void> {
       .join(" ")}\n`,
   );
 
+  const warmupS = Number(values.warmup ?? 0);
   const quietPct = Number(values["quiet-below"] ?? 0);
   const quietWaitS = Number(values["quiet-wait"] ?? 60);
   for (const step of plan) {
@@ -199,6 +203,12 @@ async function main(): Promise<void> {
         registerTimeoutS: step.clients > 2000 ? 90 : 30,
         rampTimeoutS: step.clients > 2000 ? 300 : 120,
       };
+      if (warmupS > 0 && step.rate > 0) {
+        // Steady state: an unmeasured load first on the same server process (papo's JIT warms up;
+        // the C servers get the same), then the measured one with the same clients and names.
+        await runLoad({ ...opts, durationS: warmupS, serverPid: null, label: `${label} warm-up`, verbose: false });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
       const r = await runLoad(opts);
       results.push({ ...r, serverDescription: def.description, machineBusyBeforePct: busyBefore });
       process.stderr.write(`${formatTable([tableRow(r)])}\n`);
