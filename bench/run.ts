@@ -206,7 +206,13 @@ async function main(): Promise<void> {
       if (warmupS > 0 && step.rate > 0) {
         // Steady state: an unmeasured load first on the same server process (papo's JIT warms up;
         // the C servers get the same), then the measured one with the same clients and names.
-        await runLoad({ ...opts, durationS: warmupS, serverPid: null, label: `${label} warm-up`, verbose: false });
+        await runLoad({
+          ...opts,
+          durationS: warmupS,
+          serverPid: null,
+          label: `${label} warm-up`,
+          verbose: false,
+        });
         await new Promise((r) => setTimeout(r, 1000));
       }
       const r = await runLoad(opts);

@@ -70,7 +70,11 @@ describe("configuration: names", () => {
 
 describe("limits: batching in a cluster (issue 12)", () => {
   it("a cluster node's transports batch with the cluster pause; one server's with its own", () => {
-    const l = parseLimitOverrides(["batchWindowMs=7", "clusterBatchWindowMs=33", "clusterBatchPausePerSocketUs=66"]);
+    const l = parseLimitOverrides([
+      "batchWindowMs=7",
+      "clusterBatchWindowMs=33",
+      "clusterBatchPausePerSocketUs=66",
+    ]);
     assert.equal(transportLimits(l, false), l);
     const c = transportLimits(l, true);
     assert.equal(c.batchWindowMs, 33);
@@ -79,7 +83,10 @@ describe("limits: batching in a cluster (issue 12)", () => {
     // The defaults: a node holding 500 of a room's sockets pauses 30 ms, one server 10 ms.
     const d = transportLimits(DEFAULT_LIMITS, true);
     assert.equal(Math.min(d.batchWindowMs, (500 * d.batchPausePerSocketUs) / 1000), 30);
-    assert.equal(Math.min(DEFAULT_LIMITS.batchWindowMs, (1000 * DEFAULT_LIMITS.batchPausePerSocketUs) / 1000), 10);
+    assert.equal(
+      Math.min(DEFAULT_LIMITS.batchWindowMs, (1000 * DEFAULT_LIMITS.batchPausePerSocketUs) / 1000),
+      10,
+    );
   });
 });
 

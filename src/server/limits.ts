@@ -239,7 +239,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
  */
 export function transportLimits(l: Readonly<Limits>, cluster: boolean): Readonly<Limits> {
   if (!cluster) return l;
-  return { ...l, batchWindowMs: l.clusterBatchWindowMs, batchPausePerSocketUs: l.clusterBatchPausePerSocketUs };
+  return {
+    ...l,
+    batchWindowMs: l.clusterBatchWindowMs,
+    batchPausePerSocketUs: l.clusterBatchPausePerSocketUs,
+  };
 }
 
 /** The limits the transport-agnostic core enforces, as `ChatOptions` fields (flood, admission, password). */
