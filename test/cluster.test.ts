@@ -6,9 +6,11 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { checkRoomName } from "../src/core/room.ts";
 import type { RoomEvent, ServerEvent } from "../src/protocol/events.ts";
 import { type Cluster, connectCluster } from "../src/server/cluster.ts";
 import { DEFAULT_LIMITS } from "../src/server/limits.ts";
+import { RedisKeys } from "../src/store/redis.ts";
 import { ClientProcess } from "./client-helpers.ts";
 import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
 import { freePort, haveRedis, rawCommand, TestRedis } from "./redis-helpers.ts";
@@ -126,6 +128,70 @@ describe("two papo nodes on one Redis", { skip }, () => {
       lia.request({ type: "line", room: "#tarde", text: "/users #tarde" });
       const users = await lia.waitEvent("users", () => true, { from });
       assert.deepEqual(users.users.map((u) => u.name).sort(), ["kai2", "lia"]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("room modes hold on every node: +m set on A silences a user on B and on a node that loads the room later; they go with the last member", async () => {
+    const ana = track(await JsonClient.join(a.port, "modana"));
+    ana.request({ type: "join", room: "#mods" });
+    await ana.waitEvent("room", (e) => e.room === "#mods");
+    const bob = track(await JsonClient.join(b.port, "modbob"));
+    bob.request({ type: "join", room: "#mods" });
+    await ana.waitEvent("joined", (e) => e.name === "modbob" && e.room === "#mods");
+    // ana made the room: its operator, on every node.
+    ana.request({ type: "line", room: "#mods", text: "/mode #mods +m" });
+    const told = await bob.waitEvent("mode", (e) => e.room === "#mods");
+    assert.equal(told.modes, "+m");
+    assert.equal(told.by, "modana");
+    await ana.waitEvent("mode", (e) => e.room === "#mods" && e.modes === "+m");
+    let from = bob.events.length;
+    bob.request({ type: "line", room: "#mods", text: "posso falar?" });
+    assert.equal((await bob.waitEvent("error", () => true, { from })).code, "room_moderated");
+    // A node started now loads the room from Redis, modes included.
+    const c = await node("c");
+    try {
+      const lia = track(await JsonClient.join(c.port, "modlia"));
+      lia.request({ type: "join", room: "#mods" });
+      await lia.waitEvent("room", (e) => e.room === "#mods");
+      from = lia.events.length;
+      lia.request({ type: "line", room: "#mods", text: "e eu?" });
+      assert.equal((await lia.waitEvent("error", () => true, { from })).code, "room_moderated");
+      // A voice given on A reaches B (the name is looked up there) and C.
+      ana.request({ type: "line", room: "#mods", text: "/mode #mods +v modbob" });
+      await bob.waitEvent("mode", (e) => e.modes === "+v" && e.args[0] === "modbob");
+      await lia.waitEvent("mode", (e) => e.modes === "+v" && e.args[0] === "modbob");
+      bob.request({ type: "line", room: "#mods", text: "agora sim" });
+      await ana.waitEvent("message", (e) => e.room === "#mods" && e.text === "agora sim");
+      await lia.waitEvent("message", (e) => e.room === "#mods" && e.text === "agora sim");
+      // The room kept its modes in Redis while anyone was in it.
+      const checked = checkRoomName("#mods", 32);
+      assert.ok(checked.ok);
+      const meta = new RedisKeys().meta(checked.key); // the canonical key: "#rnods"
+      assert.match(await rawCommand(redis.port, `HGET ${meta} modes`), /"m":true/);
+      // Everyone leaves: the room's modes go with the last member, on every node and in Redis.
+      ana.request({ type: "part", room: "#mods" });
+      lia.request({ type: "part", room: "#mods" });
+      await bob.waitEvent("left", (e) => e.room === "#mods" && e.name === "modana");
+      await bob.waitEvent("left", (e) => e.room === "#mods" && e.name === "modlia");
+      bob.request({ type: "part", room: "#mods" });
+      await bob.waitEvent("parted", (e) => e.room === "#mods");
+      for (let i = 0; (await rawCommand(redis.port, `HEXISTS ${meta} modes`)) !== ":0\r\n"; i++) {
+        assert.ok(i < 100, "the room's modes are still in Redis");
+        await sleep(20);
+      }
+      from = lia.events.length;
+      lia.request({ type: "join", room: "#mods" });
+      await lia.waitEvent("room", (e) => e.room === "#mods", { from });
+      lia.request({ type: "line", room: "#mods", text: "livre" });
+      from = bob.events.length;
+      bob.request({ type: "join", room: "#mods" });
+      await bob.waitEvent("room", (e) => e.room === "#mods", { from });
+      bob.request({ type: "line", room: "#mods", text: "livre também" });
+      await lia.waitEvent("message", (e) => e.room === "#mods" && e.text === "livre também");
+      assert.ok(lia.events.some((e) => e.type === "message" && e.text === "livre"));
+      assert.ok(!lia.events.slice(from).some((e) => e.type === "error"));
     } finally {
       await c.close();
     }

@@ -8,11 +8,14 @@ import fc from "fast-check";
 import {
   applyModes,
   changeString,
+  decodeModesInto,
+  encodeModes,
   joinRefusal,
   modeString,
   newRoomModes,
   normalizeMask,
   parseModeRequest,
+  resetModes,
   validKey,
 } from "../src/core/room-modes.ts";
 import { Whowas } from "../src/core/whowas.ts";
@@ -87,6 +90,48 @@ describe("room modes (issue 11)", () => {
     room.modes.limit = undefined;
     room.modes.bans.push({ mask: normalizeMask("*@10.0.0.*"), by: "Ana", at: 0 });
     assert.equal(joinRefusal(room, joiner, "k1")?.code, "room_banned");
+  });
+
+  it("a cluster's copy (issue 12): any applied changes survive encode and decode; an announced change applied again leaves them as they are; bad text changes nothing", () => {
+    const spec = fc.array(
+      fc.record({
+        on: fc.boolean(),
+        mode: fc.constantFrom("o", "v", "b", "k", "l", "i", "m", "n", "s", "t"),
+        arg: fc.constantFrom("ana", "bia", "x!*@*", "chave", "12", undefined),
+      }),
+      { maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(spec, (requests) => {
+        const m = newRoomModes(1);
+        const result = applyModes(
+          m,
+          requests.map((r) => (r.arg === undefined ? { on: r.on, mode: r.mode } : r)),
+          member,
+          "Ana",
+          5,
+        );
+        const copy = newRoomModes(2);
+        assert.ok(decodeModesInto(copy, encodeModes(m)));
+        assert.deepEqual(modeString(copy, true), modeString(m, true));
+        assert.deepEqual([...copy.ops], [...m.ops]);
+        assert.deepEqual([...copy.voiced], [...m.voiced]);
+        assert.deepEqual(copy.bans, m.bans);
+        // What another node does with the announcement: applied where it was made, no change.
+        const { modes, args } = changeString(result.applied);
+        const before = encodeModes(m);
+        applyModes(m, parseModeRequest(modes, args, Infinity), member, "Ana", 5);
+        assert.equal(encodeModes(m), before);
+        resetModes(m);
+        assert.deepEqual(modeString(m, true), modeString(newRoomModes(), true));
+        assert.equal(m.ops.size + m.voiced.size + m.bans.length, 0);
+      }),
+    );
+    const m = newRoomModes();
+    applyModes(m, [{ on: true, mode: "m" }], member, "Ana");
+    for (const bad of ["", "{", "null", "[]", '{"o":[1]}', encodeModes(m).replace('"l":null', '"l":-1')])
+      assert.equal(decodeModesInto(m, bad), false, bad);
+    assert.equal(m.moderated, true);
   });
 
   it("keys and masks", () => {

@@ -15,6 +15,7 @@ import {
   type GapReason,
   isSaid,
   type LeaveReason,
+  type ModeEvent,
   type RoomEvent,
   type RoomInfo,
   type ServerEvent,
@@ -28,7 +29,15 @@ import { canonicalName } from "./nickname.ts";
 import { type ChatOptions, DEFAULT_ROOM_LIMITS, type LogFn, type RoomLimits } from "./options.ts";
 import type { MaybePromise, RoomStore } from "./ports.ts";
 import { CidMemory, checkRoomName, LOBBY, Room } from "./room.ts";
-import { applyModes, changeString, joinRefusal, type ModeRequest } from "./room-modes.ts";
+import {
+  applyModes,
+  changeString,
+  decodeModesInto,
+  joinRefusal,
+  type ModeRequest,
+  parseModeRequest,
+  resetModes,
+} from "./room-modes.ts";
 import { Session, type SessionHost, type SessionPort } from "./session.ts";
 import { Whowas } from "./whowas.ts";
 
@@ -414,6 +423,8 @@ export class Chat implements SessionHost {
           r.head = head.seq;
           r.name = head.room;
           r.topic = head.topic;
+          if (head.modes !== undefined && !decodeModesInto(r.modes, head.modes))
+            this.log("warn", "room_modes_unreadable", { room: head.room });
         } else {
           this.store.saveRoom(key, { room: name });
         }
@@ -689,14 +700,36 @@ export class Chat implements SessionHost {
       );
     if (result.applied.length === 0) return;
     const { modes, args } = changeString(result.applied);
-    const event: ServerEvent = {
-      type: "mode",
-      room: room.name,
-      by: session.name,
-      modes,
-      args,
-      at: Date.now(),
-    };
+    this.modesChanged(room, { type: "mode", room: room.name, by: session.name, modes, args, at: Date.now() });
+  }
+
+  /**
+   * Modes were changed here (already applied to `room.modes`): the members present are told. A
+   * cluster (server/cluster.ts) sends the change to every node instead, this one included.
+   */
+  protected modesChanged(room: Room<Session>, event: ModeEvent): void {
+    for (const s of room.locals) this.deliver(s, event);
+  }
+
+  /**
+   * A change of modes as announced (on another node of a cluster, or this one): applied to the
+   * room if it is in memory (again, which changes nothing, where it was made) and told to the
+   * members present.
+   */
+  applyModeChange(key: string, event: ModeEvent): void {
+    const room = this.#rooms.get(key);
+    if (!room?.loaded) return;
+    applyModes(
+      room.modes,
+      parseModeRequest(event.modes, event.args, Number.POSITIVE_INFINITY),
+      (name) => {
+        const k = canonicalName(name);
+        const info = room.names.get(k);
+        return info ? { key: k, name: info.name } : undefined;
+      },
+      event.by,
+      event.at,
+    );
     for (const s of room.locals) this.deliver(s, event);
   }
 
@@ -794,6 +827,8 @@ export class Chat implements SessionHost {
         room.names.delete(key);
         room.modes.ops.delete(key);
         room.modes.voiced.delete(key);
+        // Issue 12: the last member of the whole cluster left (one server drops the room then).
+        if (room !== this.lobby && room.names.size === 0) resetModes(room.modes);
         break;
       }
       case "renamed": {

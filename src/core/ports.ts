@@ -17,6 +17,11 @@ export interface RoomHead {
   /** The last seq ever appended (0: none); never goes down, even when everything is pruned. */
   seq: number;
   topic?: string;
+  /**
+   * A cluster's (issue 12): the room's modes (room-modes.ts `encodeModes`), kept while anyone is
+   * in the room, so a node that loads it later enforces them too.
+   */
+  modes?: string;
 }
 
 /**

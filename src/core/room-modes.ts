@@ -54,6 +54,79 @@ export function newRoomModes(now = Date.now()): RoomModes {
   };
 }
 
+/** Back to a new room's modes (the room emptied: as on IRC, its modes go with its last member). */
+export function resetModes(m: RoomModes): void {
+  const fresh = newRoomModes(m.createdAt);
+  m.ops.clear();
+  m.voiced.clear();
+  m.invited.clear();
+  m.bans.length = 0;
+  for (const f of Object.values(FLAGS)) m[f] = fresh[f];
+  m.key = undefined;
+  m.limit = undefined;
+}
+
+/**
+ * The modes as a cluster keeps them with the room (issue 12): a node that loads the room later
+ * reads them. Invitations are left out (the node that made one keeps it).
+ */
+export function encodeModes(m: RoomModes): string {
+  return JSON.stringify({
+    o: [...m.ops],
+    v: [...m.voiced],
+    b: m.bans,
+    i: m.inviteOnly,
+    m: m.moderated,
+    n: m.noExternal,
+    s: m.secret,
+    t: m.topicLock,
+    k: m.key ?? null,
+    l: m.limit ?? null,
+  });
+}
+
+/** Sets `m` from `encodeModes`'s text. A text it cannot read changes nothing and gives false. */
+export function decodeModesInto(m: RoomModes, text: string): boolean {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((e) => typeof e === "string");
+  const bans = (x: unknown): x is BanEntry[] =>
+    Array.isArray(x) &&
+    x.every(
+      (b) =>
+        typeof b === "object" &&
+        b !== null &&
+        typeof (b as BanEntry).mask === "string" &&
+        typeof (b as BanEntry).by === "string" &&
+        typeof (b as BanEntry).at === "number",
+    );
+  const flags = ["i", "m", "n", "s", "t"] as const;
+  if (
+    typeof v !== "object" ||
+    v === null ||
+    !strings(v.o) ||
+    !strings(v.v) ||
+    !bans(v.b) ||
+    !flags.every((f) => typeof v[f] === "boolean") ||
+    !(v.k === null || (typeof v.k === "string" && validKey(v.k))) ||
+    !(v.l === null || (typeof v.l === "number" && Number.isInteger(v.l) && v.l > 0))
+  )
+    return false;
+  m.ops.clear();
+  for (const k of v.o) m.ops.add(k);
+  m.voiced.clear();
+  for (const k of v.v) m.voiced.add(k);
+  m.bans.splice(0, m.bans.length, ...v.b.slice(0, MAX_BANS));
+  for (const f of flags) m[FLAGS[f]] = v[f] as boolean;
+  m.key = (v.k as string | null) ?? undefined;
+  m.limit = (v.l as number | null) ?? undefined;
+  return true;
+}
+
 /** The flag modes and the field each one sets. */
 const FLAGS = { i: "inviteOnly", m: "moderated", n: "noExternal", s: "secret", t: "topicLock" } as const;
 

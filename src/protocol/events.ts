@@ -260,3 +260,6 @@ export function errorEvent<C extends ErrorCode>(
 ): Extract<ErrorEvent, { code: C }> {
   return { type: "error", code, params, at: Date.now() } as Extract<ErrorEvent, { code: C }>;
 }
+
+/** A change of a room's modes, as announced (and, in a cluster, sent to every node). */
+export type ModeEvent = Extract<ServerEvent, { type: "mode" }>;

@@ -13,8 +13,10 @@
 import type { Ban, BanTarget } from "../core/bans.ts";
 import { Chat, type ChatOptions, type LogFn } from "../core/chat.ts";
 import { canonicalName, checkName, checkRoomName } from "../core/index.ts";
+import type { Room } from "../core/room.ts";
+import { encodeModes } from "../core/room-modes.ts";
 import { Session, type SessionPort } from "../core/session.ts";
-import type { LeaveReason, UserInfo } from "../protocol/events.ts";
+import type { LeaveReason, ModeEvent, UserInfo } from "../protocol/events.ts";
 import { errorEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { createRedisClient, type RedisClient, RedisKeys, type RedisLog, RedisStore } from "../store/redis.ts";
@@ -282,6 +284,11 @@ export class ClusterChat extends Chat {
     return ban;
   }
 
+  /** Issue 12: a room's modes hold on every node (kept with the room in Redis, sent to all). */
+  protected override modesChanged(room: Room<Session>, event: ModeEvent): void {
+    this.fanout.sendModes(room.key, encodeModes(room.modes), event);
+  }
+
   /** A message from another node (or this one) that is not part of a room's log. */
   control(m: ControlMessage): void {
     switch (m.t) {
@@ -302,6 +309,9 @@ export class ClusterChat extends Chat {
         return;
       case "announce":
         super.announce(m.text);
+        return;
+      case "mode":
+        this.applyModeChange(m.key, m.event);
         return;
       default: {
         const never: never = m;

@@ -21,7 +21,7 @@ import { setMaxListeners } from "node:events";
 import type { Ban } from "../core/bans.ts";
 import { canonicalName } from "../core/nickname.ts";
 import type { FanOut } from "../core/ports.ts";
-import type { RoomEvent, ServerEvent, UnsequencedRoomEvent } from "../protocol/events.ts";
+import type { ModeEvent, RoomEvent, ServerEvent, UnsequencedRoomEvent } from "../protocol/events.ts";
 import {
   decodeEntries,
   decodeEvent,
@@ -42,7 +42,9 @@ export type ControlMessage =
   | { t: "announce"; text: string }
   /** Issue 13: a ban set or lifted on one node applies on every node (the store keeps it too). */
   | { t: "ban"; ban: Ban }
-  | { t: "unban"; key: string };
+  | { t: "unban"; key: string }
+  /** A room's modes changed on one node: every node that has the room applies and tells it. */
+  | { t: "mode"; key: string; event: ModeEvent };
 
 /** What the fan-out needs of the chat (server.ts adapts Chat to it). */
 export interface FanOutTarget {
@@ -82,6 +84,7 @@ if change == 'j' then
 elseif change == 'l' then
   redis.call('HDEL', KEYS[5], ARGV[10])
   redis.call('SREM', KEYS[6], ARGV[1] .. '\\n' .. ARGV[10])
+  if redis.call('HLEN', KEYS[5]) == 0 then redis.call('HDEL', KEYS[1], 'modes') end
 elseif change == 'r' then
   local v = redis.call('HGET', KEYS[5], ARGV[10])
   local u = { name = ARGV[12], address = cjson.null }
@@ -296,6 +299,18 @@ export class RedisFanOut implements FanOut {
     await this.client.sendCommand(["SADD", k.nodeUsers(node), `${key}\n${canonical}`]);
     await this.client.sendCommand(["SADD", k.rooms, key]);
     await this.client.sendCommand(["HSETNX", k.meta(key), "room", room]);
+  }
+
+  /**
+   * A room's modes changed here: kept with the room (a node that loads it later reads them; the
+   * publish script drops them when the room's last member leaves), then sent to every node.
+   * Both go on one connection, so Redis runs them in this order.
+   */
+  sendModes(key: string, modes: string, event: ModeEvent): void {
+    this.client.sendCommand(["HSET", this.#opts.keys.meta(key), "modes", modes]).catch((err: unknown) => {
+      this.#log("error", "redis_save_room_failed", { room: event.room, error: String(err) });
+    });
+    this.sendControl({ t: "mode", key, event });
   }
 
   /** Sends a control message to every node (this one included), in the events stream's order. */

@@ -263,18 +263,20 @@ export class RedisStore implements RoomStore {
   }
 
   async head(key: string): Promise<RoomHead | undefined> {
-    const [room, seq, topic] = await this.client.sendCommand<(string | null)[]>([
+    const [room, seq, topic, modes] = await this.client.sendCommand<(string | null)[]>([
       "HMGET",
       this.keys.meta(key),
       "room",
       "seq",
       "topic",
+      "modes",
     ]);
     if (room == null && seq == null) return undefined;
     return {
       room: room ?? key,
       seq: Number(seq ?? 0),
       ...(topic != null && topic !== "" ? { topic } : {}),
+      ...(modes != null ? { modes } : {}),
     };
   }
 
