@@ -137,6 +137,14 @@ describe("two papo nodes on one Redis", { skip }, () => {
     const ana = track(await JsonClient.join(a.port, "modana"));
     ana.request({ type: "join", room: "#mods" });
     await ana.waitEvent("room", (e) => e.room === "#mods");
+    // Its maker is its operator, kept with the room for the nodes that load it later.
+    const checked = checkRoomName("#mods", 32);
+    assert.ok(checked.ok);
+    const meta = new RedisKeys().meta(checked.key); // the canonical key: "#rnods"
+    for (let i = 0; !(await rawCommand(redis.port, `HGET ${meta} modes`)).includes('"o":["rnodana"]'); i++) {
+      assert.ok(i < 100, "the room's operator is not in Redis");
+      await sleep(20);
+    }
     const bob = track(await JsonClient.join(b.port, "modbob"));
     bob.request({ type: "join", room: "#mods" });
     await ana.waitEvent("joined", (e) => e.name === "modbob" && e.room === "#mods");
@@ -166,9 +174,6 @@ describe("two papo nodes on one Redis", { skip }, () => {
       await ana.waitEvent("message", (e) => e.room === "#mods" && e.text === "agora sim");
       await lia.waitEvent("message", (e) => e.room === "#mods" && e.text === "agora sim");
       // The room kept its modes in Redis while anyone was in it.
-      const checked = checkRoomName("#mods", 32);
-      assert.ok(checked.ok);
-      const meta = new RedisKeys().meta(checked.key); // the canonical key: "#rnods"
       assert.match(await rawCommand(redis.port, `HGET ${meta} modes`), /"m":true/);
       // Everyone leaves: the room's modes go with the last member, on every node and in Redis.
       ana.request({ type: "part", room: "#mods" });

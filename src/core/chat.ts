@@ -712,6 +712,12 @@ export class Chat implements SessionHost {
   }
 
   /**
+   * The room's modes changed without an announcement (its first member became its operator). One
+   * server has nothing to do; a cluster keeps them with the room for the other nodes.
+   */
+  protected modesKept(_room: Room<Session>): void {}
+
+  /**
    * A change of modes as announced (on another node of a cluster, or this one): applied to the
    * room if it is in memory (again, which changes nothing, where it was made) and told to the
    * members present.
@@ -818,7 +824,11 @@ export class Chat implements SessionHost {
       case "joined": {
         const key = canonicalName(e.name);
         // Whoever enters an empty room first is its operator (never in the lobby: everyone's).
-        if (room !== this.lobby && room.names.size === 0) room.modes.ops.add(key);
+        if (room !== this.lobby && room.names.size === 0) {
+          room.modes.ops.add(key);
+          // Kept where the joiner is connected (one node of a cluster), with nothing announced.
+          if (this.#members.has(key)) this.modesKept(room);
+        }
         room.names.set(key, this.#members.get(key)?.info() ?? { name: e.name, address: e.address });
         break;
       }

@@ -289,6 +289,11 @@ export class ClusterChat extends Chat {
     this.fanout.sendModes(room.key, encodeModes(room.modes), event);
   }
 
+  /** The first member of a room became its operator here: the other nodes read it with the room. */
+  protected override modesKept(room: Room<Session>): void {
+    this.fanout.saveModes(room.key, encodeModes(room.modes));
+  }
+
   /** A message from another node (or this one) that is not part of a room's log. */
   control(m: ControlMessage): void {
     switch (m.t) {

@@ -307,10 +307,15 @@ export class RedisFanOut implements FanOut {
    * Both go on one connection, so Redis runs them in this order.
    */
   sendModes(key: string, modes: string, event: ModeEvent): void {
-    this.client.sendCommand(["HSET", this.#opts.keys.meta(key), "modes", modes]).catch((err: unknown) => {
-      this.#log("error", "redis_save_room_failed", { room: event.room, error: String(err) });
-    });
+    this.saveModes(key, modes);
     this.sendControl({ t: "mode", key, event });
+  }
+
+  /** Keeps a room's modes with the room, for the nodes that load it later. */
+  saveModes(key: string, modes: string): void {
+    this.client.sendCommand(["HSET", this.#opts.keys.meta(key), "modes", modes]).catch((err: unknown) => {
+      this.#log("error", "redis_save_room_failed", { room: key, error: String(err) });
+    });
   }
 
   /** Sends a control message to every node (this one included), in the events stream's order. */
