@@ -338,6 +338,10 @@ describe("two papo nodes on one Redis", { skip }, () => {
     await ona.waitEvent("joined", (e) => e.name === "pia" && e.room === "#vazio");
     pia.request({ type: "line", room: "#vazio", text: "antes" });
     const before = await ona.waitEvent("message", (e) => e.text === "antes");
+    // Kept in Redis too, and lost with its data: a ban, and the room's modes (its topic locked).
+    a.chat.ban({ kind: "name", key: "name:zed", shown: "zed" }, { reason: "spam" });
+    ona.request({ type: "line", room: "#vazio", text: "/mode #vazio +t" });
+    await pia.waitEvent("mode", (e) => e.room === "#vazio" && e.modes === "+t");
     const epoch = a.chat.store.epoch;
     const wiped = pia.events.length;
     await redis.restart({ keepData: false });
@@ -358,6 +362,14 @@ describe("two papo nodes on one Redis", { skip }, () => {
       rex.request({ type: "join", room: "#vazio" });
       const room = await rex.waitEvent("room", (e) => e.room === "#vazio");
       assert.deepEqual(room.users.map((u) => u.name).sort(), ["ona", "pia"]);
+      // The nodes wrote the ban and the room's modes back as well: C, started after, has both.
+      assert.deepEqual(
+        c.chat.bans.list().map((b) => b.key),
+        ["name:zed"],
+      );
+      const from = rex.events.length;
+      rex.request({ type: "line", room: "#vazio", text: "/topic #vazio meu tópico" });
+      assert.equal((await rex.waitEvent("error", () => true, { from })).code, "not_room_operator");
     } finally {
       await c.close();
     }

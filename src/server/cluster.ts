@@ -93,7 +93,8 @@ export async function connectCluster(
       nodes,
       createChat(options, chatLog) {
         const chat = new ClusterChat({ ...options, store, fanout }, names, fanout, chatLog);
-        fanout.attach(fanOutTarget(chat, options.rooms?.maxRoomNameLength ?? 32));
+        const target = fanOutTarget(chat, options.rooms?.maxRoomNameLength ?? 32);
+        fanout.attach(target);
         // Users are told, instead of wondering why their lines do not come back (issue 12): once
         // per outage, and not for a blip shorter than NOTICE_AFTER_MS (a read that came back late
         // on a busy machine), so a flapping connection does not flood them with notices.
@@ -145,6 +146,18 @@ export async function connectCluster(
                   log("error", "redis_restore_failed", { error: String(err) });
                 });
             }
+          if (declaredDead) return;
+          // What else Redis kept goes back too: the bans (every node has them all) and the modes
+          // of the rooms this node has in memory, so a node started later enforces both.
+          for (const ban of chat.bans.list())
+            store.saveBan(ban).catch((err: unknown) => {
+              log("error", "redis_restore_failed", { error: String(err) });
+            });
+          for (const key of target.rooms()) {
+            const room = chat.room(key);
+            if (room?.loaded && room !== chat.lobby && room.names.size > 0)
+              fanout.saveModes(key, encodeModes(room.modes));
+          }
         };
         names.start();
         nodes.start();
