@@ -202,6 +202,40 @@ describe("two papo nodes on one Redis", { skip }, () => {
     }
   });
 
+  it("an invite-only room on A refuses a user on B (whose node had not loaded it) until invited from A", async () => {
+    const ana = track(await JsonClient.join(a.port, "invana"));
+    ana.request({ type: "join", room: "#fechada" });
+    // Its operator once its own join is in the log.
+    await ana.waitEvent("joined", (e) => e.room === "#fechada" && e.name === "invana");
+    ana.request({ type: "line", room: "#fechada", text: "/mode #fechada +ik segredo" });
+    await ana.waitEvent("mode", (e) => e.room === "#fechada" && e.modes === "+ik");
+    const bob = track(await JsonClient.join(b.port, "invbob"));
+    // B loads the room for this join: its modes come from Redis and hold.
+    let from = bob.events.length;
+    bob.request({ type: "line", text: "/join #fechada segredo" });
+    assert.equal((await bob.waitEvent("error", () => true, { from })).code, "room_invite_only");
+    from = bob.events.length;
+    bob.request({ type: "line", text: "ainda no saguão" });
+    await bob.waitEvent("message", (e) => e.text === "ainda no saguão" && e.room === "#lobby", { from });
+    // An invitation made on A reaches the user on B, and B lets them in (the key still asked).
+    ana.request({ type: "line", room: "#fechada", text: "/invite invbob" });
+    const inv = await bob.waitEvent("invited", (e) => e.room === "#fechada");
+    assert.equal(inv.by, "invana");
+    await ana.waitEvent("invited", (e) => e.name === "invbob");
+    from = bob.events.length;
+    bob.request({ type: "join", room: "#fechada" });
+    assert.equal((await bob.waitEvent("error", () => true, { from })).code, "room_key");
+    bob.request({ type: "line", text: "/join #fechada segredo" });
+    await bob.waitEvent("room", (e) => e.room === "#fechada", { from });
+    await ana.waitEvent("joined", (e) => e.room === "#fechada" && e.name === "invbob");
+    // The invitation was used up, on both nodes: out and back in is refused again.
+    bob.request({ type: "part", room: "#fechada" });
+    await ana.waitEvent("left", (e) => e.room === "#fechada" && e.name === "invbob");
+    from = bob.events.length;
+    bob.request({ type: "line", text: "/join #fechada segredo" });
+    assert.equal((await bob.waitEvent("error", () => true, { from })).code, "room_invite_only");
+  });
+
   it("a name is unique across nodes: 100 races for one name on two nodes, one winner each", async () => {
     for (let i = 0; i < 100; i++) {
       const name = `racer${i}`;

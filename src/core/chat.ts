@@ -13,6 +13,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   errorEvent,
   type GapReason,
+  type InvitedEvent,
   isSaid,
   type LeaveReason,
   type ModeEvent,
@@ -507,11 +508,17 @@ export class Chat implements SessionHost {
     if (!existing && this.#rooms.size >= this.limits.maxRooms)
       return session.send(errorEvent("rooms_full", { limit: this.limits.maxRooms }));
     // The room's modes (room-modes.ts), set by its operators, hold for every kind of client.
-    const refused = existing && !resume ? joinRefusal(existing, session, key) : undefined;
+    const refused = existing?.loaded && !resume ? joinRefusal(existing, session, key) : undefined;
     if (refused) return session.send(refused);
-    existing?.modes.invited.delete(session.canonical);
     const room = existing ?? this.#room(check.key, check.name);
-    this.enter(session, room, { current: true, announce: true, ...(resume ? { resume } : {}) });
+    if (room.loaded || resume) {
+      room.modes.invited.delete(session.canonical);
+      this.enter(session, room, { current: true, announce: true, ...(resume ? { resume } : {}) });
+      return;
+    }
+    // Issue 12: a room still loading (a cluster node that had not seen it) brings its modes with
+    // it: they are checked once it is loaded.
+    this.enter(session, room, { current: true, announce: true, check: { key } });
   }
 
   /**
@@ -522,14 +529,36 @@ export class Chat implements SessionHost {
   enter(
     session: Session,
     room: Room<Session>,
-    opts: { current: boolean; announce: boolean; resume?: ResumePoint; initial?: boolean },
+    opts: {
+      current: boolean;
+      announce: boolean;
+      resume?: ResumePoint;
+      initial?: boolean;
+      /** A join to check against the room's modes once it is loaded (the key the joiner gave). */
+      check?: { key: string | undefined };
+    },
   ): void {
     if (session.closed) return;
     // Reserve the place at once, so a second join before the load completes is not a new join.
+    const previous = session.current;
     session.rooms.add(room);
     if (opts.current) session.current = room;
     this.#whenLoaded(room, () => {
       if (session.closed || !session.rooms.has(room)) return;
+      if (opts.check) {
+        const refused = joinRefusal(room, session, opts.check.key);
+        if (refused) {
+          session.rooms.delete(room);
+          if (session.current === room)
+            session.current = session.rooms.has(previous)
+              ? previous
+              : ([...session.rooms].at(-1) ?? this.lobby);
+          session.send(refused);
+          this.#maybeDrop(room);
+          return;
+        }
+        room.modes.invited.delete(session.canonical);
+      }
       room.locals.add(session);
       session.send({
         type: "room",
@@ -768,22 +797,45 @@ export class Chat implements SessionHost {
 
   /** A member invites `name` to the room (operators only while it is invite-only). */
   invite(session: Session, room: Room<Session>, name: string): void {
-    const target = this.#members.get(canonicalName(name));
-    if (!target) return session.send(errorEvent("unknown_user", { name }));
-    if (room.names.has(target.canonical))
-      return session.send(errorEvent("user_in_room", { room: room.name, name: target.name }));
+    const key = canonicalName(name);
+    const shown = this.#members.get(key)?.name ?? this.elsewhere(key)?.name;
+    if (shown === undefined) return session.send(errorEvent("unknown_user", { name }));
+    if (room.names.has(key))
+      return session.send(errorEvent("user_in_room", { room: room.name, name: shown }));
     if (room.modes.inviteOnly && !room.modes.ops.has(session.canonical))
       return session.send(errorEvent("not_room_operator", { room: room.name }));
-    room.modes.invited.add(target.canonical);
-    const event: ServerEvent = {
+    room.modes.invited.add(key);
+    const event: InvitedEvent = {
       type: "invited",
       room: room.name,
       by: session.name,
-      name: target.name,
+      name: shown,
       at: Date.now(),
     };
-    this.deliver(target, event);
+    this.inviteSent(room, key, event);
     session.send(event);
+  }
+
+  /** A user registered on another node of a cluster (none for one server). */
+  protected elsewhere(_canonical: string): UserInfo | undefined {
+    return undefined;
+  }
+
+  /**
+   * An invitation was made here (already in `room.modes.invited`): the invited user is told. A
+   * cluster sends it to every node instead (the invited user may be on any of them).
+   */
+  protected inviteSent(_room: Room<Session>, canonical: string, event: InvitedEvent): void {
+    const target = this.#members.get(canonical);
+    if (target) this.deliver(target, event);
+  }
+
+  /** An invitation made on a node of the cluster: kept in the room, if here, and told to the invited user, if here. */
+  applyInvite(key: string, canonical: string, event: InvitedEvent): void {
+    const room = this.#rooms.get(key);
+    if (room?.loaded && !room.names.has(canonical)) room.modes.invited.add(canonical);
+    const target = this.#members.get(canonical);
+    if (target) this.deliver(target, event);
   }
 
   // ---- the log ----------------------------------------------------------------------------
@@ -824,6 +876,8 @@ export class Chat implements SessionHost {
       case "joined": {
         const key = canonicalName(e.name);
         // Whoever enters an empty room first is its operator (never in the lobby: everyone's).
+        // An invitation is used up by the join, on every node.
+        room.modes.invited.delete(key);
         if (room !== this.lobby && room.names.size === 0) {
           room.modes.ops.add(key);
           // Kept where the joiner is connected (one node of a cluster), with nothing announced.

@@ -67,13 +67,14 @@ export function resetModes(m: RoomModes): void {
 }
 
 /**
- * The modes as a cluster keeps them with the room (issue 12): a node that loads the room later
- * reads them. Invitations are left out (the node that made one keeps it).
+ * The modes as a cluster keeps them with the room (issue 12), invitations included: a node that
+ * loads the room later reads them.
  */
 export function encodeModes(m: RoomModes): string {
   return JSON.stringify({
     o: [...m.ops],
     v: [...m.voiced],
+    iv: [...m.invited],
     b: m.bans,
     i: m.inviteOnly,
     m: m.moderated,
@@ -110,6 +111,7 @@ export function decodeModesInto(m: RoomModes, text: string): boolean {
     v === null ||
     !strings(v.o) ||
     !strings(v.v) ||
+    !(v.iv === undefined || strings(v.iv)) ||
     !bans(v.b) ||
     !flags.every((f) => typeof v[f] === "boolean") ||
     !(v.k === null || (typeof v.k === "string" && validKey(v.k))) ||
@@ -120,6 +122,8 @@ export function decodeModesInto(m: RoomModes, text: string): boolean {
   for (const k of v.o) m.ops.add(k);
   m.voiced.clear();
   for (const k of v.v) m.voiced.add(k);
+  m.invited.clear();
+  for (const k of (v.iv as string[] | undefined) ?? []) m.invited.add(k);
   m.bans.splice(0, m.bans.length, ...v.b.slice(0, MAX_BANS));
   for (const f of flags) m[FLAGS[f]] = v[f] as boolean;
   m.key = (v.k as string | null) ?? undefined;

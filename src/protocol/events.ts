@@ -263,3 +263,6 @@ export function errorEvent<C extends ErrorCode>(
 
 /** A change of a room's modes, as announced (and, in a cluster, sent to every node). */
 export type ModeEvent = Extract<ServerEvent, { type: "mode" }>;
+
+/** An invitation to a room, as told to the invited user and its author. */
+export type InvitedEvent = Extract<ServerEvent, { type: "invited" }>;

@@ -16,7 +16,7 @@ import { canonicalName, checkName, checkRoomName } from "../core/index.ts";
 import type { Room } from "../core/room.ts";
 import { encodeModes } from "../core/room-modes.ts";
 import { Session, type SessionPort } from "../core/session.ts";
-import type { LeaveReason, ModeEvent, UserInfo } from "../protocol/events.ts";
+import type { InvitedEvent, LeaveReason, ModeEvent, UserInfo } from "../protocol/events.ts";
 import { errorEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { createRedisClient, type RedisClient, RedisKeys, type RedisLog, RedisStore } from "../store/redis.ts";
@@ -302,6 +302,17 @@ export class ClusterChat extends Chat {
     this.fanout.sendModes(room.key, encodeModes(room.modes), event);
   }
 
+  /** A user on another node (everyone registered anywhere is in the lobby). */
+  protected override elsewhere(canonical: string): UserInfo | undefined {
+    return this.lobby.names.get(canonical);
+  }
+
+  /** An invitation holds on every node: kept with the room, and sent to all (the invited user's tells them). */
+  protected override inviteSent(room: Room<Session>, canonical: string, event: InvitedEvent): void {
+    this.fanout.saveModes(room.key, encodeModes(room.modes));
+    this.fanout.sendControl({ t: "invite", key: room.key, to: canonical, event });
+  }
+
   /** The first member of a room became its operator here: the other nodes read it with the room. */
   protected override modesKept(room: Room<Session>): void {
     this.fanout.saveModes(room.key, encodeModes(room.modes));
@@ -330,6 +341,9 @@ export class ClusterChat extends Chat {
         return;
       case "mode":
         this.applyModeChange(m.key, m.event);
+        return;
+      case "invite":
+        this.applyInvite(m.key, m.to, m.event);
         return;
       default: {
         const never: never = m;

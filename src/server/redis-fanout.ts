@@ -21,7 +21,13 @@ import { setMaxListeners } from "node:events";
 import type { Ban } from "../core/bans.ts";
 import { canonicalName } from "../core/nickname.ts";
 import type { FanOut } from "../core/ports.ts";
-import type { ModeEvent, RoomEvent, ServerEvent, UnsequencedRoomEvent } from "../protocol/events.ts";
+import type {
+  InvitedEvent,
+  ModeEvent,
+  RoomEvent,
+  ServerEvent,
+  UnsequencedRoomEvent,
+} from "../protocol/events.ts";
 import {
   decodeEntries,
   decodeEvent,
@@ -44,7 +50,9 @@ export type ControlMessage =
   | { t: "ban"; ban: Ban }
   | { t: "unban"; key: string }
   /** A room's modes changed on one node: every node that has the room applies and tells it. */
-  | { t: "mode"; key: string; event: ModeEvent };
+  | { t: "mode"; key: string; event: ModeEvent }
+  /** An invitation to a room (`to`: the invited user's canonical name), for whichever node has them. */
+  | { t: "invite"; key: string; to: string; event: InvitedEvent };
 
 /** What the fan-out needs of the chat (server.ts adapts Chat to it). */
 export interface FanOutTarget {
