@@ -236,6 +236,32 @@ describe("two papo nodes on one Redis", { skip }, () => {
     assert.equal((await bob.waitEvent("error", () => true, { from })).code, "room_invite_only");
   });
 
+  it("a room operator on A kicks a user on B out of the room: B takes them out, they hear no more of it", async () => {
+    const ana = track(await JsonClient.join(a.port, "kikana"));
+    ana.request({ type: "join", room: "#chute" });
+    await ana.waitEvent("joined", (e) => e.room === "#chute" && e.name === "kikana");
+    const bob = track(await JsonClient.join(b.port, "kikbob"));
+    bob.request({ type: "join", room: "#chute" });
+    await ana.waitEvent("joined", (e) => e.room === "#chute" && e.name === "kikbob");
+    ana.request({ type: "line", room: "#chute", text: "/kick kikbob chega" });
+    const left = await bob.waitEvent("left", (e) => e.room === "#chute" && e.name === "kikbob");
+    assert.equal(left.reason, "kicked");
+    assert.equal(left.by, "kikana");
+    assert.equal((await bob.waitEvent("parted", (e) => e.room === "#chute")).current, "#lobby");
+    // Out of the room on its own node: nothing more of it, and a line to it is refused.
+    ana.request({ type: "line", room: "#chute", text: "depois do chute" });
+    await ana.waitEvent("message", (e) => e.room === "#chute" && e.text === "depois do chute");
+    const from = bob.events.length;
+    bob.request({ type: "line", room: "#chute", text: "ainda aqui?" });
+    await bob.waitEvent("error", () => true, { from });
+    bob.request({ type: "line", text: "no saguão" });
+    await bob.waitEvent("message", (e) => e.room === "#lobby" && e.text === "no saguão", { from });
+    assert.ok(
+      !bob.events.some((e) => e.type === "message" && e.room === "#chute" && e.text === "depois do chute"),
+    );
+    assert.ok(!ana.events.some((e) => e.type === "message" && e.text === "ainda aqui?"));
+  });
+
   it("a name is unique across nodes: 100 races for one name on two nodes, one winner each", async () => {
     for (let i = 0; i < 100; i++) {
       const name = `racer${i}`;

@@ -775,7 +775,8 @@ export class Chat implements SessionHost {
     const key = canonicalName(name);
     const info = room.names.get(key);
     if (!info) return session.send(errorEvent("user_not_in_room", { room: room.name, name }));
-    const target = this.#members.get(key);
+    // The member is taken out where the `left` is applied (#applyTo): here, or in a cluster on
+    // the node they are connected to.
     this.publish(room, {
       type: "left",
       room: room.name,
@@ -785,14 +786,16 @@ export class Chat implements SessionHost {
       ...(text ? { text } : {}),
       at: Date.now(),
     });
-    if (target?.rooms.has(room)) {
-      target.rooms.delete(room);
-      room.locals.delete(target);
-      target.release(room, () => []);
-      if (target.current === room) target.current = [...target.rooms].at(-1) ?? this.lobby;
-      target.send({ type: "parted", room: room.name, current: target.current.name });
-      this.#maybeDrop(room);
-    }
+  }
+
+  /** A member kicked out of `room` (they were told with the `left`): out of it, here. */
+  #takeOut(target: Session, room: Room<Session>): void {
+    target.rooms.delete(room);
+    room.locals.delete(target);
+    target.release(room, () => []);
+    if (target.current === room) target.current = [...target.rooms].at(-1) ?? this.lobby;
+    target.send({ type: "parted", room: room.name, current: target.current.name });
+    this.#maybeDrop(room);
   }
 
   /** A member invites `name` to the room (operators only while it is invite-only). */
@@ -919,6 +922,10 @@ export class Chat implements SessionHost {
       if (actor !== undefined && !s.port.echo && s.name === actor) continue;
       if (s.holding(room, e)) continue;
       this.deliver(s, e);
+    }
+    if (e.type === "left" && e.reason === "kicked") {
+      const target = this.#members.get(canonicalName(e.name));
+      if (target?.rooms.has(room)) this.#takeOut(target, room);
     }
   }
 
