@@ -364,6 +364,27 @@ describe("two papo nodes on one Redis", { skip }, () => {
     );
   });
 
+  it("a private message to a user away on the other node tells its sender they are away", async () => {
+    const uli = track(await JsonClient.join(a.port, "uli"));
+    const vera = track(await JsonClient.join(b.port, "vera"));
+    await uli.waitEvent("joined", (e) => e.name === "vera");
+    vera.say("/away almoço");
+    await vera.waitEvent("away", (e) => e.name === "vera" && e.away);
+    uli.say("@vera volta logo?");
+    await vera.waitEvent("private", (e) => e.text === "volta logo?");
+    const away = await uli.waitEvent("away", (e) => e.name === "vera");
+    assert.deepEqual([away.away, away.text], [true, "almoço"]);
+    // Back: no answer any more.
+    vera.say("/back");
+    await vera.waitEvent("away", (e) => e.name === "vera" && !e.away);
+    const from = uli.events.length;
+    uli.say("@vera e agora?");
+    await vera.waitEvent("private", (e) => e.text === "e agora?");
+    uli.say("marca");
+    await uli.waitEvent("message", (e) => e.text === "marca", { from });
+    assert.ok(!uli.events.slice(from).some((e) => e.type === "away"));
+  });
+
   it("the operator console works cluster-wide: users, announce once everywhere, kick on another node", async () => {
     const uri = track(await JsonClient.join(a.port, "uri"));
     const vera = track(await JsonClient.join(b.port, "vera"));

@@ -330,6 +330,19 @@ export class ClusterChat extends Chat {
         return;
       case "private": {
         const s = this.find(m.to);
+        if (!s) return;
+        this.deliver(s, m.event);
+        // The sender learns the user is away, as on one node (never in answer to a notice).
+        if (s.away !== undefined && !m.event.notice)
+          this.fanout.sendControl({
+            t: "away",
+            to: canonicalName(m.event.from),
+            event: { type: "away", name: s.name, away: true, text: s.away, at: Date.now() },
+          });
+        return;
+      }
+      case "away": {
+        const s = this.find(m.to);
         if (s) this.deliver(s, m.event);
         return;
       }

@@ -44,6 +44,8 @@ import {
  */
 export type ControlMessage =
   | { t: "private"; to: string; event: Extract<ServerEvent, { type: "private" }> }
+  /** Issue 13: the answer to a private message sent to a user who is away, for its sender. */
+  | { t: "away"; to: string; event: Extract<ServerEvent, { type: "away" }> }
   | { t: "kick"; to: string; reason?: string }
   | { t: "announce"; text: string }
   /** Issue 13: a ban set or lifted on one node applies on every node (the store keeps it too). */
