@@ -97,6 +97,32 @@ describe("issue 14: resume (json)", () => {
     t.close();
   });
 
+  it("a resume that names a room its user was not in is checked against the room's modes (invite-only, key)", async () => {
+    const op = await JsonClient.join(server.port, "m_op");
+    await joinRoom(op, "#m_priv");
+    await op.waitEvent("joined", (e) => e.room === "#m_priv" && e.name === "m_op");
+    op.request({ type: "line", room: "#m_priv", text: "/mode #m_priv +i" });
+    await op.waitEvent("mode", (e) => e.room === "#m_priv" && e.modes === "+i");
+    // A user's own fresh token, resumed with a room it never joined.
+    const x = new Resumer(await JsonClient.join(server.port, "m_x"));
+    const epoch = (await x.c.waitEvent("welcome")).epoch ?? "";
+    const token = x.token;
+    x.c.close();
+    const c = new JsonClient(server.port);
+    await c.waitEvent("prompt");
+    c.request({ type: "resume", token, rooms: [{ room: "#m_priv", epoch, seq: 0 }] });
+    assert.equal((await c.waitEvent("welcome")).name, "m_x");
+    assert.equal((await c.waitEvent("error")).code, "room_invite_only");
+    op.request({ type: "line", room: "#m_priv", text: "só nós" });
+    await op.waitEvent("message", (e) => e.text === "só nós");
+    c.request({ type: "line", text: "marca" });
+    await c.waitEvent("message", (e) => e.text === "marca");
+    assert.ok(!c.events.some((e) => e.type === "message" && e.text === "só nós"));
+    assert.ok(!op.events.some((e) => e.type === "joined" && e.name === "m_x" && e.room === "#m_priv"));
+    op.close();
+    c.close();
+  });
+
   it("after the connection died (name free): the same name back, missed events replayed exactly once per room", async () => {
     const a = new Resumer(await JsonClient.join(server.port, "d_ana"));
     const b = await JsonClient.join(server.port, "d_bia");

@@ -410,6 +410,11 @@ export class Chat implements SessionHost {
     return out;
   }
 
+  /** The keys of the rooms in memory, the lobby's first (whatever their modes). */
+  roomKeys(): string[] {
+    return [...this.#rooms.keys()];
+  }
+
   /** The room, made and loaded from the store if it is not in memory yet. */
   #room(key: string, name: string): Room<Session> {
     let room = this.#rooms.get(key);
@@ -460,6 +465,12 @@ export class Chat implements SessionHost {
     }
     const last = room.ring.at(-1);
     if (last && last.seq > room.head) room.head = last.seq;
+    // Issue 12: modes read from a cluster's store may name members who left since (an operator
+    // who left must not be one again by coming back under that name): only those present keep
+    // their status, and an invitation of someone present was used.
+    for (const set of [room.modes.ops, room.modes.voiced])
+      for (const k of set) if (!room.names.has(k)) set.delete(k);
+    for (const k of room.modes.invited) if (room.names.has(k)) room.modes.invited.delete(k);
     room.loaded = true;
     for (const e of room.buffered.splice(0)) this.#applyTo(room, e);
     for (const run of room.waiting.splice(0)) run();
@@ -507,18 +518,24 @@ export class Chat implements SessionHost {
       return session.send(errorEvent("too_many_rooms", { limit: this.limits.maxRoomsPerUser }));
     if (!existing && this.#rooms.size >= this.limits.maxRooms)
       return session.send(errorEvent("rooms_full", { limit: this.limits.maxRooms }));
-    // The room's modes (room-modes.ts), set by its operators, hold for every kind of client.
-    const refused = existing?.loaded && !resume ? joinRefusal(existing, session, key) : undefined;
+    // The room's modes (room-modes.ts), set by its operators, hold for every kind of client, and
+    // for a resume too unless its user is still a member (a half-open connection it takes over):
+    // a resume names its rooms itself.
+    const refused =
+      existing?.loaded && !(resume && existing.names.has(session.canonical))
+        ? joinRefusal(existing, session, key)
+        : undefined;
     if (refused) return session.send(refused);
     const room = existing ?? this.#room(check.key, check.name);
-    if (room.loaded || resume) {
+    const point = resume ? { resume } : {};
+    if (room.loaded) {
       room.modes.invited.delete(session.canonical);
-      this.enter(session, room, { current: true, announce: true, ...(resume ? { resume } : {}) });
+      this.enter(session, room, { current: true, announce: true, ...point });
       return;
     }
     // Issue 12: a room still loading (a cluster node that had not seen it) brings its modes with
     // it: they are checked once it is loaded.
-    this.enter(session, room, { current: true, announce: true, check: { key } });
+    this.enter(session, room, { current: true, announce: true, ...point, check: { key } });
   }
 
   /**
@@ -545,7 +562,7 @@ export class Chat implements SessionHost {
     if (opts.current) session.current = room;
     this.#whenLoaded(room, () => {
       if (session.closed || !session.rooms.has(room)) return;
-      if (opts.check) {
+      if (opts.check && !(opts.resume && room.names.has(session.canonical))) {
         const refused = joinRefusal(room, session, opts.check.key);
         if (refused) {
           session.rooms.delete(room);
@@ -753,7 +770,12 @@ export class Chat implements SessionHost {
    */
   applyModeChange(key: string, event: ModeEvent): void {
     const room = this.#rooms.get(key);
-    if (!room?.loaded) return;
+    if (!room) return;
+    // Loading: what it reads may be from before this change, so the change waits for it.
+    if (!room.loaded) {
+      room.waiting.push(() => this.applyModeChange(key, event));
+      return;
+    }
     applyModes(
       room.modes,
       parseModeRequest(event.modes, event.args, Number.POSITIVE_INFINITY),
@@ -836,7 +858,11 @@ export class Chat implements SessionHost {
   /** An invitation made on a node of the cluster: kept in the room, if here, and told to the invited user, if here. */
   applyInvite(key: string, canonical: string, event: InvitedEvent): void {
     const room = this.#rooms.get(key);
-    if (room?.loaded && !room.names.has(canonical)) room.modes.invited.add(canonical);
+    if (room && !room.loaded) {
+      room.waiting.push(() => this.applyInvite(key, canonical, event));
+      return;
+    }
+    if (room && !room.names.has(canonical)) room.modes.invited.add(canonical);
     const target = this.#members.get(canonical);
     if (target) this.deliver(target, event);
   }

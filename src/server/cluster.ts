@@ -12,7 +12,7 @@
 
 import type { Ban, BanTarget } from "../core/bans.ts";
 import { Chat, type ChatOptions, type LogFn } from "../core/chat.ts";
-import { canonicalName, checkName, checkRoomName } from "../core/index.ts";
+import { canonicalName, checkName } from "../core/index.ts";
 import type { Room } from "../core/room.ts";
 import { encodeModes } from "../core/room-modes.ts";
 import { Session, type SessionPort } from "../core/session.ts";
@@ -93,7 +93,7 @@ export async function connectCluster(
       nodes,
       createChat(options, chatLog) {
         const chat = new ClusterChat({ ...options, store, fanout }, names, fanout, chatLog);
-        const target = fanOutTarget(chat, options.rooms?.maxRoomNameLength ?? 32);
+        const target = fanOutTarget(chat);
         fanout.attach(target);
         // Users are told, instead of wondering why their lines do not come back (issue 12): once
         // per outage, and not for a blip shorter than NOTICE_AFTER_MS (a read that came back late
@@ -212,7 +212,7 @@ async function connectOnce(client: RedisClient): Promise<void> {
 }
 
 /** The chat as the fan-out sees it. */
-export function fanOutTarget(chat: Chat, maxRoomNameLength: number): FanOutTarget {
+export function fanOutTarget(chat: Chat): FanOutTarget {
   return {
     ...(chat instanceof ClusterChat ? { control: (m: ControlMessage) => chat.control(m) } : {}),
     apply: (key, event) => chat.apply(key, event),
@@ -220,13 +220,8 @@ export function fanOutTarget(chat: Chat, maxRoomNameLength: number): FanOutTarge
       const room = chat.room(key);
       return room?.loaded ? room.head : undefined;
     },
-    *rooms() {
-      yield chat.lobby.key;
-      for (const r of chat.roomList()) {
-        const check = checkRoomName(r.room, Math.max(maxRoomNameLength, 1000));
-        if (check.ok && check.key !== chat.lobby.key) yield check.key;
-      }
-    },
+    // Every room in memory, secret ones (`+s`) included: they catch up and are written back too.
+    rooms: () => chat.roomKeys(),
   };
 }
 
@@ -496,11 +491,11 @@ class ClusterSession extends Session {
   }
 
   /** `@name text` to a user on another node goes through Redis; on this node, as always. */
-  override whisper(to: string, raw: string, cid?: string): void {
+  override whisper(to: string, raw: string, cid?: string, notice = false): void {
     const canonical = canonicalName(to);
     const remote = this.#cluster.find(canonical) ? undefined : this.chat.lobby.names.get(canonical);
     const text = sanitizeText(raw).trim();
-    if (!remote || !text || canonical === this.canonical) return super.whisper(to, raw, cid);
+    if (!remote || !text || canonical === this.canonical) return super.whisper(to, raw, cid, notice);
     const event = {
       type: "private" as const,
       from: this.name,
@@ -508,6 +503,7 @@ class ClusterSession extends Session {
       text,
       at: Date.now(),
       ...(cid !== undefined ? { cid } : {}),
+      ...(notice ? { notice: true as const } : {}),
     };
     if (this.chat.options.logMessages)
       this.chat.log("info", "private", { from: this.name, to: remote.name, text });
