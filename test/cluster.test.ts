@@ -13,6 +13,7 @@ import { DEFAULT_LIMITS } from "../src/server/limits.ts";
 import { RedisKeys } from "../src/store/redis.ts";
 import { ClientProcess } from "./client-helpers.ts";
 import { JsonClient, sleep, startTestServer, type TestServer, TextClient } from "./helpers.ts";
+import { IrcClient } from "./irc-helpers.ts";
 import { freePort, haveRedis, rawCommand, TestRedis } from "./redis-helpers.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -32,12 +33,12 @@ describe("two papo nodes on one Redis", { skip }, () => {
     return c;
   };
 
-  async function node(name: string): Promise<TestServer> {
+  async function node(name: string, extra: { ircPort?: number } = {}): Promise<TestServer> {
     const logs: string[] = [];
     const cluster: Cluster = await connectCluster(redis.url, DEFAULT_LIMITS, (level, event, fields) =>
       logs.push(`${name} ${level} ${event} ${JSON.stringify(fields ?? {})}`),
     );
-    return startTestServer({ cluster, limits: { historyOnJoin: 50 } });
+    return startTestServer({ cluster, limits: { historyOnJoin: 50 }, ...extra });
   }
 
   before(async () => {
@@ -417,6 +418,28 @@ describe("two papo nodes on one Redis", { skip }, () => {
     uli.say("marca");
     await uli.waitEvent("message", (e) => e.text === "marca", { from });
     assert.ok(!uli.events.slice(from).some((e) => e.type === "away"));
+  });
+
+  it("private messages reach an IRC user on another node (in no room), and come back from them", async () => {
+    const c = await node("c", { ircPort: 0 });
+    try {
+      const irc = track(new IrcClient(c.ircAddress?.port ?? 0));
+      irc.send("NICK ircia");
+      irc.send("USER ircia 0 * :Irc Ia");
+      await irc.waitFor(/ 001 ircia /);
+      const xuxa = track(await JsonClient.join(a.port, "xuxa"));
+      xuxa.say("@ircia oi de A");
+      await irc.waitFor(/^:xuxa!\S+ PRIVMSG ircia :oi de A$/);
+      assert.equal((await xuxa.waitEvent("private", (e) => e.text === "oi de A")).to, "ircia");
+      irc.send("PRIVMSG xuxa :oi de C");
+      const back = await xuxa.waitEvent("private", (e) => e.text === "oi de C");
+      assert.equal(back.from, "ircia");
+      // A name nobody holds is still unknown.
+      xuxa.say("@ninguem2 alô");
+      assert.equal((await xuxa.waitEvent("error", (e) => e.code === "unknown_user")).code, "unknown_user");
+    } finally {
+      await c.close();
+    }
   });
 
   it("the operator console works cluster-wide: users, announce once everywhere, kick on another node", async () => {
