@@ -41,6 +41,17 @@ describe("two papo nodes on one Redis", { skip }, () => {
     return startTestServer({ cluster, limits: { historyOnJoin: 50 }, ...extra });
   }
 
+  /** `first` on A makes `room` (so is its operator), then `second` on B joins it; both are in. */
+  async function pair(room: string, first: string, second: string): Promise<[JsonClient, JsonClient]> {
+    const x = track(await JsonClient.join(a.port, first));
+    x.request({ type: "join", room });
+    await x.waitEvent("joined", (e) => e.room === room && e.name === first);
+    const y = track(await JsonClient.join(b.port, second));
+    y.request({ type: "join", room });
+    await x.waitEvent("joined", (e) => e.room === room && e.name === second);
+    return [x, y];
+  }
+
   before(async () => {
     redis = await TestRedis.start();
     a = await node("a");
@@ -204,12 +215,7 @@ describe("two papo nodes on one Redis", { skip }, () => {
   });
 
   it("an operator who left is not one again by coming back under that name on a node that loads the room", async () => {
-    const ana = track(await JsonClient.join(a.port, "opana"));
-    ana.request({ type: "join", room: "#ops" });
-    await ana.waitEvent("joined", (e) => e.room === "#ops" && e.name === "opana");
-    const bob = track(await JsonClient.join(b.port, "opbob"));
-    bob.request({ type: "join", room: "#ops" });
-    await ana.waitEvent("joined", (e) => e.room === "#ops" && e.name === "opbob");
+    const [ana, bob] = await pair("#ops", "opana", "opbob");
     ana.close();
     await bob.waitEvent("left", (e) => e.room === "#ops" && e.name === "opana");
     const c = await node("c");
@@ -272,12 +278,7 @@ describe("two papo nodes on one Redis", { skip }, () => {
   });
 
   it("a room operator on A kicks a user on B out of the room: B takes them out, they hear no more of it", async () => {
-    const ana = track(await JsonClient.join(a.port, "kikana"));
-    ana.request({ type: "join", room: "#chute" });
-    await ana.waitEvent("joined", (e) => e.room === "#chute" && e.name === "kikana");
-    const bob = track(await JsonClient.join(b.port, "kikbob"));
-    bob.request({ type: "join", room: "#chute" });
-    await ana.waitEvent("joined", (e) => e.room === "#chute" && e.name === "kikbob");
+    const [ana, bob] = await pair("#chute", "kikana", "kikbob");
     ana.request({ type: "line", room: "#chute", text: "/kick kikbob chega" });
     const left = await bob.waitEvent("left", (e) => e.room === "#chute" && e.name === "kikbob");
     assert.equal(left.reason, "kicked");
