@@ -97,7 +97,7 @@ describe("issue 14: resume (json)", () => {
     t.close();
   });
 
-  it("a resume that names a room its user was not in is checked against the room's modes (invite-only, key)", async () => {
+  it("a resume that names a room its user was not in is checked against the room's modes; a member whose connection dropped comes back", async () => {
     const op = await JsonClient.join(server.port, "m_op");
     await joinRoom(op, "#m_priv");
     await op.waitEvent("joined", (e) => e.room === "#m_priv" && e.name === "m_op");
@@ -119,8 +119,26 @@ describe("issue 14: resume (json)", () => {
     await c.waitEvent("message", (e) => e.text === "marca");
     assert.ok(!c.events.some((e) => e.type === "message" && e.text === "só nós"));
     assert.ok(!op.events.some((e) => e.type === "joined" && e.name === "m_x" && e.room === "#m_priv"));
+    // A member whose connection dropped comes back in by resume, key and invitation or not.
+    const mem = new Resumer(await JsonClient.join(server.port, "m_mem"));
+    op.request({ type: "line", room: "#m_priv", text: "/invite m_mem" });
+    await mem.c.waitEvent("invited", (e) => e.room === "#m_priv");
+    await joinRoom(mem.c, "#m_priv");
+    op.request({ type: "line", room: "#m_priv", text: "/mode #m_priv +k chave" });
+    await mem.c.waitEvent("mode", (e) => e.modes === "+k");
+    mem.note();
+    mem.c.close();
+    const gone = await op.waitEvent("left", (e) => e.name === "m_mem" && e.room === "#m_priv");
+    assert.equal(gone.reason, "disconnected");
+    op.request({ type: "line", room: "#m_priv", text: "enquanto fora" });
+    await op.waitEvent("message", (e) => e.text === "enquanto fora");
+    const back = await mem.resume(server.port);
+    await back.waitEvent("history", (e) => e.room === "#m_priv" && e.kind === "resume");
+    await op.waitEvent("joined", (e) => e.name === "m_mem" && e.room === "#m_priv");
+    assert.ok(!back.events.some((e) => e.type === "error"));
     op.close();
     c.close();
+    back.close();
   });
 
   it("after the connection died (name free): the same name back, missed events replayed exactly once per room", async () => {

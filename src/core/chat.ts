@@ -473,8 +473,23 @@ export class Chat implements SessionHost {
     for (const k of room.modes.invited) if (room.names.has(k)) room.modes.invited.delete(k);
     room.loaded = true;
     for (const e of room.buffered.splice(0)) this.#applyTo(room, e);
-    for (const run of room.waiting.splice(0)) run();
+    for (const run of room.waiting.splice(0)) {
+      // One failing callback (a join, or something done right behind it) loses none of the others.
+      try {
+        run();
+      } catch (err) {
+        this.log("error", "room_waiting_failed", {
+          room: room.name,
+          error: String((err as Error)?.message ?? err),
+        });
+      }
+    }
+    // A join refused by the modes it brought: dropped once everyone waiting had their turn.
+    if (this.#refusedOnLoad.delete(room)) this.#maybeDrop(room);
   }
+
+  /** Rooms where a join waiting for the load was refused (see `enter`). */
+  readonly #refusedOnLoad = new WeakSet<Room<Session>>();
 
   #loadFailed(room: Room<Session>, err: unknown): void {
     // The room works without its past: history is lost for it, never the live chat.
@@ -519,10 +534,9 @@ export class Chat implements SessionHost {
     if (!existing && this.#rooms.size >= this.limits.maxRooms)
       return session.send(errorEvent("rooms_full", { limit: this.limits.maxRooms }));
     // The room's modes (room-modes.ts), set by its operators, hold for every kind of client, and
-    // for a resume too unless its user is still a member (a half-open connection it takes over):
-    // a resume names its rooms itself.
+    // for a resume too (it names its rooms itself) unless it is coming back (#comingBack).
     const refused =
-      existing?.loaded && !(resume && existing.names.has(session.canonical))
+      existing?.loaded && !(resume && this.#comingBack(existing, session.canonical))
         ? joinRefusal(existing, session, key)
         : undefined;
     if (refused) return session.send(refused);
@@ -536,6 +550,26 @@ export class Chat implements SessionHost {
     // Issue 12: a room still loading (a cluster node that had not seen it) brings its modes with
     // it: they are checked once it is loaded.
     this.enter(session, room, { current: true, announce: true, ...point, check: { key } });
+  }
+
+  /**
+   * True when a resume of `canonical` comes back to `room` rather than into it: the name is still
+   * a member (a half-open connection being taken over), or the room's recent log shows that its
+   * last departure was a lost connection (`disconnected`, `error`), with no join since. Rooms go
+   * by names (an invitation is a name too), so a member whose Wi-Fi dropped gets back into a
+   * keyed or invite-only room without the key, and nobody else does.
+   */
+  #comingBack(room: Room<Session>, canonical: string): boolean {
+    if (room.names.has(canonical)) return true;
+    for (let i = room.ring.length - 1; i >= 0; i--) {
+      const e = room.ring[i] as RoomEvent;
+      if (e.type === "left" && canonicalName(e.name) === canonical)
+        return e.reason === "disconnected" || e.reason === "error";
+      if (e.type === "joined" && canonicalName(e.name) === canonical) return false;
+      if (e.type === "renamed" && (canonicalName(e.from) === canonical || canonicalName(e.to) === canonical))
+        return false;
+    }
+    return false;
   }
 
   /**
@@ -562,7 +596,7 @@ export class Chat implements SessionHost {
     if (opts.current) session.current = room;
     this.#whenLoaded(room, () => {
       if (session.closed || !session.rooms.has(room)) return;
-      if (opts.check && !(opts.resume && room.names.has(session.canonical))) {
+      if (opts.check && !(opts.resume && this.#comingBack(room, session.canonical))) {
         const refused = joinRefusal(room, session, opts.check.key);
         if (refused) {
           session.rooms.delete(room);
@@ -571,7 +605,7 @@ export class Chat implements SessionHost {
               ? previous
               : ([...session.rooms].at(-1) ?? this.lobby);
           session.send(refused);
-          this.#maybeDrop(room);
+          this.#refusedOnLoad.add(room);
           return;
         }
         room.modes.invited.delete(session.canonical);
