@@ -589,6 +589,34 @@ describe("web client logic: rooms, resume and the outbox (issues 14, 10 item 3)"
     assert.equal(client.state.view, "#lobby", "a resume does not change the shown room");
   });
 
+  it("issue 12/14: a room whose modes refuse the resume (a key set meanwhile) leaves the list; what waited for it is kept, marked", () => {
+    const { client, last } = joined();
+    client.joinRoom("#dev");
+    last().recv(roomEv("#dev", 0), hist("#dev", "join", []));
+    assert.equal(client.state.view, "#dev");
+    last().drop();
+    client.say("for dev");
+    mock.timers.tick(1000);
+    last().greet();
+    assert.equal(last().sent[0]?.type, "resume");
+    last().recv(roomsWelcome("ana"), roomEv("#lobby", 2, { initial: true }), hist("#lobby", "resume", []), {
+      type: "error",
+      code: "room_key",
+      params: { room: "#dev" },
+      at,
+    });
+    assert.deepEqual(
+      client.state.rooms.map((r) => r.name),
+      ["#lobby"],
+    );
+    assert.equal(client.state.view, "#lobby");
+    assert.deepEqual(
+      client.state.outbox.map((o) => [o.text, o.room, o.state]),
+      [["for dev", "#lobby", "failed"]],
+    );
+    assert.ok(items(client.state).some((i) => i.kind === "error"));
+  });
+
   it("issue 10 item 3: a message the server refuses is marked not delivered, its text kept; Send again", () => {
     const { client, last } = joined();
     client.say("too fast");

@@ -252,6 +252,8 @@ const INITIAL: ClientState = {
 
 /** A name refusal: shown inline on the name screen rather than in the pane. */
 const NAME_ERRORS = new Set(["name_invalid", "name_taken", "not_registered"]);
+/** A room's modes refused us (a resume names the rooms the page shows): the room goes from the list. */
+const ROOM_REFUSALS = new Set(["room_invite_only", "room_key", "room_full", "room_banned"]);
 
 /** Issue 13: the away message of `name` in a user list ("" for none), null when not away. */
 function awayOf(users: readonly UserInfo[], name: string): string | null {
@@ -882,6 +884,24 @@ export class ChatClient {
   }
 
   /** The server could not replay what this page missed in a room: a marker, then the last N. */
+  /** Out of a room (parted, or a resume refused by its modes): off the list, its outbox kept. */
+  #dropRoom(name: string, current?: string): void {
+    const s = this.#state;
+    const r = findRoom(s, name);
+    if (!r) return;
+    const key = r.name.toLowerCase();
+    const wasShown = viewRoom(s)?.name === r.name;
+    const rest = s.rooms.filter((x) => x !== r);
+    const next = (current !== undefined ? findRoom(s, current)?.name : undefined) ?? rest[0]?.name ?? null;
+    // What still waited to go to that room cannot go now: kept, marked, in the next pane.
+    const outbox = s.outbox.map((o) =>
+      o.room.toLowerCase() === key && !o.private
+        ? { ...o, room: next ?? o.room, state: "failed" as const }
+        : o,
+    );
+    this.#set({ rooms: rest, outbox, ...(wasShown ? { view: next } : {}) });
+  }
+
   #gap(e: Extract<ServerEvent, { type: "gap" }>): void {
     const r = findRoom(this.#state, e.room);
     if (!r) return;
@@ -1048,25 +1068,8 @@ export class ChatClient {
         if (r) this.show(r.name);
         return;
       }
-      case "parted": {
-        const r = findRoom(s, event.room);
-        if (!r) return;
-        const key = r.name.toLowerCase();
-        const wasShown = viewRoom(s)?.name === r.name;
-        const next = findRoom(s, event.current)?.name ?? s.rooms[0]?.name ?? null;
-        // What still waited to go to that room cannot go now: kept, marked, in the next pane.
-        const outbox = s.outbox.map((o) =>
-          o.room.toLowerCase() === key && !o.private
-            ? { ...o, room: next ?? o.room, state: "failed" as const }
-            : o,
-        );
-        this.#set({
-          rooms: s.rooms.filter((x) => x !== r),
-          outbox,
-          ...(wasShown ? { view: next } : {}),
-        });
-        return;
-      }
+      case "parted":
+        return this.#dropRoom(event.room, event.current);
       case "users": {
         const room = event.room ?? viewRoom(s)?.name;
         if (room) this.#set(this.#patchRoom(room, { users: event.users }));
@@ -1108,6 +1111,10 @@ export class ChatClient {
             nameError: event,
             ...(s.screen === "chat" ? { screen: "name" } : {}),
           });
+        }
+        if (ROOM_REFUSALS.has(event.code) && "room" in event.params) {
+          this.#dropRoom(event.params.room);
+          return this.#toView(this.#item("error", event, event.at));
         }
         // A refused history request must not leave "loading" on for good.
         if (event.code === "not_in_room" && s.rooms.some((r) => r.loadingOlder))
