@@ -728,6 +728,15 @@ describe("client: rooms, reading positions and resume", () => {
       s.state.rooms.map((r) => r.name),
       ["#lobby"],
     );
+    // A room whose modes refused a resume (a key set meanwhile) is not ours any more.
+    const r = inTwoRooms();
+    feed(r, { type: "error", code: "room_key", params: { room: "#Geral" }, at: AT });
+    assert.deepEqual([r.state.rooms.map((x) => x.name), r.state.current], [["#lobby"], "#lobby"]);
+    feed(r, { type: "error", code: "flood", params: { retryMs: 5 }, at: AT });
+    assert.deepEqual(
+      r.state.rooms.map((x) => x.name),
+      ["#lobby"],
+    );
     // Another epoch: the store was rebuilt, old numbers mean nothing.
     const t = reduce(INITIAL_STATE, {
       type: "room",

@@ -51,6 +51,9 @@ export const INITIAL_STATE: ClientState = {
 };
 
 /** Room names compare like nicknames on the server; case is the part a client can fold. */
+/** Errors that say a room's modes keep us out of it. */
+const ROOM_REFUSALS = new Set(["room_invite_only", "room_key", "room_full", "room_banned"]);
+
 export function sameRoom(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
@@ -126,6 +129,14 @@ export function reduce(state: ClientState, event: ServerEvent): ClientState {
         rooms: state.rooms.filter((r) => !sameRoom(r.name, event.room)),
         current: event.current,
       });
+    case "error": {
+      // A room's modes refused us (a resume names the rooms we were in): we are not in it.
+      const room = (event.params as { room?: unknown }).room;
+      if (!ROOM_REFUSALS.has(event.code) || typeof room !== "string" || !findRoom(state, room)) return state;
+      const rooms = state.rooms.filter((r) => !sameRoom(r.name, room));
+      const current = sameRoom(state.current, room) ? (rooms.at(-1)?.name ?? LOBBY) : state.current;
+      return withUsers({ ...state, rooms, current });
+    }
     case "rooms":
       return { ...state, listed: event.rooms.map((r) => r.room) };
     case "users": {
