@@ -13,7 +13,7 @@ import type { Lang } from "./i18n/types.ts";
 import { webCatalogue } from "./i18n/web.ts";
 import { hostPort, lanAddresses } from "./server/addresses.ts";
 import type { Cluster } from "./server/cluster.ts";
-import { ConfigError, formatConfig, loadServeConfig } from "./server/config.ts";
+import { ConfigError, formatConfig, loadServeConfig, redactUrl } from "./server/config.ts";
 import { type OperatorConsole, startConsole } from "./server/console.ts";
 import { CLIENT_FILE, DEFAULT_HTTP_PORT, DEFAULT_WEB_ROOT } from "./server/http.ts";
 import { DEFAULT_LIMITS, type Limits, parseLimitOverrides } from "./server/limits.ts";
@@ -446,17 +446,6 @@ async function serve(args: string[]): Promise<number> {
     opened.close();
   });
   return done;
-}
-
-/** A Redis URL as the operator may see it in logs: without its password. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/[^@/]*@/, "//***@");
-  }
 }
 
 /**

@@ -245,18 +245,23 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
   };
   let irc: net.Server | undefined;
   let ircTls: tls.Server | undefined;
+  /** A listener that could not start stops the start: whatever did start is closed again. */
+  const closeListeners = () => {
+    tcp.close();
+    secure?.close();
+    nick?.close();
+    irc?.close();
+    ircTls?.close();
+    web?.close(0, () => {});
+    clearInterval(pruner);
+  };
   try {
     if (config.ircPort !== undefined)
       irc = await listenIrc(createIrcServer(ircOptions), "irc", config.ircPort);
     if (config.ircTlsPort !== undefined && config.tls)
       ircTls = await listenIrc(createIrcTlsServer(ircOptions, config.tls), "ircs", config.ircTlsPort);
   } catch (err) {
-    tcp.close();
-    secure?.close();
-    nick?.close();
-    irc?.close();
-    web?.close(0, () => {});
-    clearInterval(pruner);
+    closeListeners();
     throw err;
   }
   let closing: Promise<void> | undefined;
@@ -286,13 +291,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
       });
     } catch (err) {
       metrics.stop();
-      tcp.close();
-      secure?.close();
-      nick?.close();
-      irc?.close();
-      ircTls?.close();
-      web?.close(0, () => {});
-      clearInterval(pruner);
+      closeListeners();
       throw err;
     }
   }
