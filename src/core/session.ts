@@ -516,7 +516,8 @@ export class Session {
     const text = sanitizeText(raw).trim();
     if (!text) return;
     const room = this.#open(roomName) ?? this.target(roomName);
-    if (!room || this.#later(room, () => this.say(raw, room.name, cid, notice))) return;
+    if (!room) return;
+    if (!room.loaded) return this.#later(room, () => this.say(raw, room.name, cid, notice));
     if (!this.#mayTalk(room)) return;
     // A client that resends after a reconnect (same cid) is not posted twice (issue 10 item 3).
     if (cid !== undefined && this.chat.seen(room, this.#name, cid)) return;
@@ -570,7 +571,8 @@ export class Session {
     const text = sanitizeText(raw).trim();
     if (!text) return this.send(errorEvent("usage", { command: "me", usage: "/me TEXT" }));
     const room = this.target(roomName);
-    if (!room || this.#later(room, () => this.action(raw, room.name, cid))) return;
+    if (!room) return;
+    if (!room.loaded) return this.#later(room, () => this.action(raw, room.name, cid));
     if (!this.#mayTalk(room)) return;
     if (cid !== undefined && this.chat.seen(room, this.#name, cid)) return;
     this.chat.counters.actions++;
@@ -638,14 +640,13 @@ export class Session {
   /**
    * Issue 12: in a room still loading (a cluster node that had not seen it, joined a moment ago:
    * the join is checked against the room's modes once it is loaded), what one does waits for it
-   * too, in order, and is then checked as usual. True when `redo` was queued.
+   * too, in order, and is then checked as usual. Callers test `room.loaded` first, so the
+   * message path makes no closure.
    */
-  #later(room: Room<Session>, redo: () => void): boolean {
-    if (room.loaded) return false;
+  #later(room: Room<Session>, redo: () => void): void {
     room.waiting.push(() => {
       if (!this.closed) redo();
     });
-    return true;
   }
 
   /** A moderated room (`+m`) hears only its operators and voiced members. */
@@ -659,22 +660,26 @@ export class Session {
   /** Room operators (room-modes.ts): changes the modes of a room one is in. */
   setModes(roomName: string, requests: readonly ModeRequest[]): void {
     const room = this.target(roomName);
-    if (room && !this.#later(room, () => this.setModes(room.name, requests)))
-      this.chat.setModes(this, room, requests);
+    if (!room) return;
+    if (!room.loaded) return this.#later(room, () => this.setModes(room.name, requests));
+    this.chat.setModes(this, room, requests);
   }
 
   /** Room operators: removes `name` from a room (not from the chat). */
   kickFromRoom(roomName: string, name: string, reason?: string): void {
     const room = this.target(roomName);
     const text = reason === undefined ? undefined : sanitizeText(reason).trim() || undefined;
-    if (room && !this.#later(room, () => this.kickFromRoom(room.name, name, reason)))
-      this.chat.kickFromRoom(this, room, name, text);
+    if (!room) return;
+    if (!room.loaded) return this.#later(room, () => this.kickFromRoom(room.name, name, reason));
+    this.chat.kickFromRoom(this, room, name, text);
   }
 
   /** Invites `name` to a room one is in. */
   invite(name: string, roomName: string): void {
     const room = this.target(roomName);
-    if (room && !this.#later(room, () => this.invite(name, room.name))) this.chat.invite(this, room, name);
+    if (!room) return;
+    if (!room.loaded) return this.#later(room, () => this.invite(name, room.name));
+    this.chat.invite(this, room, name);
   }
 
   /** `/part [#room]`: leaves the room (the current one by default). The lobby is left last. */
@@ -705,7 +710,8 @@ export class Session {
   /** `/topic [text]`: shows the topic, or sets it (any member may). */
   topic(raw: string, roomName?: string, clear = false): void {
     const room = this.target(roomName);
-    if (!room || this.#later(room, () => this.topic(raw, room.name, clear))) return;
+    if (!room) return;
+    if (!room.loaded) return this.#later(room, () => this.topic(raw, room.name, clear));
     const text = sanitizeText(raw).trim();
     // `clear` (IRC `TOPIC #room :`): an empty text removes the topic instead of showing it.
     if (!text && !clear) {
