@@ -11,12 +11,17 @@ import { IrcClient } from "./irc-helpers.ts";
 
 const ircPort = (s: TestServer): number => s.ircAddress?.port ?? 0;
 
-describe("IRC WHO, WHOIS, WHOWAS, LUSERS, USERHOST, TIME, OPER (issue 11)", { timeout: 60_000 }, () => {
-  let server: TestServer;
+/** The server of the suite running now: each suite below starts its own, with an IRC port. */
+let server: TestServer;
+function useServer(): void {
   before(async () => {
     server = await startTestServer({ ircPort: 0 });
   });
   after(() => server.close());
+}
+
+describe("IRC WHO, WHOIS, WHOWAS, LUSERS, USERHOST, TIME, OPER (issue 11)", { timeout: 60_000 }, () => {
+  useServer();
 
   it("WHO a channel, a nick and a mask: 352 per user (with the USER name and real name), then 315", async () => {
     const nc = await TextClient.join(server.port, "Nina");
@@ -106,11 +111,7 @@ describe("IRC WHO, WHOIS, WHOWAS, LUSERS, USERHOST, TIME, OPER (issue 11)", { ti
 });
 
 describe("Away for every kind of client (issue 13), IRC AWAY mapped to it", { timeout: 60_000 }, () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ ircPort: 0 });
-  });
-  after(() => server.close());
+  useServer();
 
   it("a text user's /away is told to whoever writes privately (text, json, IRC 301) and shown in /users", async () => {
     const nc = await TextClient.join(server.port, "Sofia");
@@ -186,11 +187,7 @@ describe("Away for every kind of client (issue 13), IRC AWAY mapped to it", { ti
 });
 
 describe("IRC NOTICE, PART reasons, TOPIC clearing and msgid (issue 11)", { timeout: 60_000 }, () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ ircPort: 0 });
-  });
-  after(() => server.close());
+  useServer();
 
   it("a channel NOTICE reaches IRC users as NOTICE, text users marked as a notice, json users with notice: true", async () => {
     const nc = await TextClient.join(server.port, "Xena");
@@ -267,11 +264,7 @@ describe("IRC NOTICE, PART reasons, TOPIC clearing and msgid (issue 11)", { time
 describe("Room operators and channel modes, KICK and INVITE (issue 11), for every kind of client", {
   timeout: 60_000,
 }, () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ ircPort: 0 });
-  });
-  after(() => server.close());
+  useServer();
 
   it("whoever makes a room is its operator: NAMES shows @, +o/+v are announced, others get 482", async () => {
     const op = await IrcClient.register(ircPort(server), "hugo", { lobby: false });
@@ -436,11 +429,7 @@ describe("Room operators and channel modes, KICK and INVITE (issue 11), for ever
 });
 
 describe("draft/chathistory from the room log (issue 11)", { timeout: 60_000 }, () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ ircPort: 0 });
-  });
-  after(() => server.close());
+  useServer();
 
   /** The PRIVMSG texts of the next chathistory batch after line `from`. */
   async function batch(c: IrcClient, from: number): Promise<string[]> {
@@ -498,11 +487,7 @@ describe("draft/chathistory from the room log (issue 11)", { timeout: 60_000 }, 
 describe("Room operators from text and json users: /mode, /kick, /invite (issue 11)", {
   timeout: 60_000,
 }, () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer({ ircPort: 0 });
-  });
-  after(() => server.close());
+  useServer();
 
   it("a text user who made a room keys it, invites and removes; an IRC member sees MODE, INVITE and KICK", async () => {
     const op = await TextClient.join(server.port, "Abel");
