@@ -10,9 +10,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext } from "playwright-core";
 import { buildWeb } from "../scripts/build-web.ts";
-import { CHROMIUM, launchChromium } from "./chromium.ts";
+import { CHROMIUM, launchChromium, pageSend as send } from "./chromium.ts";
 import { sleep, TextClient } from "./helpers.ts";
 import { startWebTestServer, type WebTestServer } from "./web-helpers.ts";
 
@@ -42,12 +42,6 @@ describe("browser away end to end (issue 13, Chromium)", {
     await server?.close();
     if (webRoot) await rm(webRoot, { recursive: true, force: true });
   });
-
-  async function send(page: Page, text: string): Promise<void> {
-    const input = page.locator(".composer input");
-    await input.fill(text);
-    await input.press("Enter");
-  }
 
   it("away users are marked in the list; a private message to them gets one 'is away' line; your own state is in the top bar", async () => {
     context = await browser.newContext({ locale: "en-US" });

@@ -15,7 +15,13 @@ import { after, before, describe, it } from "node:test";
 import type { Browser, BrowserContextOptions, Page } from "playwright-core";
 import { buildWeb } from "../scripts/build-web.ts";
 import { loadSqlite, SqliteStore } from "../src/store/sqlite.ts";
-import { CHROMIUM, launchChromium } from "./chromium.ts";
+import {
+  CHROMIUM,
+  pageJoin as join,
+  launchChromium,
+  pageSeen as seen,
+  pageSend as send,
+} from "./chromium.ts";
 import { sleep, TextClient } from "./helpers.ts";
 import { startWebTestServer, type WebTestServer } from "./web-helpers.ts";
 
@@ -133,23 +139,6 @@ describe("browser client end to end (Chromium)", {
     page.on("pageerror", (err) => process.stderr.write(`page error: ${err.message}\n`));
     await page.goto(url);
     return page;
-  }
-
-  async function join(page: Page, name: string): Promise<void> {
-    await page.locator("#name").fill(name);
-    await page.locator("#name").press("Enter");
-    await page.locator(".composer input").waitFor({ timeout: UI_MS });
-  }
-
-  async function send(page: Page, text: string): Promise<void> {
-    const input = page.locator(".composer input");
-    await input.fill(text);
-    await input.press("Enter");
-  }
-
-  /** Waits for a pane entry containing `text` (optionally of a kind: msg, private, join, ...). */
-  async function seen(page: Page, text: string, kind = "item"): Promise<void> {
-    await page.locator(`.pane .${kind}`, { hasText: text }).first().waitFor({ timeout: UI_MS });
   }
 
   async function users(page: Page): Promise<string[]> {
