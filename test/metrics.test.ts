@@ -447,28 +447,47 @@ describe("issue 13: console /stats", () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
   });
 
+  /** `papo ARGS` as a child process (English texts); `stdin` piped. */
+  const papo = (args: string[]): ChildProcess & { stdin: NodeJS.WritableStream } => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+      cwd: ROOT,
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "" },
+    });
+    children.add(child);
+    return child;
+  };
+
+  /** Runs `papo ARGS` to its end: the exit code and what it wrote on stderr. */
+  const papoFails = async (args: string[]): Promise<{ code: number | null; err: string }> => {
+    const child = papo(args);
+    let err = "";
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+      err += d;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    return { code, err };
+  };
+
   it(
     "papo serve --metrics-port: prints where, answers /healthz, and /stats on the console pipe",
     TIMEOUT,
     async () => {
-      const child = spawn(
-        process.execPath,
-        ["--import", "tsx", "src/cli.ts", "serve", "--host", "127.0.0.1", "--port", "0", "--no-http"].concat([
-          "--no-store",
-          // Not the default IRC port 6667, which other programs' tests on this machine may use.
-          "--no-irc",
-          "--metrics-port",
-          "0",
-        ]),
-        {
-          cwd: ROOT,
-          stdio: ["pipe", "pipe", "pipe"],
-          env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "" },
-        },
-      );
-      children.add(child);
+      const child = papo([
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--no-http",
+        "--no-store",
+        // Not the default IRC port 6667, which other programs' tests on this machine may use.
+        "--no-irc",
+        "--metrics-port",
+        "0",
+      ]);
       let out = "";
-      child.stdout.setEncoding("utf8").on("data", (d) => {
+      child.stdout?.setEncoding("utf8").on("data", (d) => {
         out += d;
       });
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
@@ -508,21 +527,7 @@ describe("issue 13: console /stats", () => {
         ["--metrics-host", "0.0.0.0"],
         ["--metrics-port", "70000"],
       ]) {
-        const child = spawn(
-          process.execPath,
-          ["--import", "tsx", "src/cli.ts", "serve", "--no-store", ...args],
-          {
-            cwd: ROOT,
-            stdio: ["ignore", "pipe", "pipe"],
-            env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "" },
-          },
-        );
-        children.add(child);
-        let err = "";
-        child.stderr.setEncoding("utf8").on("data", (d) => {
-          err += d;
-        });
-        const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+        const { code, err } = await papoFails(["serve", "--no-store", ...args]);
         assert.equal(code, 2, args.join(" "));
         assert.equal(err.trim().split("\n").length, 1, err);
         assert.match(err, /^papo: .*metrics/);
@@ -544,17 +549,7 @@ describe("issue 13: console /stats", () => {
       "--metrics-port",
       String(port),
     ];
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, LANG: "en_US.UTF-8", LC_ALL: "" },
-    });
-    children.add(child);
-    let err = "";
-    child.stderr.setEncoding("utf8").on("data", (d) => {
-      err += d;
-    });
-    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    const { code, err } = await papoFails(args);
     blocker.close();
     assert.equal(code, 1);
     assert.equal(err.trim().split("\n").length, 1, err);
