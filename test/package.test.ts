@@ -134,6 +134,10 @@ describe("item 13.2: npm pack, then npm install -g of the tarball into a tempora
       assert.ok(packed.includes(f), `packed ${f}`);
     for (const f of ["web-dist/papo.mjs", "docs/papo.service", "docs/operations.md"])
       assert.ok(packed.includes(f), `packed ${f}`);
+    // Issue 14: the optional native write helper's source and build script (the install builds it).
+    for (const f of ["native/binding.gyp", "native/direct_write.c", "native/build.mjs"])
+      assert.ok(packed.includes(f), `packed ${f}`);
+    assert.ok(!packed.some((f) => f.startsWith("native/build/")), "no built helper in the tarball");
     for (const f of packed) assert.doesNotMatch(f, /^(src|test|bench|scripts|node_modules)\//, f);
   });
 

@@ -14,6 +14,8 @@
  * call any C function, for one socket option); `sockopt` is a small native addon built at install
  * time (node-gyp) with a few hundred users. Either puts native code on the path of every
  * connection of a server that has none, and both are Linux-only in effect anyway.
+ * (papo has since got a native helper of its own, direct-write.ts, but it is optional: without a
+ * compiler at install time there is none, and this watch must work then too.)
  *
  * So a stall timer instead, with two views of "our bytes are not getting through":
  *
@@ -40,6 +42,7 @@
 import { readFile } from "node:fs/promises";
 import type net from "node:net";
 import { endianness } from "node:os";
+import { directBytes } from "./direct-write.ts";
 import { connectionKey, normalizeIp, parseProcNetTcp, TCP_TIMER, type TcpRow } from "./proc-net-tcp.ts";
 
 /**
@@ -205,7 +208,8 @@ function runSweep(watch: DeadPeerWatch): void {
 
 /** Bytes of ours the kernel has taken: written, less what still waits in Node. */
 function taken(s: WatchedSocket): number {
-  return (s.bytesWritten ?? 0) - s.writableLength;
+  // Bytes sent straight to the descriptor (direct-write.ts) are not in Node's count.
+  return (s.bytesWritten ?? 0) + directBytes(s) - s.writableLength;
 }
 
 function keyOf(s: WatchedSocket): string {

@@ -34,6 +34,7 @@ import { type Decoded, LineDecoder } from "../protocol/line-decoder.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { formatAddress } from "./address.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
+import { directFd } from "./direct-write.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
 import { LineDeadline } from "./line-deadline.ts";
 import { FlushScheduler, WriteJoiner } from "./outbox.ts";
@@ -141,6 +142,8 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
   readonly #decoder: LineDecoder;
   #out: Buffer[] = [];
   #outBytes = 0;
+  /** The socket's descriptor for direct writes (direct-write.ts), or -1. */
+  readonly #fd: number;
   #overflowed = false;
   #closing = false;
   #gone = false;
@@ -189,6 +192,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     this.socket = socket;
     this.#opts = opts;
     this.#flusher = flusher;
+    this.#fd = directFd(socket);
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);
     this.#decoder = new LineDecoder({
@@ -280,7 +284,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     const total = this.#outBytes;
     this.#outBytes = 0;
     try {
-      joiner.write(this.socket, out, total);
+      joiner.write(this.socket, out, total, this.#fd);
     } catch (err) {
       this.#opts.chat.log("warn", "write_failed", { remote: this.remote, error: String(err) });
       this.socket.destroy();

@@ -13,6 +13,8 @@
  * message; at 300 clients 5 µs a socket (1.5 ms) still left one message per write (issue 14).
  */
 
+import { type DirectWritable, writeDirect } from "./direct-write.ts";
+
 export interface Flushable {
   flush(): void;
 }
@@ -62,10 +64,7 @@ export class FlushScheduler {
 }
 
 /** What WriteJoiner writes to: a Node writable stream (a socket). */
-export interface ChunkWritable {
-  write(chunk: Buffer): unknown;
-  readonly writableLength: number;
-}
+export type ChunkWritable = DirectWritable;
 
 /**
  * Writes the chunks queued for one socket as one write, copying them into a scratch buffer that
@@ -89,13 +88,14 @@ export class WriteJoiner {
 
   /**
    * Writes `chunks` (`total` bytes in all) to `stream` as one write, and empties `chunks` before
-   * writing: whatever is queued while the write runs belongs to the next flush.
+   * writing: whatever is queued while the write runs belongs to the next flush. `fd`: the
+   * socket's descriptor for the native helper (direct-write.ts), -1 for the socket's own write.
    */
-  write(stream: ChunkWritable, chunks: Buffer[], total: number): void {
+  write(stream: ChunkWritable, chunks: Buffer[], total: number, fd = -1): void {
     if (chunks.length === 1 || total > this.size || stream.writableLength > 0) {
       const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
       chunks.length = 0;
-      stream.write(data);
+      writeDirect(stream, fd, data);
       return;
     }
     const scratch = this.#scratch;
@@ -107,7 +107,7 @@ export class WriteJoiner {
     chunks.length = 0;
     let released = false;
     try {
-      stream.write(scratch.subarray(0, offset));
+      writeDirect(stream, fd, scratch.subarray(0, offset));
       released = stream.writableLength === 0;
     } finally {
       if (!released) this.#scratch = Buffer.allocUnsafeSlow(this.size);

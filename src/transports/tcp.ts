@@ -28,6 +28,7 @@ import { renderEvent } from "../protocol/text-render.ts";
 import { formatAddress } from "./address.ts";
 import { bannedInFlight, refuseIfBanned } from "./banned.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
+import { directFd } from "./direct-write.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
 import { LineDeadline } from "./line-deadline.ts";
@@ -119,6 +120,8 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
   #sawLine = false;
   #out: Buffer[] = [];
   #outBytes = 0;
+  /** The socket's descriptor for direct writes (direct-write.ts), or -1. */
+  readonly #fd: number;
   #overflowed = false;
   #closing = false;
   #gone = false;
@@ -159,6 +162,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     this.socket = socket;
     this.#opts = opts;
     this.#flusher = flusher;
+    this.#fd = directFd(socket);
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);
     this.#caches = cachesFor(opts.lang ?? "en", opts.texts);
@@ -243,7 +247,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     const total = this.#outBytes;
     this.#outBytes = 0;
     try {
-      joiner.write(this.socket, out, total); // empties `out`
+      joiner.write(this.socket, out, total, this.#fd); // empties `out`
     } catch (err) {
       // E27: a socket that throws on write is dropped; the caller's loop (a broadcast's flush)
       // goes on with the next connection.
