@@ -24,9 +24,7 @@ function nodeGyp() {
 }
 
 const gyp = nodeGyp();
-if (process.env.PAPO_DIRECT_WRITE === "0") {
-  console.log("papo: PAPO_DIRECT_WRITE=0, the native write helper is not built");
-} else if (!gyp) {
+if (!gyp) {
   console.log("papo: node-gyp not found; the native write helper is not built (papo writes through Node's sockets)");
 } else {
   // The running Node's own headers when it has them (no download), unless npm was told otherwise.

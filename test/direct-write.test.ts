@@ -6,11 +6,13 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
+import { canonicalName } from "../src/core/nickname.ts";
 import { directBytes, directFd, directWriter, writeDirect } from "../src/transports/direct-write.ts";
 import { WriteJoiner } from "../src/transports/outbox.ts";
+import { startTestServer, TextClient } from "./helpers.ts";
+import { IrcClient } from "./irc-helpers.ts";
 
 const BUILT = new URL("../native/build/Release/papo_direct_write.node", import.meta.url);
-const off = process.env.PAPO_DIRECT_WRITE === "0";
 
 /** A connected pair: `server` is the accepted socket (what papo writes to), `client` the peer. */
 async function pair(): Promise<{ server: net.Socket; client: net.Socket; close: () => void }> {
@@ -52,7 +54,7 @@ async function until(cond: () => boolean, what: string, ms = 5000): Promise<void
   }
 }
 
-describe("direct writes (native helper)", { skip: off ? "PAPO_DIRECT_WRITE=0" : false }, () => {
+describe("direct writes (native helper)", () => {
   it("is built by the install where a compiler is (CI installs one) and loads", () => {
     if (process.env.CI) assert.ok(existsSync(BUILT), "npm ci should have built native/ (native/build.mjs)");
     if (existsSync(BUILT)) assert.ok(directWriter(), "the built helper should load");
@@ -129,4 +131,33 @@ describe("direct writes (native helper)", { skip: off ? "PAPO_DIRECT_WRITE=0" : 
     const plain = { _handle: { fd: 5 } } as unknown as net.Socket;
     assert.equal(directFd(plain), existsSync(BUILT) ? 5 : -1);
   });
+
+  // The limit `directWrites`, end to end: a server's text and IRC users get their lines either way;
+  // with 1 (the default) past Node, with 0 all through the sockets.
+  for (const on of [1, 0]) {
+    it(`a server with directWrites=${on}: text and IRC users get every line${on ? ", past Node" : ", through Node"}`, async () => {
+      const server = await startTestServer({ ircPort: 0, limits: { directWrites: on } });
+      try {
+        const ana = await TextClient.join(server.port, "ana");
+        const bia = await TextClient.join(server.port, "bia");
+        const irc = await IrcClient.register((server.ircAddress as net.AddressInfo).port, "caio");
+        for (let i = 0; i < 20; i++) ana.line(`linha ${i}`);
+        await bia.waitFor("ana: linha 19");
+        await irc.waitFor(/PRIVMSG #lobby :linha 19/);
+        for (let i = 0; i < 20; i++) assert.ok(bia.lines.includes(`ana: linha ${i}`), `linha ${i}`);
+        const socketOf = (name: string) =>
+          (server.chat.find(canonicalName(name))?.port as unknown as { socket: net.Socket }).socket;
+        const direct = directBytes(socketOf("bia")) + directBytes(socketOf("caio"));
+        if (on && existsSync(BUILT)) {
+          assert.ok(directBytes(socketOf("bia")) > 0, "text lines went past Node");
+          assert.ok(directBytes(socketOf("caio")) > 0, "IRC lines went past Node");
+        } else assert.equal(direct, 0, "nothing went past Node");
+        ana.close();
+        bia.close();
+        irc.close();
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });

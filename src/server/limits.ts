@@ -36,6 +36,12 @@ export interface Limits {
    * message may wait for the next flush.
    */
   batchPausePerSocketUs: number;
+  /**
+   * 1: a flush to a plain TCP socket (text, json, IRC; not TLS, not WebSocket) with nothing queued
+   * in Node goes straight to its descriptor through papo's native helper, when the install built it
+   * (native/, issue 14: a sixth less CPU at light load); 0: every write goes through Node's socket.
+   */
+  directWrites: number;
   /** Milliseconds to flush and close connections on shutdown before they are cut. */
   shutdownGraceMs: number;
   /**
@@ -181,6 +187,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   batchWindowMs: 10,
   // 20 µs × 300 sockets = 6 ms: several messages a write at 300 × 1 msg/s (issue 14, performance.md).
   batchPausePerSocketUs: 20,
+  directWrites: 1,
   shutdownGraceMs: 2000,
   // Long enough for a human in a character-at-a-time telnet to finish typing.
   lineTimeoutMs: 120_000,

@@ -11,8 +11,8 @@
  * waiting. Whatever the kernel does not take (a full socket buffer, an error) goes to the
  * socket's own `write`, which queues it, pushes back and reports errors as before.
  *
- * Without the helper (no compiler when installing, or `PAPO_DIRECT_WRITE=0`) every write goes
- * through the socket, as it always did.
+ * Without the helper (no compiler when installing), or with the limit `directWrites` at 0, every
+ * write goes through the socket, as it always did.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -31,11 +31,11 @@ let native: Native | null | undefined;
 /** Where the build puts the helper, from src/transports/ (tsx) or dist/transports/ (built). */
 const BUILT = "../../native/build/Release/papo_direct_write.node";
 
-/** The native helper, or null when it is not built here or is turned off (`PAPO_DIRECT_WRITE=0`). */
+/** The native helper, or null when it is not built here (or cannot load). */
 export function directWriter(): Native | null {
   if (native !== undefined) return native;
   native = null;
-  if (process.env.PAPO_DIRECT_WRITE === "0" || process.platform === "win32") return native;
+  if (process.platform === "win32") return native;
   const url = new URL(BUILT, import.meta.url);
   if (!existsSync(url)) return native;
   try {

@@ -192,7 +192,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     this.socket = socket;
     this.#opts = opts;
     this.#flusher = flusher;
-    this.#fd = directFd(socket);
+    this.#fd = opts.limits.directWrites !== 0 ? directFd(socket) : -1;
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);
     this.#decoder = new LineDecoder({

@@ -162,7 +162,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     this.socket = socket;
     this.#opts = opts;
     this.#flusher = flusher;
-    this.#fd = directFd(socket);
+    this.#fd = opts.limits.directWrites !== 0 ? directFd(socket) : -1;
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);
     this.#caches = cachesFor(opts.lang ?? "en", opts.texts);
