@@ -283,6 +283,22 @@ export function storeContract(name: string, fx: StoreFixture): void {
         );
         t.close();
       });
+
+      it("a head reached in many small commits survives pruning everything and a reopen", async () => {
+        // One commit per message, as at light load: the head must not depend on a write per commit.
+        const s = await fx.make();
+        for (let seq = 1; seq <= 30; seq++) await fill(s, "#p", "#p", seq, 1, (q) => q);
+        assert.equal((await s.head("#p"))?.seq, 30);
+        while ((await s.prune(0, 0, 7)) > 0);
+        assert.equal((await s.head("#p"))?.seq, 30);
+        const t = await reopen(s);
+        assert.equal((await t.head("#p"))?.seq, 30);
+        assert.equal(await t.first("#p"), 31);
+        await fill(t, "#p", "#p", 31, 1);
+        const u = await reopen(t);
+        assert.equal((await u.head("#p"))?.seq, 31);
+        u.close();
+      });
     }
   });
 }

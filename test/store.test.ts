@@ -39,7 +39,9 @@ if (sqlite.ok) {
     reopen: async (s) => {
       const dir = where.get(s) as string;
       s.close();
-      return new SqliteStore(Database, dir);
+      const t = new SqliteStore(Database, dir);
+      where.set(t, dir);
+      return t;
     },
   });
 

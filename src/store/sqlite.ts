@@ -52,6 +52,8 @@ export class SqliteStore implements RoomStore {
     range: BetterSqlite3.Statement;
     before: BetterSqlite3.Statement;
     first: BetterSqlite3.Statement;
+    last: BetterSqlite3.Statement;
+    keepHead: BetterSqlite3.Statement;
     roomKeys: BetterSqlite3.Statement;
     tooOld: BetterSqlite3.Statement;
     deleteUpTo: BetterSqlite3.Statement;
@@ -60,7 +62,9 @@ export class SqliteStore implements RoomStore {
     saveBan: BetterSqlite3.Statement;
     deleteBan: BetterSqlite3.Statement;
   };
-  readonly #commitTx: (rows: { key: string; e: RoomEvent }[]) => void;
+  readonly #commitTx: (rows: { key: string; e: RoomEvent }[]) => Map<string, unknown>;
+  /** Rooms whose row this process has written (or read): their commits leave the row alone. */
+  readonly #written = new Set<string>();
 
   /** Events waiting while commits fail; past it the oldest are let go (`unsavedDropped`). */
   readonly #maxUnsaved: number;
@@ -140,6 +144,8 @@ export class SqliteStore implements RoomStore {
       range: db.prepare("SELECT body FROM events WHERE key = ? AND seq > ? ORDER BY seq LIMIT ?"),
       before: db.prepare("SELECT body FROM events WHERE key = ? AND seq < ? ORDER BY seq DESC LIMIT ?"),
       first: db.prepare("SELECT min(seq) AS s FROM events WHERE key = ?"),
+      last: db.prepare("SELECT max(seq) AS s FROM events WHERE key = ?"),
+      keepHead: db.prepare("UPDATE rooms SET head = max(head, ?) WHERE key = ?"),
       roomKeys: db.prepare("SELECT key, head FROM rooms"),
       tooOld: db.prepare("SELECT seq, at FROM events WHERE key = ? ORDER BY seq LIMIT ?"),
       deleteUpTo: db.prepare("DELETE FROM events WHERE key = ? AND seq <= ?"),
@@ -151,9 +157,14 @@ export class SqliteStore implements RoomStore {
       deleteBan: db.prepare("DELETE FROM bans WHERE key = ?"),
     };
     this.#commitTx = db.transaction((rows: { key: string; e: RoomEvent }[]) => {
+      // A room's row is written when it is new to this process or its topic changes, not at every
+      // commit: its head is the larger of the row's and the events' last seq (`head`), and prune
+      // writes it before deleting (issue 14: at light load a commit is one message, and the row
+      // was a second page to write for it).
       const heads = new Map<string, { room: string; head: number; topic: string | null }>();
       for (const { key, e } of rows) {
         this.#stmt.insert.run(key, e.seq, e.at, JSON.stringify(e));
+        if (this.#written.has(key) && e.type !== "topic") continue;
         const h = heads.get(key) ?? { room: e.room, head: 0, topic: null };
         h.head = e.seq;
         if (e.type === "topic") h.topic = e.topic;
@@ -163,6 +174,7 @@ export class SqliteStore implements RoomStore {
         if (!heads.has(key)) heads.set(key, { room: info.room, head: 0, topic: info.topic ?? null });
       }
       for (const [key, h] of heads) this.#stmt.upsertRoom.run({ key, ...h });
+      return heads;
     });
   }
 
@@ -189,7 +201,7 @@ export class SqliteStore implements RoomStore {
     // On failure (disk full) the rows stay pending and the next commit tries them again; past
     // `maxUnsaved` the oldest are let go, so a long outage does not fill the memory too.
     try {
-      this.#commitTx(rows);
+      for (const key of this.#commitTx(rows).keys()) this.#written.add(key);
     } catch (err) {
       const over = this.#pending.length - this.#maxUnsaved;
       if (over > 0) {
@@ -211,13 +223,19 @@ export class SqliteStore implements RoomStore {
   head(key: string): RoomHead | undefined {
     const row = this.#stmt.head.get(key) as { room: string; head: number; topic: string | null } | undefined;
     const pending = this.#pendingOf(key);
+    if (row) this.#written.add(key);
     const saved = this.#rooms.get(key);
     const room = row?.room ?? saved?.room ?? pending[0]?.room;
     if (room === undefined) return undefined;
     let topic = saved?.topic ?? row?.topic ?? undefined;
     for (const e of pending) if (e.type === "topic") topic = e.topic;
-    const seq = Math.max(row?.head ?? 0, pending.at(-1)?.seq ?? 0);
+    const seq = Math.max(row?.head ?? 0, this.#lastStored(key), pending.at(-1)?.seq ?? 0);
     return { room, seq, ...(topic !== undefined && topic !== null ? { topic } : {}) };
+  }
+
+  /** The last seq of `key` in the events table (0: none). */
+  #lastStored(key: string): number {
+    return (this.#stmt.last.get(key) as { s: number | null }).s ?? 0;
   }
 
   /** Appended events of `key` not committed yet, ascending (all after the committed ones). */
@@ -265,8 +283,10 @@ export class SqliteStore implements RoomStore {
    */
   prune(keep: number, olderThan: number, batch: number): number {
     let removed = 0;
-    for (const { key, head } of this.#stmt.roomKeys.all() as { key: string; head: number }[]) {
+    for (const row of this.#stmt.roomKeys.all() as { key: string; head: number }[]) {
       if (removed >= batch) break;
+      const { key } = row;
+      const head = Math.max(row.head, this.#lastStored(key));
       const room = batch - removed;
       // Stored seqs are contiguous up to the head (only the oldest are ever removed).
       const upTo = head - keep;
@@ -278,6 +298,8 @@ export class SqliteStore implements RoomStore {
         else break;
       }
       if (cut === 0) continue;
+      // The row keeps the head before its events go: it may be the last place it is written.
+      if (head > row.head) this.#stmt.keepHead.run(head, key);
       removed += this.#stmt.deleteUpTo.run(key, cut).changes;
     }
     return removed;
