@@ -42,7 +42,6 @@
 import { readFile } from "node:fs/promises";
 import type net from "node:net";
 import { endianness } from "node:os";
-import { directBytes } from "./direct-write.ts";
 import { connectionKey, normalizeIp, parseProcNetTcp, TCP_TIMER, type TcpRow } from "./proc-net-tcp.ts";
 
 /**
@@ -54,6 +53,8 @@ export type DeadPeerView = "unacknowledged" | "not_reading";
 /** What a dead connection's owner does (cut it); called once, from a sweep. */
 export interface DeadPeerOwner {
   onDeadPeer(view: DeadPeerView): void;
+  /** Bytes sent straight to the socket's descriptor (direct-write.ts), which Node does not count. */
+  readonly directBytes?: number;
 }
 
 /** The socket fields the watch reads (a net.Socket, or a stand-in in tests). */
@@ -127,7 +128,9 @@ export class DeadPeerWatch {
 
   /** Watches `socket` until `remove(socket)` or until it is found dead (then `owner.onDeadPeer()`). */
   add(socket: WatchedSocket, owner: DeadPeerOwner): void {
-    this.#watched.set(socket, { socket, owner, taken: taken(socket), unacked: false, since: 0 });
+    const w: Watched = { socket, owner, taken: 0, unacked: false, since: 0 };
+    w.taken = taken(w);
+    this.#watched.set(socket, w);
     if (this.#useTimer && !this.#timer) {
       this.#lastSweep = this.#now();
       this.#timer = setInterval(runSweep, this.intervalMs, this).unref();
@@ -152,7 +155,7 @@ export class DeadPeerWatch {
       // Node's view first: did the kernel take any of our bytes since the last sweep?
       const moved = new Set<Watched>();
       for (const w of this.#watched.values()) {
-        const now = taken(w.socket);
+        const now = taken(w);
         if (now !== w.taken) moved.add(w);
         w.taken = now;
         if (moved.has(w) || w.unacked) needTable = true;
@@ -207,9 +210,9 @@ function runSweep(watch: DeadPeerWatch): void {
 }
 
 /** Bytes of ours the kernel has taken: written, less what still waits in Node. */
-function taken(s: WatchedSocket): number {
+function taken(w: Watched): number {
   // Bytes sent straight to the descriptor (direct-write.ts) are not in Node's count.
-  return (s.bytesWritten ?? 0) + directBytes(s) - s.writableLength;
+  return (w.socket.bytesWritten ?? 0) + (w.owner.directBytes ?? 0) - w.socket.writableLength;
 }
 
 function keyOf(s: WatchedSocket): string {

@@ -22,10 +22,6 @@ interface Native {
   write(fd: number, data: Uint8Array): number;
 }
 
-/** Bytes a socket was sent past Node (dead-peer.ts adds them to `bytesWritten`). */
-const DIRECT_BYTES: unique symbol = Symbol("papo.directBytes");
-type Counted = { [DIRECT_BYTES]?: number };
-
 let native: Native | null | undefined;
 
 /** Where the build puts the helper, from src/transports/ (tsx) or dist/transports/ (built). */
@@ -68,37 +64,25 @@ export interface DirectWritable {
   write(chunk: Buffer): unknown;
   readonly writableLength: number;
   readonly writable?: boolean;
-  readonly destroyed?: boolean;
 }
 
 /**
  * Writes `data` to `stream`: first straight to its descriptor `fd` (from `directFd`; -1: never)
  * when nothing is queued in Node, then whatever the kernel did not take through `stream.write`.
  * Node keeps `data` (a view of it) only when `stream.writableLength` is above 0 afterwards, as with
- * a plain write.
+ * a plain write. Returns the bytes sent past Node (the caller counts them: dead-peer.ts).
  */
-export function writeDirect(stream: DirectWritable, fd: number, data: Buffer): void {
-  if (
-    fd >= 0 &&
-    native &&
-    stream.writableLength === 0 &&
-    stream.writable === true &&
-    stream.destroyed === false &&
-    stream.write === SOCKET_WRITE
-  ) {
+export function writeDirect(stream: DirectWritable, fd: number, data: Buffer): number {
+  // `writable` is false once the socket is ended, errored or destroyed (its descriptor may then
+  // belong to another connection already).
+  if (fd >= 0 && native && stream.writableLength === 0 && stream.writable === true && stream.write === SOCKET_WRITE) {
     const n = native.write(fd, data);
     if (n > 0) {
-      (stream as Counted)[DIRECT_BYTES] = ((stream as Counted)[DIRECT_BYTES] ?? 0) + n;
-      if (n === data.length) return;
-      stream.write(data.subarray(n));
-      return;
+      if (n < data.length) stream.write(data.subarray(n));
+      return n;
     }
     // Refused (EAGAIN, or an error the socket's own write meets again and reports): all of it.
   }
   stream.write(data);
-}
-
-/** Bytes written to `socket` past Node's stream (0 when none). */
-export function directBytes(socket: object): number {
-  return (socket as Counted)[DIRECT_BYTES] ?? 0;
+  return 0;
 }

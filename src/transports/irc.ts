@@ -144,6 +144,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
   #outBytes = 0;
   /** The socket's descriptor for direct writes (direct-write.ts), or -1. */
   readonly #fd: number;
+  #direct = 0;
   #overflowed = false;
   #closing = false;
   #gone = false;
@@ -216,6 +217,11 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     return (this.socket as { encrypted?: boolean }).encrypted === true;
   }
 
+  /** Bytes written past Node's stream (direct-write.ts); dead-peer.ts adds them to Node's count. */
+  get directBytes(): number {
+    return this.#direct;
+  }
+
   get queuedBytes(): number {
     return this.#gone ? 0 : this.socket.writableLength + this.#outBytes;
   }
@@ -284,7 +290,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     const total = this.#outBytes;
     this.#outBytes = 0;
     try {
-      joiner.write(this.socket, out, total, this.#fd);
+      this.#direct += joiner.write(this.socket, out, total, this.#fd);
     } catch (err) {
       this.#opts.chat.log("warn", "write_failed", { remote: this.remote, error: String(err) });
       this.socket.destroy();

@@ -90,13 +90,13 @@ export class WriteJoiner {
    * Writes `chunks` (`total` bytes in all) to `stream` as one write, and empties `chunks` before
    * writing: whatever is queued while the write runs belongs to the next flush. `fd`: the
    * socket's descriptor for the native helper (direct-write.ts), -1 for the socket's own write.
+   * Returns the bytes sent past Node.
    */
-  write(stream: ChunkWritable, chunks: Buffer[], total: number, fd = -1): void {
+  write(stream: ChunkWritable, chunks: Buffer[], total: number, fd = -1): number {
     if (chunks.length === 1 || total > this.size || stream.writableLength > 0) {
       const data = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
       chunks.length = 0;
-      writeDirect(stream, fd, data);
-      return;
+      return writeDirect(stream, fd, data);
     }
     const scratch = this.#scratch;
     let offset = 0;
@@ -107,8 +107,9 @@ export class WriteJoiner {
     chunks.length = 0;
     let released = false;
     try {
-      writeDirect(stream, fd, scratch.subarray(0, offset));
+      const direct = writeDirect(stream, fd, scratch.subarray(0, offset));
       released = stream.writableLength === 0;
+      return direct;
     } finally {
       if (!released) this.#scratch = Buffer.allocUnsafeSlow(this.size);
     }

@@ -122,6 +122,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
   #outBytes = 0;
   /** The socket's descriptor for direct writes (direct-write.ts), or -1. */
   readonly #fd: number;
+  #direct = 0;
   #overflowed = false;
   #closing = false;
   #gone = false;
@@ -199,6 +200,11 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     return (this.socket as tls.TLSSocket).encrypted === true;
   }
 
+  /** Bytes written past Node's stream (direct-write.ts); dead-peer.ts adds them to Node's count. */
+  get directBytes(): number {
+    return this.#direct;
+  }
+
   get queuedBytes(): number {
     return this.#gone ? 0 : this.socket.writableLength + this.#outBytes;
   }
@@ -247,7 +253,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     const total = this.#outBytes;
     this.#outBytes = 0;
     try {
-      joiner.write(this.socket, out, total, this.#fd); // empties `out`
+      this.#direct += joiner.write(this.socket, out, total, this.#fd); // empties `out`
     } catch (err) {
       // E27: a socket that throws on write is dropped; the caller's loop (a broadcast's flush)
       // goes on with the next connection.
