@@ -3,7 +3,8 @@
  * directory that cannot be used stops the start with a reason.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
@@ -64,6 +65,105 @@ if (sqlite.ok) {
       } finally {
         first.close();
       }
+    });
+  });
+
+  // Issue 14: a commit is an append to papo.journal; SQLite gets the events about once a second.
+  describe("sqlite store: the journal", () => {
+    const msgs = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        type: "message" as const,
+        room: "#j",
+        from: "ana",
+        text: `m${from + i}`,
+        at: 1000 + from + i,
+        seq: from + i,
+      }));
+
+    it("what a killed process committed is in the journal only, and in SQLite after the next open", () => {
+      const dir = tmp();
+      // A child commits 20 events (into the journal: no drain for an hour) and is killed (SIGKILL).
+      const child = spawnSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "--input-type=module",
+          "-e",
+          `import { createRequire } from "node:module";
+           const { SqliteStore } = await import(${JSON.stringify(new URL("../src/store/sqlite.ts", import.meta.url).href)});
+           const Database = createRequire(import.meta.url)("better-sqlite3");
+           const s = new SqliteStore(Database, ${JSON.stringify(dir)}, { drainMs: 3_600_000 });
+           s.append("#j", ${JSON.stringify(msgs(1, 10))});
+           s.commit();
+           s.append("#j", ${JSON.stringify(msgs(11, 10))});
+           s.commit();
+           process.kill(process.pid, "SIGKILL");`,
+        ],
+        { cwd: path.join(import.meta.dirname, ".."), encoding: "utf8" },
+      );
+      assert.equal(child.signal, "SIGKILL", child.stderr);
+      assert.equal(readFileSync(path.join(dir, "papo.journal"), "utf8").trim().split("\n").length, 20);
+      const s = new SqliteStore(Database, dir);
+      try {
+        assert.equal(s.head("#j")?.seq, 20);
+        assert.deepEqual(
+          s.range("#j", 0, 100).map((e) => (e.type === "message" ? e.text : "")),
+          msgs(1, 20).map((m) => m.text),
+        );
+        assert.equal(readFileSync(path.join(dir, "papo.journal"), "utf8"), "", "emptied once in SQLite");
+      } finally {
+        s.close();
+      }
+    });
+
+    it("a last line cut short is dropped; lines SQLite already has are not put in twice", () => {
+      const dir = tmp();
+      const s = new SqliteStore(Database, dir, { drainMs: 0 });
+      s.append("#j", msgs(1, 5));
+      s.commit(); // drained at once: 1..5 in SQLite, the journal empty
+      s.close();
+      // As if the process died after a drain and before emptying the journal, then appended 6..7,
+      // then died in the middle of appending 8.
+      const line = (m: ReturnType<typeof msgs>[number]) => `${JSON.stringify({ k: "#j", e: m })}\n`;
+      writeFileSync(
+        path.join(dir, "papo.journal"),
+        `${msgs(1, 7).map(line).join("")}${line(msgs(8, 1)[0] as ReturnType<typeof msgs>[number]).slice(0, 25)}`,
+      );
+      const t = new SqliteStore(Database, dir);
+      try {
+        assert.equal(t.head("#j")?.seq, 7);
+        assert.deepEqual(
+          t.range("#j", 0, 100).map((e) => e.seq),
+          [1, 2, 3, 4, 5, 6, 7],
+        );
+        // The next event continues after 7.
+        t.append("#j", msgs(8, 1));
+        t.commit();
+      } finally {
+        t.close();
+      }
+      const u = new SqliteStore(Database, dir);
+      assert.equal(u.head("#j")?.seq, 8);
+      u.close();
+    });
+
+    it("events wait in the journal between drains and are read from there", () => {
+      const dir = tmp();
+      const s = new SqliteStore(Database, dir, { drainMs: 3_600_000 });
+      try {
+        s.append("#j", msgs(1, 3));
+        s.commit();
+        assert.equal(s.pending, 0, "nothing unsaved");
+        assert.equal(readFileSync(path.join(dir, "papo.journal"), "utf8").trim().split("\n").length, 3);
+        assert.deepEqual(
+          s.recent("#j", 10).map((e) => e.seq),
+          [1, 2, 3],
+        );
+      } finally {
+        s.close();
+      }
+      assert.equal(readFileSync(path.join(dir, "papo.journal"), "utf8"), "", "close drains");
     });
   });
 }
