@@ -11,12 +11,13 @@
  * Loopback only; at most 2 × 60 s.
  */
 import net from "node:net";
-import { serverDefs, startServer } from "./servers.ts";
+import { buildPapo, serverDefs, startServer } from "./servers.ts";
 
 const phaseMs = Math.min(Number(process.argv[2] ?? 15), 60) * 1000;
 const quietN = Math.min(Number(process.argv[3] ?? 20), 200);
 const flooderN = Math.min(Number(process.argv[4] ?? 5), 50);
 
+buildPapo();
 const server = await startServer(serverDefs().papo as never);
 const { port } = server;
 

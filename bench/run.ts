@@ -16,7 +16,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { formatTable, type LoadOptions, type LoadResult, runLoad, tableRow } from "./loadgen.ts";
 import { waitForQuiet } from "./proc.ts";
-import { REPO_ROOT, type RunningServer, serverDefs, startServer } from "./servers.ts";
+import { buildPapo, REPO_ROOT, type RunningServer, serverDefs, startServer } from "./servers.ts";
 
 const ALL_SERVERS = ["ngircd", "inspircd", "seed", "raw-naive", "raw-batched", "raw-batched-nodelay", "papo"];
 /** Issue 11: the IRC comparison (the same IRC load for all three) and papo's mixed room. */
@@ -42,7 +42,7 @@ const HELP = `usage: node --import tsx bench/run.ts [options]
   --workers W           load generator threads (default 2)
   --batch B             connections registering at once per worker (default 50; per server above 2000)
   --papo-args "ARGS"    extra arguments for papo serve, e.g. "--limit maxSendQueueBytes=4194304"
-  --papo-dir DIR        run papo's src/cli.ts from another checkout (e.g. a git worktree of HEAD)
+  --papo-dir DIR        build and run papo (dist/cli.js) from another checkout (e.g. a git worktree of HEAD)
   --out FILE            JSON results file (default bench/results/<time>.json)
   --warmup S            first an unmeasured load of S seconds on the same server (steady state: JIT
                         warm-up), then the measured run
@@ -115,6 +115,9 @@ async function main(): Promise<void> {
   if (servers.length === 1 && servers[0] === "all") servers = ALL_SERVERS;
   for (const s of servers)
     if (!defs[s]) throw new Error(`unknown server ${s} (known: ${Object.keys(defs).join(", ")})`);
+  // papo runs from its build (dist/), as users run it: build it now, from the sources being measured.
+  if (servers.some((s) => s.startsWith("papo")))
+    buildPapo(values["papo-dir"] ? resolve(values["papo-dir"]) : undefined);
 
   const duration = Number(values.duration ?? (values.quick ? 8 : values.full || values.irc ? 15 : 10));
   if (!(duration > 0 && duration <= 60)) throw new Error("--duration must be in (0, 60] seconds");

@@ -3,7 +3,7 @@
  * process on 127.0.0.1 (its pid is what /proc is read for), waited for until it accepts
  * connections, and stopped with SIGTERM (SIGKILL after 3 s).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -39,18 +39,36 @@ export interface ServerDef {
 const tsxNode = ["node", "--import", "tsx"];
 
 /**
+ * Builds papo in `dir` as `npm ci` does: the TypeScript (`tsc -p tsconfig.build.json`, into dist/)
+ * and the optional native write helper (native/build.mjs, where the checkout has it). Throws when
+ * the TypeScript does not build.
+ */
+export function buildPapo(dir: string = REPO_ROOT): void {
+  const tsc = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+    cwd: dir,
+    stdio: "inherit",
+  });
+  if (tsc.status !== 0) throw new Error(`papo does not build in ${dir}`);
+  if (existsSync(join(dir, "native/build.mjs")))
+    spawnSync(process.execPath, [join(dir, "native/build.mjs")], { cwd: dir, stdio: "inherit" });
+}
+
+/**
  * @param papoArgs extra arguments for `papo serve`
  * @param papoDir run papo from this checkout instead of this one (e.g. a `git worktree` of a
  *   commit, so edits in progress in the work tree do not break a long run)
  */
 export function serverDefs(papoArgs: string[] = [], papoDir?: string): Record<string, ServerDef> {
-  const cli = papoDir ? join(papoDir, "src/cli.ts") : "src/cli.ts";
+  // papo as users run it (`npm start`): the compiled dist/cli.js, which `buildPapo` makes first.
+  // Run from the sources through tsx it took 1.2 to 1.5 points more of a core at 100 × 0.5 (issue
+  // 14, docs/performance.md), a cost of the loader that no user pays.
+  const cli = join(papoDir ?? REPO_ROOT, "dist/cli.js");
   // A checkout from before IRC was on by default (--papo-dir) has no --no-irc, and needs none.
   const hasNoIrc = existsSync(join(papoDir ?? REPO_ROOT, "src/cli.ts"))
     ? readFileSync(join(papoDir ?? REPO_ROOT, "src/cli.ts"), "utf8").includes('"no-irc"')
     : true;
   const papoCommand = (irc: boolean) => [
-    ...tsxNode,
+    "node",
     cli,
     "serve",
     "--port",
