@@ -68,6 +68,8 @@ describe("two papo nodes on one Redis", { skip }, () => {
     const ana = track(await JsonClient.join(a.port, "ana"));
     const bob = track(await JsonClient.join(b.port, "bob"));
     ana.request({ type: "join", room: "#sala" });
+    // ana is in first: were bob's join applied first, ana would find bob listed, not see him join.
+    await ana.waitEvent("room", (e) => e.room === "#sala");
     bob.request({ type: "join", room: "#sala" });
     await ana.waitEvent("joined", (e) => e.name === "bob" && e.room === "#sala");
     for (let i = 0; i < 20; i++) {

@@ -287,7 +287,9 @@ export class SqliteStore implements RoomStore {
    * memory too.
    */
   commit(): void {
-    if (this.#pending.length === 0 && this.#rooms.size === 0) return;
+    // The transports call this once per flush per connection: after the first, nothing is new.
+    // (A drain comes with a commit that appends: a quiet room's last events wait in the journal.)
+    if (this.#journaled === this.#pending.length && this.#rooms.size === 0 && !this.#drainFailed) return;
     try {
       if (this.#journaled < this.#pending.length) this.#appendJournal();
       // After a failed drain every commit tries again, and fails until SQLite takes the events:
