@@ -32,7 +32,8 @@ if (!gyp) {
   const args = [gyp, "rebuild"];
   if (!process.env.npm_config_nodedir && existsSync(join(prefix, "include/node/node_api.h")))
     args.push(`--nodedir=${prefix}`);
-  const r = spawnSync(process.execPath, args, { cwd: native, encoding: "utf8" });
+  // A machine without Node's headers downloads them: never hold the install for long.
+  const r = spawnSync(process.execPath, args, { cwd: native, encoding: "utf8", timeout: 180_000 });
   if (r.status === 0) {
     console.log("papo: native write helper built (native/build/Release/papo_direct_write.node)");
   } else {

@@ -165,5 +165,32 @@ if (sqlite.ok) {
       }
       assert.equal(readFileSync(path.join(dir, "papo.journal"), "utf8"), "", "close drains");
     });
+
+    it("each drain writes the room's head into its row (an older papo reading the file trusts it)", () => {
+      const dir = tmp();
+      const s = new SqliteStore(Database, dir, { drainMs: 0 });
+      for (let seq = 1; seq <= 12; seq++) {
+        s.append("#j", msgs(seq, 1));
+        s.commit();
+      }
+      s.close();
+      const db = new Database(path.join(dir, "papo.db"), { readonly: true });
+      try {
+        assert.deepEqual(db.prepare("SELECT head FROM rooms WHERE key = ?").get("#j"), { head: 12 });
+      } finally {
+        db.close();
+      }
+    });
+
+    it("after close: a second close does nothing, a commit with something to save throws", () => {
+      const s = new SqliteStore(Database, tmp(), { drainMs: 3_600_000 });
+      s.append("#j", msgs(1, 1));
+      s.commit();
+      s.close();
+      s.close();
+      // A room it knows is appended to without reading the database; the journal is closed.
+      s.append("#j", msgs(2, 1));
+      assert.throws(() => s.commit(), /closed/);
+    });
   });
 }

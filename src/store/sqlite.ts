@@ -72,9 +72,7 @@ export class SqliteStore implements RoomStore {
     saveBan: BetterSqlite3.Statement;
     deleteBan: BetterSqlite3.Statement;
   };
-  readonly #commitTx: (rows: { key: string; e: RoomEvent }[]) => Map<string, unknown>;
-  /** Rooms whose row this process has written (or read): their commits leave the row alone. */
-  readonly #written = new Set<string>();
+  readonly #commitTx: (rows: { key: string; e: RoomEvent }[]) => unknown;
 
   /**
    * The journal (issue 14): `dir/papo.journal`, one JSON line per event. A commit appends the new
@@ -94,6 +92,11 @@ export class SqliteStore implements RoomStore {
   #lastDrain = Date.now();
   /** The last drain failed (a full disk): commits fail until one succeeds. */
   #drainFailed = false;
+  /** Journaled events were let go from memory (`maxUnsaved`): the next drain reads the journal. */
+  #journalHoldsMore = false;
+  /** A cut-back after a failed append failed too: the next append starts on a new line. */
+  #torn = false;
+  #closed = false;
   readonly #drainMs: number;
   readonly #drainAt: number;
 
@@ -194,14 +197,10 @@ export class SqliteStore implements RoomStore {
       deleteBan: db.prepare("DELETE FROM bans WHERE key = ?"),
     };
     this.#commitTx = db.transaction((rows: { key: string; e: RoomEvent }[]) => {
-      // A room's row is written when it is new to this process or its topic changes, not at every
-      // commit: its head is the larger of the row's and the events' last seq (`head`), and prune
-      // writes it before deleting (issue 14: at light load a commit is one message, and the row
-      // was a second page to write for it).
+      // Each room's row gets its head at every drain (about once a second, not per message).
       const heads = new Map<string, { room: string; head: number; topic: string | null }>();
       for (const { key, e } of rows) {
         this.#stmt.insert.run(key, e.seq, e.at, JSON.stringify(e));
-        if (this.#written.has(key) && e.type !== "topic") continue;
         const h = heads.get(key) ?? { room: e.room, head: 0, topic: null };
         h.head = e.seq;
         if (e.type === "topic") h.topic = e.topic;
@@ -230,10 +229,34 @@ export class SqliteStore implements RoomStore {
    * nobody was sent those events.
    */
   #recover(): void {
+    const rows = this.#journalRows();
+    if (rows.length > 0) {
+      try {
+        this.#commitTx(rows);
+      } catch {
+        // A full disk, say: the events stay pending (and in the journal), and every commit tries
+        // to drain them until SQLite takes them. The chat starts; history is paused meanwhile.
+        this.#pending = rows;
+        this.#journaled = rows.length;
+        this.#journalSize = fstatSync(this.#journalFd).size;
+        this.#drainFailed = true;
+        return;
+      }
+    }
+    try {
+      ftruncateSync(this.#journalFd, 0);
+      this.#journalSize = 0;
+    } catch {
+      this.#journalSize = fstatSync(this.#journalFd).size;
+    }
+  }
+
+  /** The journal's events that SQLite does not have yet, in order (a line cut short is dropped). */
+  #journalRows(): { key: string; e: RoomEvent }[] {
     const text = readFileSync(this.#journalFile, "utf8");
+    const heads = new Map<string, number>();
+    const rows: { key: string; e: RoomEvent }[] = [];
     if (text.length > 0) {
-      const heads = new Map<string, number>();
-      const rows: { key: string; e: RoomEvent }[] = [];
       for (const line of text.split("\n")) {
         if (!line) continue;
         let row: { k?: unknown; e?: { seq?: unknown } } | undefined;
@@ -250,10 +273,8 @@ export class SqliteStore implements RoomStore {
         heads.set(key, e.seq);
         rows.push({ key, e });
       }
-      if (rows.length > 0) for (const key of this.#commitTx(rows).keys()) this.#written.add(key);
     }
-    ftruncateSync(this.#journalFd, 0);
-    this.#journalSize = 0;
+    return rows;
   }
 
   /** The last seq SQLite has of `key`: its row's head or its last event, whichever is larger. */
@@ -291,7 +312,17 @@ export class SqliteStore implements RoomStore {
     // (A drain comes with a commit that appends: a quiet room's last events wait in the journal.)
     if (this.#journaled === this.#pending.length && this.#rooms.size === 0 && !this.#drainFailed) return;
     try {
-      if (this.#journaled < this.#pending.length) this.#appendJournal();
+      if (this.#journaled < this.#pending.length) {
+        try {
+          this.#appendJournal();
+        } catch {
+          // The journal cannot grow (a full disk gives its blocks back at every drain), but SQLite
+          // may still have room in its own pages: a transaction is as safe. If it fails too, the
+          // commit fails.
+          this.#drain();
+          return;
+        }
+      }
       // After a failed drain every commit tries again, and fails until SQLite takes the events:
       // the journal alone does not make a full disk a saving one.
       if (
@@ -304,9 +335,14 @@ export class SqliteStore implements RoomStore {
     } catch (err) {
       const over = this.#pending.length - this.#maxUnsaved;
       if (over > 0) {
+        // Events already in the journal are only let go from memory: the next drain reads them
+        // back from the journal (their commit returned: someone may have seen them). Those that
+        // never reached it are lost (a hole in the log, as the limit says).
+        const journaled = Math.min(over, this.#journaled);
+        if (journaled > 0) this.#journalHoldsMore = true;
         this.#pending.splice(0, over);
-        this.#journaled = Math.max(0, this.#journaled - over);
-        this.unsavedDropped += over;
+        this.#journaled -= journaled;
+        this.unsavedDropped += over - journaled;
       }
       throw err;
     }
@@ -314,7 +350,8 @@ export class SqliteStore implements RoomStore {
 
   /** Appends the events not in the journal yet, in one write; on failure cuts the journal back. */
   #appendJournal(): void {
-    let text = "";
+    if (this.#closed) throw new Error("the store is closed");
+    let text = this.#torn ? "\n" : "";
     for (let i = this.#journaled; i < this.#pending.length; i++) {
       const { key, e } = this.#pending[i] as { key: string; e: RoomEvent };
       text += `{"k":${JSON.stringify(key)},"e":${JSON.stringify(e)}}\n`;
@@ -326,23 +363,31 @@ export class SqliteStore implements RoomStore {
       // No half line stays behind to be read as the start of the next one.
       try {
         ftruncateSync(this.#journalFd, this.#journalSize);
-      } catch {}
+      } catch {
+        this.#torn = true;
+      }
       throw err;
     }
+    this.#torn = false;
     this.#journalSize += bytes.length;
     this.#journaled = this.#pending.length;
   }
 
   /** Every pending event (all in the journal) into SQLite in one transaction; empties the journal. */
   #drain(): void {
-    const rows = this.#pending;
+    if (this.#closed) throw new Error("the store is closed");
+    // Events let go from memory while drains failed are read back from the journal.
+    const rows = this.#journalHoldsMore
+      ? [...this.#journalRows(), ...this.#pending.slice(this.#journaled)]
+      : this.#pending;
     try {
-      for (const key of this.#commitTx(rows).keys()) this.#written.add(key);
+      this.#commitTx(rows);
     } catch (err) {
       this.#drainFailed = true;
       throw err;
     }
     this.#drainFailed = false;
+    this.#journalHoldsMore = false;
     this.#rooms.clear();
     this.#pending = [];
     this.#journaled = 0;
@@ -350,6 +395,7 @@ export class SqliteStore implements RoomStore {
     try {
       ftruncateSync(this.#journalFd, 0);
       this.#journalSize = 0;
+      this.#torn = false;
     } catch {
       // What stays in the journal is in SQLite too: opening the store again skips it.
       this.#journalSize = fstatSync(this.#journalFd).size;
@@ -364,7 +410,6 @@ export class SqliteStore implements RoomStore {
   head(key: string): RoomHead | undefined {
     const row = this.#stmt.head.get(key) as { room: string; head: number; topic: string | null } | undefined;
     const pending = this.#pendingOf(key);
-    if (row) this.#written.add(key);
     const saved = this.#rooms.get(key);
     const room = row?.room ?? saved?.room ?? pending[0]?.room;
     if (room === undefined) return undefined;
@@ -462,10 +507,12 @@ export class SqliteStore implements RoomStore {
   }
 
   close(): void {
+    if (this.#closed) return;
     try {
       this.commit();
       if (this.#pending.length > 0 || this.#rooms.size > 0) this.#drain();
     } finally {
+      this.#closed = true;
       closeSync(this.#journalFd);
       this.#db.close();
     }

@@ -17,6 +17,7 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
+import { fileURLToPath } from "node:url";
 
 interface Native {
   write(fd: number, data: Uint8Array): number;
@@ -35,7 +36,7 @@ export function directWriter(): Native | null {
   const url = new URL(BUILT, import.meta.url);
   if (!existsSync(url)) return native;
   try {
-    native = createRequire(import.meta.url)(url.pathname) as Native;
+    native = createRequire(import.meta.url)(fileURLToPath(url)) as Native;
   } catch {
     // Built for another Node or platform: the sockets' own path works everywhere.
     native = null;
