@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
@@ -70,6 +70,11 @@ if (sqlite.ok) {
 
   // Issue 14: a commit is an append to papo.journal; SQLite gets the events about once a second.
   describe("sqlite store: the journal", () => {
+    /** The event lines in a data directory's journal (the first line names the epoch). */
+    const eventLines = (dir: string) =>
+      readFileSync(path.join(dir, "papo.journal"), "utf8")
+        .split("\n")
+        .filter((l) => l.startsWith('{"k":')).length;
     const msgs = (from: number, n: number) =>
       Array.from({ length: n }, (_, i) => ({
         type: "message" as const,
@@ -103,7 +108,7 @@ if (sqlite.ok) {
         { cwd: path.join(import.meta.dirname, ".."), encoding: "utf8" },
       );
       assert.equal(child.signal, "SIGKILL", child.stderr);
-      assert.equal(readFileSync(path.join(dir, "papo.journal"), "utf8").trim().split("\n").length, 20);
+      assert.equal(eventLines(dir), 20);
       const s = new SqliteStore(Database, dir);
       try {
         assert.equal(s.head("#j")?.seq, 20);
@@ -155,7 +160,7 @@ if (sqlite.ok) {
         s.append("#j", msgs(1, 3));
         s.commit();
         assert.equal(s.pending, 0, "nothing unsaved");
-        assert.equal(readFileSync(path.join(dir, "papo.journal"), "utf8").trim().split("\n").length, 3);
+        assert.equal(eventLines(dir), 3);
         assert.deepEqual(
           s.recent("#j", 10).map((e) => e.seq),
           [1, 2, 3],
@@ -164,6 +169,28 @@ if (sqlite.ok) {
         s.close();
       }
       assert.equal(readFileSync(path.join(dir, "papo.journal"), "utf8"), "", "close drains");
+    });
+
+    it("a journal written for another database (another epoch) is set aside, not put into this one", () => {
+      const dir = tmp();
+      new SqliteStore(Database, dir).close();
+      const line = (m: ReturnType<typeof msgs>[number]) => `${JSON.stringify({ k: "#j", e: m })}\n`;
+      const foreign = `{"epoch":"another"}\n${msgs(1, 3).map(line).join("")}`;
+      writeFileSync(path.join(dir, "papo.journal"), foreign);
+      const s = new SqliteStore(Database, dir);
+      try {
+        assert.equal(s.head("#j"), undefined, "none of its events came in");
+        const aside = readdirSync(dir).filter((f) => f.startsWith("papo.journal.set-aside-"));
+        assert.equal(aside.length, 1);
+        assert.equal(readFileSync(path.join(dir, aside[0] as string), "utf8"), foreign, "kept whole");
+        // This database's own journal starts with its epoch.
+        s.append("#k", msgs(1, 1).map((m) => ({ ...m, room: "#k" })));
+        s.commit();
+        const first = readFileSync(path.join(dir, "papo.journal"), "utf8").split("\n")[0] as string;
+        assert.deepEqual(JSON.parse(first), { epoch: s.epoch });
+      } finally {
+        s.close();
+      }
     });
 
     it("each drain writes the room's head into its row (an older papo reading the file trusts it)", () => {

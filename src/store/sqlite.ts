@@ -19,6 +19,7 @@ import {
   openSync,
   readFileSync,
   statSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
 import { createRequire } from "node:module";
@@ -230,6 +231,13 @@ export class SqliteStore implements RoomStore {
    */
   #recover(): void {
     const rows = this.#journalRows();
+    if (rows === "another") {
+      // The journal was written for another database (papo.db replaced, say, by a backup): its
+      // events do not belong in this one. It is set aside, not deleted.
+      writeFileSync(`${this.#journalFile}.set-aside-${Date.now()}`, readFileSync(this.#journalFile));
+      ftruncateSync(this.#journalFd, 0);
+      return;
+    }
     if (rows.length > 0) {
       try {
         this.#commitTx(rows);
@@ -251,20 +259,24 @@ export class SqliteStore implements RoomStore {
     }
   }
 
-  /** The journal's events that SQLite does not have yet, in order (a line cut short is dropped). */
-  #journalRows(): { key: string; e: RoomEvent }[] {
+  /**
+   * The journal's events that SQLite does not have yet, in order (a line cut short is dropped);
+   * "another" when its first line names another database's epoch.
+   */
+  #journalRows(): { key: string; e: RoomEvent }[] | "another" {
     const text = readFileSync(this.#journalFile, "utf8");
     const heads = new Map<string, number>();
     const rows: { key: string; e: RoomEvent }[] = [];
     if (text.length > 0) {
       for (const line of text.split("\n")) {
         if (!line) continue;
-        let row: { k?: unknown; e?: { seq?: unknown } } | undefined;
+        let row: { k?: unknown; e?: { seq?: unknown }; epoch?: unknown } | undefined;
         try {
           row = JSON.parse(line);
         } catch {
           continue;
         }
+        if (typeof row?.epoch === "string" && row.epoch !== this.epoch) return "another";
         if (typeof row?.k !== "string" || typeof row.e?.seq !== "number") continue;
         const key = row.k;
         const e = row.e as RoomEvent;
@@ -352,6 +364,8 @@ export class SqliteStore implements RoomStore {
   #appendJournal(): void {
     if (this.#closed) throw new Error("the store is closed");
     let text = this.#torn ? "\n" : "";
+    // An empty journal starts with the epoch of the database it belongs to (`#journalRows`).
+    if (this.#journalSize === 0) text += `{"epoch":${JSON.stringify(this.epoch)}}\n`;
     for (let i = this.#journaled; i < this.#pending.length; i++) {
       const { key, e } = this.#pending[i] as { key: string; e: RoomEvent };
       text += `{"k":${JSON.stringify(key)},"e":${JSON.stringify(e)}}\n`;
@@ -377,8 +391,9 @@ export class SqliteStore implements RoomStore {
   #drain(): void {
     if (this.#closed) throw new Error("the store is closed");
     // Events let go from memory while drains failed are read back from the journal.
+    const journal = this.#journalHoldsMore ? this.#journalRows() : [];
     const rows = this.#journalHoldsMore
-      ? [...this.#journalRows(), ...this.#pending.slice(this.#journaled)]
+      ? [...(journal === "another" ? [] : journal), ...this.#pending.slice(this.#journaled)]
       : this.#pending;
     try {
       this.#commitTx(rows);
