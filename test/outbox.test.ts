@@ -95,6 +95,36 @@ describe("batched writes (issue 5: low latency when idle, batching when busy)", 
     assert.equal(flushed.length, 1001);
   });
 
+  it("a forgotten socket is not flushed, and one marked again after `forget` is flushed once", () => {
+    const flushed: number[] = [];
+    const s = new FlushScheduler(10, now);
+    const [a, b, c] = sockets(3, flushed);
+    s.mark(a as never);
+    s.mark(b as never);
+    s.mark(c as never);
+    s.forget(b as never);
+    s.forget(c as never);
+    s.mark(c as never);
+    advance(0);
+    assert.deepEqual(flushed, [0, 2]);
+  });
+
+  it("hands every flush of a round the same batch, and sends it when the round ends", () => {
+    const got: unknown[] = [];
+    const s = new FlushScheduler(10, now, 5, true);
+    const room = Array.from({ length: 3 }, () => ({ flush: (batch: unknown) => got.push(batch) }));
+    for (const x of room) s.mark(x as never);
+    advance(0);
+    assert.equal(got.length, 3);
+    assert.ok(got.every((b) => b === got[0]), "one batch for the round");
+    if (got[0] !== null) assert.equal((got[0] as { size: number }).size, 0, "sent at the end of the round");
+    const off = new FlushScheduler(10, now);
+    const plain: unknown[] = [];
+    off.mark({ flush: (batch: unknown) => plain.push(batch) } as never);
+    advance(0);
+    assert.deepEqual(plain, [null], "no batch unless asked for");
+  });
+
   it("with a window of 0, flushes every turn", () => {
     const flushed: number[] = [];
     const s = new FlushScheduler(0, now);

@@ -914,7 +914,10 @@ export class Chat implements SessionHost {
       room.waiting.push(() => this.publish(room, event));
       return;
     }
-    const e = { ...event, seq: room.head + 1 } as RoomEvent;
+    // The event is the caller's own literal: it gets its seq in place (a copy made with a spread
+    // cost a new hidden class per message in the profile, issue 14).
+    const e = event as RoomEvent;
+    e.seq = room.head + 1;
     this.store.append(room.key, [e]);
     this.#uncommitted++;
     this.#scheduleCommit();

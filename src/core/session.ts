@@ -524,15 +524,21 @@ export class Session {
     this.chat.counters.publicMessages++;
     if (this.chat.options.logMessages)
       this.chat.log("info", "message", { room: room.name, from: this.#name, text });
-    this.chat.publish(room, {
-      type: "message",
-      room: room.name,
-      from: this.#name,
-      text,
-      ...(cid !== undefined ? { cid } : {}),
-      ...(notice ? { notice: true as const } : {}),
-      at: Date.now(),
-    });
+    // The usual message has neither a cid nor the notice flag: one plain literal (no spreads).
+    this.chat.publish(
+      room,
+      cid === undefined && !notice
+        ? { type: "message", room: room.name, from: this.#name, text, at: Date.now() }
+        : {
+            type: "message",
+            room: room.name,
+            from: this.#name,
+            text,
+            ...(cid !== undefined ? { cid } : {}),
+            ...(notice ? { notice: true as const } : {}),
+            at: Date.now(),
+          },
+    );
   }
 
   /** S8: `@name text` to that user only (seed 004 RF6-RF7); private messages have no room. */

@@ -34,10 +34,10 @@ import { type Decoded, LineDecoder } from "../protocol/line-decoder.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { formatAddress } from "./address.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
-import { directFd } from "./direct-write.ts";
+import { type DirectBatch, directFd } from "./direct-write.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
 import { LineDeadline } from "./line-deadline.ts";
-import { FlushScheduler, WriteJoiner } from "./outbox.ts";
+import { FlushScheduler, SocketOutbox, WriteJoiner } from "./outbox.ts";
 import { resetSocket } from "./reset.ts";
 
 export interface IrcOptions {
@@ -140,11 +140,10 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
   readonly #opts: IrcOptions;
   readonly #flusher: FlushScheduler;
   readonly #decoder: LineDecoder;
-  #out: Buffer[] = [];
-  #outBytes = 0;
-  /** The socket's descriptor for direct writes (direct-write.ts), or -1. */
-  readonly #fd: number;
-  #direct = 0;
+  /** What is queued for the socket until the next flush (outbox.ts). */
+  readonly #out: SocketOutbox;
+  /** FlushScheduler's mark (outbox.ts). */
+  flushQueued = false;
   #overflowed = false;
   #closing = false;
   #gone = false;
@@ -193,7 +192,9 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     this.socket = socket;
     this.#opts = opts;
     this.#flusher = flusher;
-    this.#fd = opts.limits.directWrites !== 0 ? directFd(socket) : -1;
+    this.#out = new SocketOutbox(socket, opts.limits.directWrites !== 0 ? directFd(socket) : -1, joiner, (err) =>
+      this.#writeFailed(err),
+    );
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);
     this.#decoder = new LineDecoder({
@@ -219,11 +220,11 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
 
   /** Bytes written past Node's stream (direct-write.ts); dead-peer.ts adds them to Node's count. */
   get directBytes(): number {
-    return this.#direct;
+    return this.#out.directBytes;
   }
 
   get queuedBytes(): number {
-    return this.#gone ? 0 : this.socket.writableLength + this.#outBytes;
+    return this.#gone ? 0 : this.socket.writableLength + this.#out.bytes;
   }
 
   /** echo-message: the sender gets its own channel messages back (the core asks this). */
@@ -250,11 +251,10 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
 
   #queue(bytes: Buffer): void {
     if (this.#gone || this.#overflowed) return;
-    if (this.socket.writableLength + this.#outBytes + bytes.length > this.#opts.limits.maxSendQueueBytes) {
+    if (this.socket.writableLength + this.#out.bytes + bytes.length > this.#opts.limits.maxSendQueueBytes) {
       // ROBUSTNESS E25: this client alone is dropped; what was queued for it is discarded.
       this.#overflowed = true;
-      this.#out.length = 0;
-      this.#outBytes = 0;
+      this.#out.clear();
       this.#opts.chat.log("warn", "send_queue_exceeded", {
         remote: this.remote,
         name: this.session.name || undefined,
@@ -263,8 +263,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
       return;
     }
     this.#out.push(bytes);
-    this.#outBytes += bytes.length;
-    if (this.#outBytes >= FLUSH_AT_BYTES) this.flush();
+    if (this.#out.bytes >= FLUSH_AT_BYTES) this.flush();
     else this.#flusher.mark(this);
   }
 
@@ -281,20 +280,23 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     this.#reply({ source: this.#opts.serverName, command: code, params: [this.#me, ...params] });
   }
 
-  flush(): void {
-    if (this.#outBytes === 0 || this.#gone) return;
+  flush(batch: DirectBatch | null = null): void {
+    if (this.#gone) return;
+    // Bytes of this socket still in the round's batch leave before anything written after them.
+    if (this.#out.bytes === 0) return this.#out.settle();
     // Issue 14: what anyone is shown is stored first (one commit per flush, cheap when done).
     this.#opts.chat.commit();
-    if (this.#outBytes === 0 || this.#gone) return;
-    const out = this.#out;
-    const total = this.#outBytes;
-    this.#outBytes = 0;
+    if (this.#out.bytes === 0 || this.#gone) return;
     try {
-      this.#direct += joiner.write(this.socket, out, total, this.#fd);
+      this.#out.write(batch);
     } catch (err) {
-      this.#opts.chat.log("warn", "write_failed", { remote: this.remote, error: String(err) });
-      this.socket.destroy();
+      this.#writeFailed(err);
     }
+  }
+
+  #writeFailed(err: unknown): void {
+    this.#opts.chat.log("warn", "write_failed", { remote: this.remote, error: String(err) });
+    this.socket.destroy();
   }
 
   close(): void {
@@ -1638,7 +1640,12 @@ function destroySocket(socket: net.Socket): void {
 
 /** An IRC listener feeding the chat. */
 export function createIrcServer(opts: IrcOptions): net.Server {
-  const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
+  const flusher = new FlushScheduler(
+    opts.limits.batchWindowMs,
+    undefined,
+    opts.limits.batchPausePerSocketUs,
+    opts.limits.directWrites !== 0,
+  );
   const server = net.createServer({ noDelay: true, keepAlive: true });
   server.on("connection", function ircServerOnConnection(socket) {
     const conn = new IrcConnection(socket, opts, flusher);

@@ -13,43 +13,82 @@
  * message; at 300 clients 5 µs a socket (1.5 ms) still left one message per write (issue 14).
  */
 
-import { type DirectWritable, writeDirect } from "./direct-write.ts";
+import { type BatchWriter, DirectBatch, type DirectWritable, writeDirect } from "./direct-write.ts";
 
 export interface Flushable {
-  flush(): void;
+  /** Writes what is queued; into `batch` (sent at the end of the scheduler's round) when it may. */
+  flush(batch: DirectBatch | null): void;
+  /** The scheduler's mark: queued for its next round (a field, not a Set: no Set grows per round). */
+  flushQueued?: boolean;
 }
 
 export class FlushScheduler {
   readonly #maxWindowMs: number;
   readonly #pausePerSocketMs: number;
   readonly #now: () => number;
-  #dirty = new Set<Flushable>();
+  readonly #batch: DirectBatch | null;
+  // Two arrays used in turn, never emptied by `length = 0` (that gives their memory back, and
+  // they grew again at every round): entries are cleared one by one as they are flushed.
+  #dirty: (Flushable | undefined)[] = [];
+  #count = 0;
+  #spare: (Flushable | undefined)[] = [];
   #scheduled = false;
   /** When the next flush may run (performance.now() time). */
   #notBefore = 0;
   readonly #run = () => {
     this.#scheduled = false;
     const dirty = this.#dirty;
-    this.#dirty = new Set();
-    for (const f of dirty) f.flush();
+    const n = this.#count;
+    this.#dirty = this.#spare;
+    this.#count = 0;
+    const batch = this.#batch;
+    let flushed = 0;
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const f = dirty[i] as Flushable;
+        dirty[i] = undefined;
+        if (f.flushQueued !== true) continue; // forgotten, or a second mark after `forget`
+        f.flushQueued = false;
+        flushed++;
+        f.flush(batch);
+      }
+    } finally {
+      batch?.send();
+      // After a throw, the rest of the round is still marked: it goes with the next round.
+      for (i++; i < n; i++) {
+        const f = dirty[i] as Flushable;
+        dirty[i] = undefined;
+        if (f.flushQueued === true) {
+          f.flushQueued = false;
+          this.mark(f);
+        }
+      }
+      this.#spare = dirty;
+    }
     // The pause starts when the writing ends: a flush to thousands of sockets takes milliseconds
     // itself, and counting the pause from its start would leave none.
-    this.#notBefore = this.#now() + Math.min(this.#maxWindowMs, dirty.size * this.#pausePerSocketMs);
+    this.#notBefore = this.#now() + Math.min(this.#maxWindowMs, flushed * this.#pausePerSocketMs);
   };
 
   /**
    * @param maxWindowMs the longest pause between two flushes; 0 flushes every turn.
    * @param now the clock, in milliseconds (tests pass their own).
    * @param pausePerSocketUs the pause after a flush, per socket it wrote to, in microseconds.
+   * @param batch whether a round's writes to plain TCP sockets go out in one call into the native
+   *   helper (direct-write.ts; nothing changes where it is not built).
    */
-  constructor(maxWindowMs = 0, now: () => number = () => performance.now(), pausePerSocketUs = 5) {
+  constructor(maxWindowMs = 0, now: () => number = () => performance.now(), pausePerSocketUs = 5, batch = false) {
     this.#maxWindowMs = maxWindowMs;
     this.#pausePerSocketMs = pausePerSocketUs / 1000;
     this.#now = now;
+    this.#batch = batch ? DirectBatch.create() : null;
   }
 
   mark(f: Flushable): void {
-    this.#dirty.add(f);
+    if (f.flushQueued === true) return;
+    f.flushQueued = true;
+    this.#dirty[this.#count++] = f;
     if (this.#scheduled) return;
     this.#scheduled = true;
     const wait = this.#notBefore - this.#now();
@@ -59,7 +98,98 @@ export class FlushScheduler {
   }
 
   forget(f: Flushable): void {
-    this.#dirty.delete(f);
+    f.flushQueued = false;
+  }
+}
+
+/**
+ * What one connection has queued for its socket between two flushes, and how it is written
+ * (TcpConnection and IrcConnection): into the round's DirectBatch when it may go past Node, else
+ * joined into one write (WriteJoiner). A batch entry leaves at the end of the round; anything
+ * written to the socket before then sends the batch first, so bytes keep their order.
+ */
+export class SocketOutbox implements BatchWriter {
+  readonly stream: ChunkWritable;
+  readonly #fd: number;
+  readonly #joiner: WriteJoiner;
+  readonly #failed: (err: unknown) => void;
+  #first: Buffer | undefined;
+  #rest: Buffer[] = [];
+  #bytes = 0;
+  #direct = 0;
+  /** The batch holding an entry of this socket until its `send`. */
+  #batch: DirectBatch | null = null;
+
+  /**
+   * `fd`: the socket's descriptor for the native helper (direct-write.ts), -1 for none. `failed`:
+   * what the connection does when the socket's `write` throws while a batch is sent (ROBUSTNESS
+   * E27; a throw from `write` reaches the caller).
+   */
+  constructor(stream: ChunkWritable, fd: number, joiner: WriteJoiner, failed: (err: unknown) => void) {
+    this.stream = stream;
+    this.#fd = fd;
+    this.#joiner = joiner;
+    this.#failed = failed;
+  }
+
+  /** Bytes queued and not yet written. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Bytes written past Node's stream (dead-peer.ts adds them to Node's count). */
+  get directBytes(): number {
+    return this.#direct;
+  }
+
+  push(chunk: Buffer): void {
+    if (this.#first === undefined) this.#first = chunk;
+    else this.#rest.push(chunk);
+    this.#bytes += chunk.length;
+  }
+
+  /** Drops what is queued (not what a batch already holds: it was flushed). */
+  clear(): void {
+    this.#first = undefined;
+    if (this.#rest.length > 0) this.#rest = [];
+    this.#bytes = 0;
+  }
+
+  /** Sends the batch holding an entry of this socket, if one does: before anything else is written. */
+  settle(): void {
+    this.#batch?.send();
+  }
+
+  /** Writes what is queued (into `batch` when it may); throws what the stream's `write` throws. */
+  write(batch: DirectBatch | null): void {
+    this.#batch?.send();
+    const first = this.#first;
+    if (first === undefined) return;
+    const rest = this.#rest;
+    const total = this.#bytes;
+    this.#first = undefined;
+    this.#bytes = 0;
+    if (batch !== null && batch.add(this, this.#fd, first, rest, total)) {
+      this.#batch = batch;
+      if (rest.length > 0) this.#rest = [];
+      return;
+    }
+    if (rest.length === 0) {
+      this.#direct += writeDirect(this.stream, this.#fd, first);
+      return;
+    }
+    this.#rest = [];
+    rest.unshift(first);
+    this.#direct += this.#joiner.write(this.stream, rest, total, this.#fd);
+  }
+
+  sentDirect(bytes: number): void {
+    this.#direct += bytes;
+    this.#batch = null;
+  }
+
+  writeFailed(err: unknown): void {
+    this.#failed(err);
   }
 }
 

@@ -28,11 +28,11 @@ import { renderEvent } from "../protocol/text-render.ts";
 import { formatAddress } from "./address.ts";
 import { bannedInFlight, refuseIfBanned } from "./banned.ts";
 import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts";
-import { directFd } from "./direct-write.ts";
+import { type DirectBatch, directFd } from "./direct-write.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
 import { LineDeadline } from "./line-deadline.ts";
-import { FlushScheduler, WriteJoiner } from "./outbox.ts";
+import { FlushScheduler, SocketOutbox, WriteJoiner } from "./outbox.ts";
 import { resetSocket } from "./reset.ts";
 import { createSecureListener } from "./tls-listener.ts";
 
@@ -118,11 +118,10 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
   #sniffed: Buffer = EMPTY;
   #decoder: LineDecoder | FrameDecoder | undefined;
   #sawLine = false;
-  #out: Buffer[] = [];
-  #outBytes = 0;
-  /** The socket's descriptor for direct writes (direct-write.ts), or -1. */
-  readonly #fd: number;
-  #direct = 0;
+  /** What is queued for the socket until the next flush (outbox.ts). */
+  readonly #out: SocketOutbox;
+  /** FlushScheduler's mark (outbox.ts). */
+  flushQueued = false;
   #overflowed = false;
   #closing = false;
   #gone = false;
@@ -163,7 +162,9 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     this.socket = socket;
     this.#opts = opts;
     this.#flusher = flusher;
-    this.#fd = opts.limits.directWrites !== 0 ? directFd(socket) : -1;
+    this.#out = new SocketOutbox(socket, opts.limits.directWrites !== 0 ? directFd(socket) : -1, joiner, (err) =>
+      this.#writeFailed(err),
+    );
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);
     this.#caches = cachesFor(opts.lang ?? "en", opts.texts);
@@ -202,11 +203,11 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
 
   /** Bytes written past Node's stream (direct-write.ts); dead-peer.ts adds them to Node's count. */
   get directBytes(): number {
-    return this.#direct;
+    return this.#out.directBytes;
   }
 
   get queuedBytes(): number {
-    return this.#gone ? 0 : this.socket.writableLength + this.#outBytes;
+    return this.#gone ? 0 : this.socket.writableLength + this.#out.bytes;
   }
 
   send(event: ServerEvent): void {
@@ -225,12 +226,11 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     if (bytes.length === 0) return;
     if (
       !this.#overflowed &&
-      this.socket.writableLength + this.#outBytes + bytes.length > this.#opts.limits.maxSendQueueBytes
+      this.socket.writableLength + this.#out.bytes + bytes.length > this.#opts.limits.maxSendQueueBytes
     ) {
       // ROBUSTNESS E25: this client alone is dropped; what was queued for it is discarded.
       this.#overflowed = true;
-      this.#out.length = 0;
-      this.#outBytes = 0;
+      this.#out.clear();
       this.#opts.chat.log("warn", "send_queue_exceeded", {
         remote: this.remote,
         name: this.session.name || undefined,
@@ -239,27 +239,29 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
       return;
     }
     this.#out.push(bytes);
-    this.#outBytes += bytes.length;
-    if (this.#outBytes >= FLUSH_AT_BYTES) this.flush();
+    if (this.#out.bytes >= FLUSH_AT_BYTES) this.flush();
     else this.#flusher.mark(this);
   }
 
-  flush(): void {
-    if (this.#outBytes === 0 || this.#gone) return;
+  flush(batch: DirectBatch | null = null): void {
+    if (this.#gone) return;
+    // Bytes of this socket still in the round's batch leave before anything written after them.
+    if (this.#out.bytes === 0) return this.#out.settle();
     // Issue 14: what anyone is shown is stored first (one commit per flush, cheap when done).
     this.#opts.chat.commit();
-    if (this.#outBytes === 0 || this.#gone) return;
-    const out = this.#out;
-    const total = this.#outBytes;
-    this.#outBytes = 0;
+    if (this.#out.bytes === 0 || this.#gone) return;
     try {
-      this.#direct += joiner.write(this.socket, out, total, this.#fd); // empties `out`
+      this.#out.write(batch);
     } catch (err) {
       // E27: a socket that throws on write is dropped; the caller's loop (a broadcast's flush)
       // goes on with the next connection.
-      this.#opts.chat.log("warn", "write_failed", { remote: this.remote, error: String(err) });
-      this.socket.destroy();
+      this.#writeFailed(err);
     }
+  }
+
+  #writeFailed(err: unknown): void {
+    this.#opts.chat.log("warn", "write_failed", { remote: this.remote, error: String(err) });
+    this.socket.destroy();
   }
 
   close(): void {
@@ -271,8 +273,7 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     if (this.#bye !== undefined && RESET_AT_ONCE.has(this.#bye)) {
       // Issue 9 item 6: a peer that does not read (or is gone) would never take the bye, and a
       // close would leave its unread bytes in FIN-WAIT-1 for minutes: reset.
-      this.#out.length = 0;
-      this.#outBytes = 0;
+      this.#out.clear();
       resetSocket(this.socket);
       return;
     }
@@ -794,7 +795,12 @@ function firstNonSpace(b: Buffer): number {
 
 /** A TCP listener feeding the chat. */
 export function createTcpServer(opts: TcpOptions): net.Server {
-  const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
+  const flusher = new FlushScheduler(
+    opts.limits.batchWindowMs,
+    undefined,
+    opts.limits.batchPausePerSocketUs,
+    opts.limits.directWrites !== 0,
+  );
   const server = net.createServer({ noDelay: true, keepAlive: true });
   const banned = bannedInFlight(opts.limits);
   server.on("connection", function serverOnConnection(socket) {
@@ -815,7 +821,12 @@ export function createTlsServer(
   opts: TcpOptions,
   secure: { cert: string | Buffer; key: string | Buffer },
 ): tls.Server {
-  const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
+  const flusher = new FlushScheduler(
+    opts.limits.batchWindowMs,
+    undefined,
+    opts.limits.batchPausePerSocketUs,
+    false, // TLS: Node encrypts every byte, nothing goes past it
+  );
   const banned = bannedInFlight(opts.limits);
   return createSecureListener(opts, secure, function tlsServerOnConnection(socket: tls.TLSSocket) {
     if (refuseIfBanned(socket, opts, banned)) return;
