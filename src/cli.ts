@@ -26,6 +26,7 @@ import {
   type ServeConfig,
   startServer,
 } from "./server/server.ts";
+import { tuneTiering } from "./server/tiering.ts";
 import { VERSION } from "./server/version.ts";
 import { MemoryStore } from "./store/memory.ts";
 import { loadSqlite, SqliteStore, StoreOpenError } from "./store/sqlite.ts";
@@ -146,6 +147,8 @@ function parseServeArgs(args: string[]) {
 }
 
 async function serve(args: string[]): Promise<number> {
+  // Issue 14: the per-message path optimized within seconds at light load (tiering.ts).
+  tuneTiering();
   let values: ReturnType<typeof parseServeArgs>["values"];
   try {
     // Issue 13: flags over PAPO_… variables over the configuration file, from SERVE_OPTIONS.

@@ -7,7 +7,14 @@ import { existsSync } from "node:fs";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { canonicalName } from "../src/core/nickname.ts";
-import { type BatchWriter, DirectBatch, directFd, directWriter, writeDirect } from "../src/transports/direct-write.ts";
+import {
+  type BatchWriter,
+  DirectBatch,
+  directFd,
+  directWriter,
+  ringAvailable,
+  writeDirect,
+} from "../src/transports/direct-write.ts";
 import { SocketOutbox, WriteJoiner } from "../src/transports/outbox.ts";
 import { startTestServer, TextClient } from "./helpers.ts";
 import { IrcClient } from "./irc-helpers.ts";
@@ -160,173 +167,206 @@ describe("direct writes (native helper)", () => {
     });
   }
 
-  describe("one flush to many sockets in one call (DirectBatch)", {
-    skip: existsSync(BUILT) ? false : "the helper is not built here",
-  }, () => {
-    /** A BatchWriter over `stream` that counts what was sent past Node. */
-    function writer(stream: net.Socket): BatchWriter & { direct: number; settled: number } {
-      return {
-        stream,
-        direct: 0,
-        settled: 0,
-        sentDirect(n: number) {
-          this.direct += n;
-          this.settled++;
-        },
-        writeFailed(err: unknown) {
-          throw err;
-        },
-      };
-    }
-
-    it("sends each socket its bytes in one call, past Node, the same line written once into the batch", async () => {
-      const pairs = await Promise.all(Array.from({ length: 5 }, () => pair()));
-      try {
-        const batch = DirectBatch.create(256) as DirectBatch;
-        assert.ok(batch, "the helper has writeMany");
-        const got = pairs.map((p) => collect(p.client));
-        const ws = pairs.map((p) => writer(p.server));
-        const line = Buffer.from("ana: oi\n");
-        for (const [i, p] of pairs.entries()) {
-          const w = ws[i] as ReturnType<typeof writer>;
-          if (i < 4) assert.ok(batch.add(w, directFd(p.server), line, [], line.length));
-          else assert.ok(batch.add(w, directFd(p.server), Buffer.from("a\n"), [Buffer.from("b\n")], 4));
-        }
-        assert.equal(batch.size, 5);
-        const before = pairs.map((p) => p.server.bytesWritten);
-        batch.send();
-        assert.equal(batch.size, 0);
-        await until(() => got.every((g, i) => g.total() === (i < 4 ? line.length : 4)), "every socket's bytes");
-        for (const [i, g] of got.entries()) assert.equal(g.bytes().toString(), i < 4 ? "ana: oi\n" : "a\nb\n");
-        for (const [i, w] of ws.entries()) {
-          assert.equal(w.direct, i < 4 ? line.length : 4, "counted as sent past Node");
-          assert.equal(w.settled, 1);
-          assert.equal(pairs[i]?.server.bytesWritten, before[i], "Node's stream wrote none of it");
-        }
-      } finally {
-        for (const p of pairs) p.close();
+  for (const ring of [false, true])
+    describe(`one flush to many sockets in one call (DirectBatch${ring ? ", through io_uring" : ", send(2) each"})`, {
+      skip: !existsSync(BUILT)
+        ? "the helper is not built here"
+        : ring && !ringAvailable()
+          ? "io_uring is not available to this process"
+          : false,
+    }, () => {
+      /** A BatchWriter over `stream` that counts what was sent past Node. */
+      function writer(stream: net.Socket): BatchWriter & { direct: number; settled: number } {
+        return {
+          stream,
+          direct: 0,
+          settled: 0,
+          sentDirect(n: number) {
+            this.direct += n;
+            this.settled++;
+          },
+          writeFailed(err: unknown) {
+            throw err;
+          },
+        };
       }
-    });
 
-    it("refuses what may not go past Node: bytes queued in Node, a replaced write, no descriptor, too large", async () => {
-      const { server, close } = await pair();
-      try {
-        const batch = DirectBatch.create(16) as DirectBatch;
-        const w = writer(server);
-        const fd = directFd(server);
-        assert.equal(batch.add(w, -1, Buffer.from("x\n"), [], 2), false, "no descriptor");
-        assert.equal(batch.add(w, fd, Buffer.alloc(17), [], 17), false, "larger than the batch");
-        const stubbed = Object.assign(Object.create(server) as net.Socket, { write: () => true });
-        assert.equal(batch.add(writer(stubbed), fd, Buffer.from("x\n"), [], 2), false, "a replaced write");
-        server.cork();
-        server.write("held in Node\n");
-        assert.ok(server.writableLength > 0);
-        assert.equal(batch.add(w, fd, Buffer.from("x\n"), [], 2), false, "bytes already queued in Node");
-        assert.equal(batch.size, 0);
-      } finally {
-        close();
-      }
-    });
-
-    it("a full batch is sent before the next entry goes in, and nothing is lost or reordered", async () => {
-      const pairs = await Promise.all(Array.from({ length: 3 }, () => pair()));
-      try {
-        const batch = DirectBatch.create(64) as DirectBatch;
-        const got = pairs.map((p) => collect(p.client));
-        const want = pairs.map(() => [] as string[]);
-        for (let round = 0; round < 10; round++)
+      it("sends each socket its bytes in one call, past Node, the same line written once into the batch", async () => {
+        const pairs = await Promise.all(Array.from({ length: 5 }, () => pair()));
+        try {
+          const batch = DirectBatch.create(256, ring) as DirectBatch;
+          assert.ok(batch, "the helper has writeMany");
+          const got = pairs.map((p) => collect(p.client));
+          const ws = pairs.map((p) => writer(p.server));
+          const line = Buffer.from("ana: oi\n");
           for (const [i, p] of pairs.entries()) {
-            const line = `${i}-${round} ${"x".repeat(20)}\n`;
-            want[i]?.push(line);
-            const w = writer(p.server);
-            // Each socket's earlier entry must leave first, as SocketOutbox sees to.
-            if (round > 0) batch.send();
-            assert.ok(batch.add(w, directFd(p.server), Buffer.from(line), [], line.length));
+            const w = ws[i] as ReturnType<typeof writer>;
+            if (i < 4) assert.ok(batch.add(w, directFd(p.server), line, [], line.length));
+            else assert.ok(batch.add(w, directFd(p.server), Buffer.from("a\n"), [Buffer.from("b\n")], 4));
           }
-        batch.send();
-        await until(() => got.every((g, i) => g.total() === want[i]?.join("").length), "every line");
-        for (const [i, g] of got.entries()) assert.equal(g.bytes().toString(), want[i]?.join(""));
-      } finally {
-        for (const p of pairs) p.close();
-      }
-    });
-
-    it("what the kernel does not take goes through the socket's own write, in order, to the last byte", async () => {
-      const { server, client, close } = await pair();
-      try {
-        client.pause();
-        const batch = DirectBatch.create(1 << 20) as DirectBatch;
-        const out = new SocketOutbox(server, directFd(server), new WriteJoiner(), (err) => {
-          throw err;
-        });
-        const sent: Buffer[] = [];
-        // Rounds of 64 KiB until the kernel refuses part of one, then more rounds behind it.
-        let extra = 0;
-        for (let i = 0; extra < 5 && i < 2000; i++) {
-          const chunk = Buffer.alloc(64 * 1024, 0x61 + (i % 26));
-          sent.push(chunk);
-          out.push(chunk);
-          out.write(batch);
+          assert.equal(batch.size, 5);
+          const before = pairs.map((p) => p.server.bytesWritten);
           batch.send();
-          if (server.writableLength > 0) extra++;
+          assert.equal(batch.size, 0);
+          await until(
+            () => got.every((g, i) => g.total() === (i < 4 ? line.length : 4)),
+            "every socket's bytes",
+          );
+          for (const [i, g] of got.entries())
+            assert.equal(g.bytes().toString(), i < 4 ? "ana: oi\n" : "a\nb\n");
+          for (const [i, w] of ws.entries()) {
+            assert.equal(w.direct, i < 4 ? line.length : 4, "counted as sent past Node");
+            assert.equal(w.settled, 1);
+            assert.equal(pairs[i]?.server.bytesWritten, before[i], "Node's stream wrote none of it");
+          }
+        } finally {
+          for (const p of pairs) p.close();
         }
-        assert.ok(server.writableLength > 0, "the socket's buffers filled");
-        assert.ok(out.directBytes > 0, "some went straight to the kernel");
-        const got = collect(client);
-        client.resume();
-        const want = Buffer.concat(sent);
-        await until(() => got.total() >= want.length, "every byte", 20_000);
-        assert.ok(got.bytes().equals(want), "the same bytes, in order, once");
-      } finally {
-        close();
-      }
-    });
+      });
 
-    it("an outbox written again before the round's batch is sent sends its batch entry first", async () => {
-      const { server, client, close } = await pair();
-      try {
-        const got = collect(client);
-        const batch = DirectBatch.create() as DirectBatch;
-        const out = new SocketOutbox(server, directFd(server), new WriteJoiner(), (err) => {
-          throw err;
-        });
-        out.push(Buffer.from("first\n"));
-        out.write(batch);
-        assert.equal(batch.size, 1, "waiting in the batch");
-        // A large reply flushed at once (FLUSH_AT_BYTES), or a close, writes without the batch.
-        out.push(Buffer.from("second\n"));
-        out.write(null);
-        assert.equal(batch.size, 0, "the batch went first");
-        out.push(Buffer.from("third\n"));
-        out.write(batch);
-        out.settle();
-        await until(() => got.total() === 19, "three lines");
-        assert.equal(got.bytes().toString(), "first\nsecond\nthird\n");
-      } finally {
-        close();
-      }
-    });
+      it("more sockets than one io_uring submission holds (256): every socket gets its own line", async () => {
+        const pairs = await Promise.all(Array.from({ length: 300 }, () => pair()));
+        try {
+          const batch = DirectBatch.create(undefined, ring) as DirectBatch;
+          const got = pairs.map((p) => collect(p.client));
+          const ws = pairs.map((p) => writer(p.server));
+          for (const [i, p] of pairs.entries()) {
+            const line = Buffer.from(`line ${i}\n`);
+            assert.ok(
+              batch.add(ws[i] as ReturnType<typeof writer>, directFd(p.server), line, [], line.length),
+            );
+          }
+          batch.send();
+          await until(() => got.every((g, i) => g.total() === `line ${i}\n`.length), "300 lines");
+          for (const [i, g] of got.entries()) assert.equal(g.bytes().toString(), `line ${i}\n`);
+          assert.ok(
+            ws.every((w, i) => w.direct === `line ${i}\n`.length),
+            "each counted as sent past Node",
+          );
+        } finally {
+          for (const p of pairs) p.close();
+        }
+      });
 
-    it("a socket closed after its entry was added gets nothing; the others still get theirs", async () => {
-      const a = await pair();
-      const b = await pair();
-      try {
-        const batch = DirectBatch.create() as DirectBatch;
-        const wa = writer(a.server);
-        const wb = writer(b.server);
-        const gotB = collect(b.client);
-        assert.ok(batch.add(wa, directFd(a.server), Buffer.from("to a\n"), [], 5));
-        assert.ok(batch.add(wb, directFd(b.server), Buffer.from("to b\n"), [], 5));
-        a.server.destroy();
-        batch.send();
-        assert.equal(wa.direct, 0);
-        assert.equal(wa.settled, 1, "its outbox is told the entry is done");
-        await until(() => gotB.total() === 5, "b's line");
-        assert.equal(gotB.bytes().toString(), "to b\n");
-      } finally {
-        a.close();
-        b.close();
-      }
+      it("refuses what may not go past Node: bytes queued in Node, a replaced write, no descriptor, too large", async () => {
+        const { server, close } = await pair();
+        try {
+          const batch = DirectBatch.create(16, ring) as DirectBatch;
+          const w = writer(server);
+          const fd = directFd(server);
+          assert.equal(batch.add(w, -1, Buffer.from("x\n"), [], 2), false, "no descriptor");
+          assert.equal(batch.add(w, fd, Buffer.alloc(17), [], 17), false, "larger than the batch");
+          const stubbed = Object.assign(Object.create(server) as net.Socket, { write: () => true });
+          assert.equal(batch.add(writer(stubbed), fd, Buffer.from("x\n"), [], 2), false, "a replaced write");
+          server.cork();
+          server.write("held in Node\n");
+          assert.ok(server.writableLength > 0);
+          assert.equal(batch.add(w, fd, Buffer.from("x\n"), [], 2), false, "bytes already queued in Node");
+          assert.equal(batch.size, 0);
+        } finally {
+          close();
+        }
+      });
+
+      it("a full batch is sent before the next entry goes in, and nothing is lost or reordered", async () => {
+        const pairs = await Promise.all(Array.from({ length: 3 }, () => pair()));
+        try {
+          const batch = DirectBatch.create(64, ring) as DirectBatch;
+          const got = pairs.map((p) => collect(p.client));
+          const want = pairs.map(() => [] as string[]);
+          for (let round = 0; round < 10; round++)
+            for (const [i, p] of pairs.entries()) {
+              const line = `${i}-${round} ${"x".repeat(20)}\n`;
+              want[i]?.push(line);
+              const w = writer(p.server);
+              // Each socket's earlier entry must leave first, as SocketOutbox sees to.
+              if (round > 0) batch.send();
+              assert.ok(batch.add(w, directFd(p.server), Buffer.from(line), [], line.length));
+            }
+          batch.send();
+          await until(() => got.every((g, i) => g.total() === want[i]?.join("").length), "every line");
+          for (const [i, g] of got.entries()) assert.equal(g.bytes().toString(), want[i]?.join(""));
+        } finally {
+          for (const p of pairs) p.close();
+        }
+      });
+
+      it("what the kernel does not take goes through the socket's own write, in order, to the last byte", async () => {
+        const { server, client, close } = await pair();
+        try {
+          client.pause();
+          const batch = DirectBatch.create(1 << 20, ring) as DirectBatch;
+          const out = new SocketOutbox(server, directFd(server), new WriteJoiner(), (err) => {
+            throw err;
+          });
+          const sent: Buffer[] = [];
+          // Rounds of 64 KiB until the kernel refuses part of one, then more rounds behind it.
+          let extra = 0;
+          for (let i = 0; extra < 5 && i < 2000; i++) {
+            const chunk = Buffer.alloc(64 * 1024, 0x61 + (i % 26));
+            sent.push(chunk);
+            out.push(chunk);
+            out.write(batch);
+            batch.send();
+            if (server.writableLength > 0) extra++;
+          }
+          assert.ok(server.writableLength > 0, "the socket's buffers filled");
+          assert.ok(out.directBytes > 0, "some went straight to the kernel");
+          const got = collect(client);
+          client.resume();
+          const want = Buffer.concat(sent);
+          await until(() => got.total() >= want.length, "every byte", 20_000);
+          assert.ok(got.bytes().equals(want), "the same bytes, in order, once");
+        } finally {
+          close();
+        }
+      });
+
+      it("an outbox written again before the round's batch is sent sends its batch entry first", async () => {
+        const { server, client, close } = await pair();
+        try {
+          const got = collect(client);
+          const batch = DirectBatch.create(undefined, ring) as DirectBatch;
+          const out = new SocketOutbox(server, directFd(server), new WriteJoiner(), (err) => {
+            throw err;
+          });
+          out.push(Buffer.from("first\n"));
+          out.write(batch);
+          assert.equal(batch.size, 1, "waiting in the batch");
+          // A large reply flushed at once (FLUSH_AT_BYTES), or a close, writes without the batch.
+          out.push(Buffer.from("second\n"));
+          out.write(null);
+          assert.equal(batch.size, 0, "the batch went first");
+          out.push(Buffer.from("third\n"));
+          out.write(batch);
+          out.settle();
+          await until(() => got.total() === 19, "three lines");
+          assert.equal(got.bytes().toString(), "first\nsecond\nthird\n");
+        } finally {
+          close();
+        }
+      });
+
+      it("a socket closed after its entry was added gets nothing; the others still get theirs", async () => {
+        const a = await pair();
+        const b = await pair();
+        try {
+          const batch = DirectBatch.create(undefined, ring) as DirectBatch;
+          const wa = writer(a.server);
+          const wb = writer(b.server);
+          const gotB = collect(b.client);
+          assert.ok(batch.add(wa, directFd(a.server), Buffer.from("to a\n"), [], 5));
+          assert.ok(batch.add(wb, directFd(b.server), Buffer.from("to b\n"), [], 5));
+          a.server.destroy();
+          batch.send();
+          assert.equal(wa.direct, 0);
+          assert.equal(wa.settled, 1, "its outbox is told the entry is done");
+          await until(() => gotB.total() === 5, "b's line");
+          assert.equal(gotB.bytes().toString(), "to b\n");
+        } finally {
+          a.close();
+          b.close();
+        }
+      });
     });
-  });
 });

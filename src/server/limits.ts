@@ -42,6 +42,12 @@ export interface Limits {
    * (native/, issue 14: a sixth less CPU at light load); 0: every write goes through Node's socket.
    */
   directWrites: number;
+  /**
+   * 1: with `directWrites`, the writes of one flush round go to the kernel through io_uring, one
+   * system call for up to 256 sockets, where the kernel allows it (Linux 5.7 and later, io_uring
+   * not turned off); each is the same non-blocking send. 0: one send(2) system call per socket.
+   */
+  ioUring: number;
   /** Milliseconds to flush and close connections on shutdown before they are cut. */
   shutdownGraceMs: number;
   /**
@@ -188,6 +194,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   // 20 µs × 300 sockets = 6 ms: several messages a write at 300 × 1 msg/s (issue 14, performance.md).
   batchPausePerSocketUs: 20,
   directWrites: 1,
+  ioUring: 1,
   shutdownGraceMs: 2000,
   // Long enough for a human in a character-at-a-time telnet to finish typing.
   lineTimeoutMs: 120_000,

@@ -22,7 +22,9 @@ import { fileURLToPath } from "node:url";
 interface Native {
   write(fd: number, data: Uint8Array): number;
   /** Absent from a helper built before it (a checkout updated without `npm ci`). */
-  writeMany?(meta: Int32Array, data: Uint8Array, n: number): void;
+  writeMany?(meta: Int32Array, data: Uint8Array, n: number, ring?: boolean): void;
+  /** Whether `writeMany(..., true)` goes through io_uring here (absent: as false). */
+  ring?(): boolean;
 }
 
 let native: Native | null | undefined;
@@ -90,6 +92,16 @@ export function writeDirect(stream: DirectWritable, fd: number, data: Buffer): n
   return 0;
 }
 
+/**
+ * Whether batches asked to use io_uring do, in this process: the helper is built with it and the
+ * kernel lets the process set a ring up (Linux 5.7 and later; not where a sysctl or a container's
+ * seccomp filter turns io_uring off). Sets the ring up on the first call.
+ */
+export function ringAvailable(): boolean {
+  const ring = directWriter()?.ring;
+  return typeof ring === "function" && ring() === true;
+}
+
 /** A connection whose flush can join a DirectBatch. */
 export interface BatchWriter {
   /** The socket the batched bytes are for. */
@@ -114,6 +126,7 @@ export interface BatchWriter {
  */
 export class DirectBatch {
   readonly #writeMany: NonNullable<Native["writeMany"]>;
+  readonly #ring: boolean;
   #data: Buffer;
   #meta: Int32Array;
   #writers: BatchWriter[] = [];
@@ -125,16 +138,21 @@ export class DirectBatch {
   /** In `send`, between the native call and the last `sentDirect`: `add` takes nothing then. */
   #sending = false;
 
-  private constructor(writeMany: NonNullable<Native["writeMany"]>, bytes: number) {
+  private constructor(writeMany: NonNullable<Native["writeMany"]>, bytes: number, ring: boolean) {
     this.#writeMany = writeMany;
+    this.#ring = ring;
     this.#data = Buffer.allocUnsafeSlow(bytes);
     this.#meta = new Int32Array(4 * 128);
   }
 
-  /** A batch, or null where the helper (or its `writeMany`) is not here. */
-  static create(bytes = 64 * 1024): DirectBatch | null {
+  /**
+   * A batch, or null where the helper (or its `writeMany`) is not here. `ring`: its sends go to the
+   * kernel through io_uring, one system call for up to 256 of them, where the kernel allows it
+   * (`ringAvailable`); otherwise one send(2) each, in the same native call.
+   */
+  static create(bytes = 64 * 1024, ring = false): DirectBatch | null {
     const writeMany = directWriter()?.writeMany;
-    return typeof writeMany === "function" ? new DirectBatch(writeMany, bytes) : null;
+    return typeof writeMany === "function" ? new DirectBatch(writeMany, bytes, ring) : null;
   }
 
   /** Entries waiting for `send`. */
@@ -203,7 +221,7 @@ export class DirectBatch {
         meta[4 * i + 3] = 0;
         if ((writers[i] as BatchWriter).stream.writable !== true) meta[4 * i] = -1;
       }
-      this.#writeMany(meta, data, n);
+      this.#writeMany(meta, data, n, this.#ring);
       for (let i = 0; i < n; i++) {
         const w = writers[i] as BatchWriter;
         writers[i] = undefined as unknown as BatchWriter;

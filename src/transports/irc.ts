@@ -1645,6 +1645,7 @@ export function createIrcServer(opts: IrcOptions): net.Server {
     undefined,
     opts.limits.batchPausePerSocketUs,
     opts.limits.directWrites !== 0,
+    opts.limits.ioUring !== 0,
   );
   const server = net.createServer({ noDelay: true, keepAlive: true });
   server.on("connection", function ircServerOnConnection(socket) {

@@ -7,6 +7,7 @@ export interface TransportLimits {
   readonly batchWindowMs: number;
   readonly batchPausePerSocketUs: number;
   readonly directWrites: number;
+  readonly ioUring: number;
   readonly exemptLoopback: number;
   readonly fragmentGapMs: number;
   readonly greetDelayMs: number;

@@ -77,12 +77,19 @@ export class FlushScheduler {
    * @param pausePerSocketUs the pause after a flush, per socket it wrote to, in microseconds.
    * @param batch whether a round's writes to plain TCP sockets go out in one call into the native
    *   helper (direct-write.ts; nothing changes where it is not built).
+   * @param ring whether that call hands the sends to the kernel through io_uring where it can.
    */
-  constructor(maxWindowMs = 0, now: () => number = () => performance.now(), pausePerSocketUs = 5, batch = false) {
+  constructor(
+    maxWindowMs = 0,
+    now: () => number = () => performance.now(),
+    pausePerSocketUs = 5,
+    batch = false,
+    ring = false,
+  ) {
     this.#maxWindowMs = maxWindowMs;
     this.#pausePerSocketMs = pausePerSocketUs / 1000;
     this.#now = now;
-    this.#batch = batch ? DirectBatch.create() : null;
+    this.#batch = batch ? DirectBatch.create(undefined, ring) : null;
   }
 
   mark(f: Flushable): void {

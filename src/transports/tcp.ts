@@ -800,6 +800,7 @@ export function createTcpServer(opts: TcpOptions): net.Server {
     undefined,
     opts.limits.batchPausePerSocketUs,
     opts.limits.directWrites !== 0,
+    opts.limits.ioUring !== 0,
   );
   const server = net.createServer({ noDelay: true, keepAlive: true });
   const banned = bannedInFlight(opts.limits);
