@@ -25,7 +25,9 @@ function nodeGyp() {
 
 const gyp = nodeGyp();
 if (!gyp) {
-  console.log("papo: node-gyp not found; the native write helper is not built (papo writes through Node's sockets)");
+  console.log(
+    "papo: node-gyp not found; the native write helper is not built (papo writes through Node's sockets)",
+  );
 } else {
   // The running Node's own headers when it has them (no download), unless npm was told otherwise.
   const prefix = join(dirname(process.execPath), "..");

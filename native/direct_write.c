@@ -11,14 +11,15 @@
  *   write(fd: number, data: Uint8Array): number
  *     bytes the kernel took (0..data.length), or -errno (-EAGAIN: the socket buffer is full).
  *
- *   writeMany(meta: Int32Array, data: Uint8Array, n: number, ring?: boolean): void
+ *   writeMany(meta: Int32Array, data: Uint8Array, n: number, ring?: boolean): boolean
  *     one flush to many sockets in one call: entry i is meta[4i..4i+3] = fd, offset, length,
  *     result; for each entry with fd >= 0, sends data[offset, offset + length) to fd and puts in
  *     `result` what `write` would return. Entries with fd < 0 are left alone; a range not inside
  *     `data` gets -EINVAL. With `ring` true, the sends go to the kernel through io_uring, up to 256
  *     in one system call, where the kernel has it (Linux 5.7 and later, not turned off); each is
  *     the same send(2) with the same flags, done in the calling thread, and a socket that cannot
- *     take its bytes now gets -EAGAIN as with send(2). Elsewhere, one send(2) each.
+ *     take its bytes now gets -EAGAIN as with send(2). Elsewhere, one send(2) each. Returns true
+ *     only if the ring broke with sends it could not wait for: `data` must then never be reused.
  *
  *   ring(): boolean
  *     whether `writeMany(..., true)` uses io_uring here (it tries to set the ring up once).
@@ -30,6 +31,7 @@
 #include <errno.h>
 #include <node_api.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -39,8 +41,10 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
-#if defined(IORING_FEAT_FAST_POLL) && defined(__NR_io_uring_setup) && defined(__NR_io_uring_enter)
+#if defined(IORING_FEAT_FAST_POLL) && defined(__NR_io_uring_setup) && defined(__NR_io_uring_enter) && \
+    defined(__NR_io_uring_register)
 #define PAPO_RING 1
 #endif
 #endif
@@ -65,13 +69,23 @@ static int32_t SendOnce(int fd, const void* data, size_t len) {
  */
 #define RING_ENTRIES 256
 static struct {
-  int state; /* 0: not tried, 1: ready, -1: not available */
+  int state; /* 0: not tried, 1: ready, -1: not available (or failed once: not used again) */
   int fd;
   pthread_t owner;
   unsigned *sq_head, *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
   struct io_uring_sqe* sqes;
   struct io_uring_cqe* cqes;
 } ring;
+
+static int SendSupported(int fd) {
+  size_t size = sizeof(struct io_uring_probe) + 256 * sizeof(struct io_uring_probe_op);
+  struct io_uring_probe* probe = calloc(1, size);
+  if (!probe) return 0;
+  int ok = syscall(__NR_io_uring_register, fd, IORING_REGISTER_PROBE, probe, 256) == 0 &&
+           probe->last_op >= IORING_OP_SEND && (probe->ops[IORING_OP_SEND].flags & IO_URING_OP_SUPPORTED);
+  free(probe);
+  return ok;
+}
 
 static int RingSetup(void) {
   struct io_uring_params p;
@@ -87,6 +101,10 @@ static int RingSetup(void) {
     fd = (int)syscall(__NR_io_uring_setup, RING_ENTRIES, &p);
   }
   if (fd < 0) return -1;
+  /* Linux 5.7 and later (IORING_OP_SEND came in 5.6, a send that cannot proceed failing at once
+     with MSG_DONTWAIT is as old), and the kernel says it has IORING_OP_SEND: a kernel or sandbox
+     that sets a ring up but would fail every send is not used. */
+  if (!(p.features & IORING_FEAT_FAST_POLL) || !SendSupported(fd)) goto fail;
   size_t sqSize = p.sq_off.array + p.sq_entries * sizeof(unsigned);
   size_t cqSize = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
   int single = (p.features & IORING_FEAT_SINGLE_MMAP) != 0;
@@ -116,11 +134,16 @@ fail:
   return -1;
 }
 
+static pthread_once_t ringOnce = PTHREAD_ONCE_INIT;
+
+static void RingInit(void) {
+  ring.owner = pthread_self();
+  ring.state = RingSetup() == 0 ? 1 : -1;
+}
+
 static int RingReady(void) {
-  if (ring.state == 0) {
-    ring.state = RingSetup() == 0 ? 1 : -1;
-    ring.owner = pthread_self();
-  }
+  /* Set up once, by the first thread to ask; the others wait for it, then use send(2). */
+  pthread_once(&ringOnce, RingInit);
   return ring.state == 1 && pthread_equal(ring.owner, pthread_self());
 }
 
@@ -134,9 +157,10 @@ static int Enter(unsigned toSubmit, unsigned minComplete, unsigned flags) {
 /*
  * Sends the entries `index[0..count)` of `meta` (count <= RING_ENTRIES) through the ring and puts
  * each send's result in its entry. Returns -1 when the ring failed: entries never submitted keep
- * PENDING; a submitted one whose completion could not be read gets -EIO (the caller hands it to
- * the socket's own write: a duplicate there is better than a loss, and this does not happen short
- * of a broken kernel).
+ * PENDING. Returns -2 when, for a second, the completions could not even be waited for (short of
+ * a broken kernel, never): a submitted send whose completion was not read gets -EIO (the caller
+ * hands it to the socket's own write: a duplicate there is better than a loss) and may still be
+ * reading `data`.
  */
 static int RingSend(int32_t* meta, const char* data, const int32_t* index, unsigned count) {
   static unsigned generation;
@@ -162,7 +186,7 @@ static int RingSend(int32_t* meta, const char* data, const int32_t* index, unsig
   /* One call submits the batch and (GETEVENTS) waits for its completions: the sends run in it. The
      kernel waits only when it took every entry; after a partial submission the rest goes next. */
   unsigned submitted = 0, completed = 0;
-  int failed = 0;
+  int failed = 0, waitFailures = 0;
   while (submitted < count) {
     int r = Enter(count - submitted, count - submitted, IORING_ENTER_GETEVENTS);
     if (r <= 0) {
@@ -187,10 +211,15 @@ static int RingSend(int32_t* meta, const char* data, const int32_t* index, unsig
     }
     __atomic_store_n(ring.cq_head, head, __ATOMIC_RELEASE);
     if (completed >= submitted) break;
-    if (Enter(0, submitted - completed, IORING_ENTER_GETEVENTS) < 0) {
+    if (Enter(0, submitted - completed, IORING_ENTER_GETEVENTS) < 0 && ++waitFailures > 1000) {
+      /* Sends of this call may still be in flight, reading `data`: the caller must not reuse it. */
       for (unsigned k = 0; k < submitted; k++)
         if (meta[4 * index[k] + 3] == PENDING) meta[4 * index[k] + 3] = -EIO;
-      return -1;
+      return -2;
+    }
+    if (waitFailures > 0) {
+      struct timespec ms = {0, 1000000};
+      nanosleep(&ms, NULL);
     }
   }
   return failed ? -1 : 0;
@@ -242,8 +271,10 @@ static napi_value WriteMany(napi_env env, napi_callback_info info) {
   int32_t* meta = (int32_t*)metaData;
   for (int32_t i = 0; i < count; i++) {
     int32_t* e = meta + 4 * i;
-    e[3] = e[0] >= 0 && (e[1] < 0 || e[2] < 0 || (size_t)e[1] + (size_t)e[2] > len) ? -EINVAL : PENDING;
+    if (e[0] < 0) continue;
+    e[3] = e[1] < 0 || e[2] < 0 || (size_t)e[1] + (size_t)e[2] > len ? -EINVAL : PENDING;
   }
+  bool inFlight = false;
 #ifdef PAPO_RING
   if (useRing && RingReady()) {
     int32_t index[RING_ENTRIES];
@@ -252,7 +283,9 @@ static napi_value WriteMany(napi_env env, napi_callback_info info) {
       if (meta[4 * i] >= 0 && meta[4 * i + 3] == PENDING) index[k++] = i;
       if (k == RING_ENTRIES || (i == count - 1 && k > 0)) {
         /* A ring that failed is not used again: what it did not send goes one by one below. */
-        if (RingSend(meta, (const char*)data, index, k) != 0) ring.state = -1;
+        int r = RingSend(meta, (const char*)data, index, k);
+        if (r != 0) ring.state = -1;
+        if (r == -2) inFlight = true;
         k = 0;
       }
     }
@@ -262,7 +295,9 @@ static napi_value WriteMany(napi_env env, napi_callback_info info) {
     int32_t* e = meta + 4 * i;
     if (e[0] >= 0 && e[3] == PENDING) e[3] = SendOnce(e[0], (const char*)data + e[1], (size_t)e[2]);
   }
-  return NULL;
+  napi_value result;
+  if (napi_get_boolean(env, inFlight, &result) != napi_ok) return NULL;
+  return result;
 }
 
 static napi_value Ring(napi_env env, napi_callback_info info) {

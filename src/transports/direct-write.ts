@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url";
 interface Native {
   write(fd: number, data: Uint8Array): number;
   /** Absent from a helper built before it (a checkout updated without `npm ci`). */
-  writeMany?(meta: Int32Array, data: Uint8Array, n: number, ring?: boolean): void;
+  writeMany?(meta: Int32Array, data: Uint8Array, n: number, ring?: boolean): boolean | undefined;
   /** Whether `writeMany(..., true)` goes through io_uring here (absent: as false). */
   ring?(): boolean;
 }
@@ -80,7 +80,13 @@ export interface DirectWritable {
 export function writeDirect(stream: DirectWritable, fd: number, data: Buffer): number {
   // `writable` is false once the socket is ended, errored or destroyed (its descriptor may then
   // belong to another connection already).
-  if (fd >= 0 && native && stream.writableLength === 0 && stream.writable === true && stream.write === SOCKET_WRITE) {
+  if (
+    fd >= 0 &&
+    native &&
+    stream.writableLength === 0 &&
+    stream.writable === true &&
+    stream.write === SOCKET_WRITE
+  ) {
     const n = native.write(fd, data);
     if (n > 0) {
       if (n < data.length) stream.write(data.subarray(n));
@@ -101,6 +107,9 @@ export function ringAvailable(): boolean {
   const ring = directWriter()?.ring;
   return typeof ring === "function" && ring() === true;
 }
+
+/** Batch buffers the kernel may still read (see `DirectBatch.send`): never freed, never reused. */
+const abandoned: Buffer[] = [];
 
 /** A connection whose flush can join a DirectBatch. */
 export interface BatchWriter {
@@ -167,7 +176,13 @@ export class DirectBatch {
    */
   add(w: BatchWriter, fd: number, first: Buffer, rest: readonly Buffer[], total: number): boolean {
     const stream = w.stream;
-    if (this.#sending || fd < 0 || stream.writableLength !== 0 || stream.writable !== true || stream.write !== SOCKET_WRITE)
+    if (
+      this.#sending ||
+      fd < 0 ||
+      stream.writableLength !== 0 ||
+      stream.writable !== true ||
+      stream.write !== SOCKET_WRITE
+    )
       return false;
     const data = this.#data;
     if (total > data.length) return false;
@@ -221,7 +236,12 @@ export class DirectBatch {
         meta[4 * i + 3] = 0;
         if ((writers[i] as BatchWriter).stream.writable !== true) meta[4 * i] = -1;
       }
-      this.#writeMany(meta, data, n, this.#ring);
+      if (this.#writeMany(meta, data, n, this.#ring) === true) {
+        // The ring broke with sends it could not wait for (a broken kernel): they may still read
+        // this buffer, so it is kept as it is, for good, and the next round gets a new one.
+        abandoned.push(data);
+        this.#data = Buffer.allocUnsafeSlow(data.length);
+      }
       for (let i = 0; i < n; i++) {
         const w = writers[i] as BatchWriter;
         writers[i] = undefined as unknown as BatchWriter;

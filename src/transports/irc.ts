@@ -192,8 +192,11 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     this.socket = socket;
     this.#opts = opts;
     this.#flusher = flusher;
-    this.#out = new SocketOutbox(socket, opts.limits.directWrites !== 0 ? directFd(socket) : -1, joiner, (err) =>
-      this.#writeFailed(err),
+    this.#out = new SocketOutbox(
+      socket,
+      opts.limits.directWrites !== 0 ? directFd(socket) : -1,
+      joiner,
+      (err) => this.#writeFailed(err),
     );
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);
@@ -286,7 +289,7 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     if (this.#out.bytes === 0) return this.#out.settle();
     // Issue 14: what anyone is shown is stored first (one commit per flush, cheap when done).
     this.#opts.chat.commit();
-    if (this.#out.bytes === 0 || this.#gone) return;
+    if (this.#out.bytes === 0 || this.#gone) return this.#out.settle();
     try {
       this.#out.write(batch);
     } catch (err) {

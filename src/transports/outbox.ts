@@ -54,7 +54,6 @@ export class FlushScheduler {
         f.flush(batch);
       }
     } finally {
-      batch?.send();
       // After a throw, the rest of the round is still marked: it goes with the next round.
       for (i++; i < n; i++) {
         const f = dirty[i] as Flushable;
@@ -65,6 +64,7 @@ export class FlushScheduler {
         }
       }
       this.#spare = dirty;
+      batch?.send();
     }
     // The pause starts when the writing ends: a flush to thousands of sockets takes milliseconds
     // itself, and counting the pause from its start would leave none.
