@@ -43,6 +43,45 @@ async function pair(): Promise<{ server: net.Socket; client: net.Socket; close: 
   };
 }
 
+/** `n` connected pairs through one listener (one descriptor for all, not one each). */
+async function pairs(
+  n: number,
+): Promise<{ list: { server: net.Socket; client: net.Socket }[]; close: () => void }> {
+  const listener = net.createServer();
+  await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+  const { port } = listener.address() as net.AddressInfo;
+  const byPort = new Map<number, net.Socket>();
+  listener.on("connection", (s: net.Socket) => {
+    s.on("error", () => {});
+    byPort.set(s.remotePort as number, s);
+  });
+  const clients = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Socket>((resolve) => {
+          const c = net.connect(port, "127.0.0.1", () => resolve(c));
+          c.on("error", () => {});
+        }),
+    ),
+  );
+  await until(() => byPort.size === n, "every connection accepted");
+  const list = clients.map((client) => ({
+    server: byPort.get(client.localPort as number) as net.Socket,
+    client,
+  }));
+  return {
+    list,
+    close: () => {
+      for (const p of list) {
+        p.server.destroy();
+        p.client.destroy();
+      }
+      listener.close();
+    },
+  };
+}
+
 function collect(socket: net.Socket): { bytes: () => Buffer; total: () => number } {
   const chunks: Buffer[] = [];
   let total = 0;
@@ -225,12 +264,12 @@ describe("direct writes (native helper)", () => {
       });
 
       it("more sockets than one io_uring submission holds (256): every socket gets its own line", async () => {
-        const pairs = await Promise.all(Array.from({ length: 300 }, () => pair()));
+        const { list, close } = await pairs(300);
         try {
           const batch = DirectBatch.create(undefined, ring) as DirectBatch;
-          const got = pairs.map((p) => collect(p.client));
-          const ws = pairs.map((p) => writer(p.server));
-          for (const [i, p] of pairs.entries()) {
+          const got = list.map((p) => collect(p.client));
+          const ws = list.map((p) => writer(p.server));
+          for (const [i, p] of list.entries()) {
             const line = Buffer.from(`line ${i}\n`);
             assert.ok(
               batch.add(ws[i] as ReturnType<typeof writer>, directFd(p.server), line, [], line.length),
@@ -244,7 +283,7 @@ describe("direct writes (native helper)", () => {
             "each counted as sent past Node",
           );
         } finally {
-          for (const p of pairs) p.close();
+          close();
         }
       });
 
