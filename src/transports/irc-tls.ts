@@ -7,7 +7,7 @@
  */
 import type tls from "node:tls";
 import { IrcConnection, type IrcOptions } from "./irc.ts";
-import { FlushScheduler } from "./outbox.ts";
+import { listenerFlusher } from "./outbox.ts";
 import { createSecureListener } from "./tls-listener.ts";
 
 /** An IRC-over-TLS listener feeding the chat. */
@@ -15,7 +15,7 @@ export function createIrcTlsServer(
   opts: IrcOptions,
   secure: { cert: string | Buffer; key: string | Buffer },
 ): tls.Server {
-  const flusher = new FlushScheduler(opts.limits.batchWindowMs, undefined, opts.limits.batchPausePerSocketUs);
+  const flusher = listenerFlusher(opts.limits, false);
   return createSecureListener(opts, secure, function ircTlsServerOnConnection(socket: tls.TLSSocket) {
     const conn = new IrcConnection(socket, opts, flusher);
     opts.chat.log("info", "connect", {

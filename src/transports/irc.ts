@@ -37,7 +37,7 @@ import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts"
 import { type DirectBatch, directFd } from "./direct-write.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
 import { LineDeadline } from "./line-deadline.ts";
-import { FlushScheduler, SocketOutbox, WriteJoiner } from "./outbox.ts";
+import { type FlushScheduler, listenerFlusher, SocketOutbox, WriteJoiner } from "./outbox.ts";
 import { resetSocket } from "./reset.ts";
 
 export interface IrcOptions {
@@ -1643,13 +1643,7 @@ function destroySocket(socket: net.Socket): void {
 
 /** An IRC listener feeding the chat. */
 export function createIrcServer(opts: IrcOptions): net.Server {
-  const flusher = new FlushScheduler(
-    opts.limits.batchWindowMs,
-    undefined,
-    opts.limits.batchPausePerSocketUs,
-    opts.limits.directWrites !== 0,
-    opts.limits.ioUring !== 0,
-  );
+  const flusher = listenerFlusher(opts.limits, true);
   const server = net.createServer({ noDelay: true, keepAlive: true });
   server.on("connection", function ircServerOnConnection(socket) {
     const conn = new IrcConnection(socket, opts, flusher);

@@ -14,6 +14,7 @@
  */
 
 import { type BatchWriter, DirectBatch, type DirectWritable, writeDirect } from "./direct-write.ts";
+import type { TransportLimits } from "./limits.ts";
 
 export interface Flushable {
   /** Writes what is queued; into `batch` (sent at the end of the scheduler's round) when it may. */
@@ -107,6 +108,23 @@ export class FlushScheduler {
   forget(f: Flushable): void {
     f.flushQueued = false;
   }
+}
+
+/**
+ * A listener's flush scheduler, from the limits: `plain` for plain TCP sockets, whose rounds may go
+ * past Node in one native call (`directWrites`, `ioUring`); TLS listeners pass false.
+ */
+export function listenerFlusher(
+  limits: Pick<TransportLimits, "batchWindowMs" | "batchPausePerSocketUs" | "directWrites" | "ioUring">,
+  plain: boolean,
+): FlushScheduler {
+  return new FlushScheduler(
+    limits.batchWindowMs,
+    undefined,
+    limits.batchPausePerSocketUs,
+    plain && limits.directWrites !== 0,
+    limits.ioUring !== 0,
+  );
 }
 
 /**

@@ -32,7 +32,7 @@ import { type DirectBatch, directFd } from "./direct-write.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
 import { LineDeadline } from "./line-deadline.ts";
-import { FlushScheduler, SocketOutbox, WriteJoiner } from "./outbox.ts";
+import { type FlushScheduler, listenerFlusher, SocketOutbox, WriteJoiner } from "./outbox.ts";
 import { resetSocket } from "./reset.ts";
 import { createSecureListener } from "./tls-listener.ts";
 
@@ -798,13 +798,7 @@ function firstNonSpace(b: Buffer): number {
 
 /** A TCP listener feeding the chat. */
 export function createTcpServer(opts: TcpOptions): net.Server {
-  const flusher = new FlushScheduler(
-    opts.limits.batchWindowMs,
-    undefined,
-    opts.limits.batchPausePerSocketUs,
-    opts.limits.directWrites !== 0,
-    opts.limits.ioUring !== 0,
-  );
+  const flusher = listenerFlusher(opts.limits, true);
   const server = net.createServer({ noDelay: true, keepAlive: true });
   const banned = bannedInFlight(opts.limits);
   server.on("connection", function serverOnConnection(socket) {
@@ -825,12 +819,8 @@ export function createTlsServer(
   opts: TcpOptions,
   secure: { cert: string | Buffer; key: string | Buffer },
 ): tls.Server {
-  const flusher = new FlushScheduler(
-    opts.limits.batchWindowMs,
-    undefined,
-    opts.limits.batchPausePerSocketUs,
-    false, // TLS: Node encrypts every byte, nothing goes past it
-  );
+  // TLS: Node encrypts every byte, nothing goes past it.
+  const flusher = listenerFlusher(opts.limits, false);
   const banned = bannedInFlight(opts.limits);
   return createSecureListener(opts, secure, function tlsServerOnConnection(socket: tls.TLSSocket) {
     if (refuseIfBanned(socket, opts, banned)) return;
