@@ -16,6 +16,7 @@ import { catalogue } from "../src/i18n/index.ts";
 import { connectCluster } from "../src/server/cluster.ts";
 import { runConsoleLine } from "../src/server/console.ts";
 import { DEFAULT_LIMITS } from "../src/server/limits.ts";
+import { directWriter, ringAvailable } from "../src/transports/direct-write.ts";
 import { ServerMetrics } from "../src/server/metrics.ts";
 import { MemoryStore } from "../src/store/memory.ts";
 import { haveOpenssl, makeSelfSignedCert } from "./fault-helpers.ts";
@@ -308,6 +309,32 @@ describe("issue 13: GET /metrics", () => {
 // ---- /healthz ---------------------------------------------------------------------------------
 
 describe("issue 13: GET /healthz", () => {
+  it(
+    "papo_write_path: io_uring where the kernel has it, send(2) with ioUring=0, Node with directWrites=0",
+    TIMEOUT,
+    async () => {
+      const built = directWriter() !== null;
+      for (const [limits, want] of [
+        [{}, !built ? "node" : ringAvailable() ? "io_uring" : "send"],
+        [{ ioUring: 0 }, built ? "send" : "node"],
+        [{ directWrites: 0 }, "node"],
+      ] as const) {
+        const server = await startTestServer({ metricsPort: 0, limits });
+        try {
+          const s = await scrape(server);
+          for (const path of ["io_uring", "send", "node"])
+            assert.equal(
+              s.value("papo_write_path", { path }),
+              path === want ? 1 : 0,
+              `${JSON.stringify(limits)}: ${path}`,
+            );
+        } finally {
+          await server.close();
+        }
+      }
+    },
+  );
+
   it("200 ok; 503 history_paused while the store fails, 200 again once it saves", TIMEOUT, async () => {
     const store = new FailingStore(new MemoryStore());
     const server = await startTestServer({ metricsPort: 0, store, limits: { storeRetryMs: 50 } });

@@ -17,6 +17,7 @@ import type { Chat, LogFn } from "../core/chat.ts";
 import { TRANSPORT_NAMES, type TransportName } from "../core/counters.ts";
 import type { StatsFigures } from "../i18n/types.ts";
 import { formatAddress } from "../transports/address.ts";
+import type { WritePath } from "../transports/direct-write.ts";
 import { PendingConnections } from "../transports/pending.ts";
 import { CONNECTIONS_CHECK_MS, FIRST_REQUEST_MS } from "./http.ts";
 import type { Limits } from "./limits.ts";
@@ -74,7 +75,11 @@ export interface MetricsOptions {
   clusterDown?: () => boolean;
   /** True once the server is shutting down. */
   closing: () => boolean;
+  /** How a flush round's writes to plain TCP sockets leave now (direct-write.ts `writePath`). */
+  writePath?: () => WritePath;
 }
+
+const WRITE_PATHS: readonly WritePath[] = ["io_uring", "send", "node"];
 
 /** The figures of one server, read on demand. */
 export class ServerMetrics {
@@ -189,6 +194,14 @@ export class ServerMetrics {
     out.family("papo_connections_opened_total", "counter", "Connections accepted (refused ones too).", [
       [undefined, c.connectionsOpened],
     ]);
+    const path = this.#opts.writePath?.();
+    if (path)
+      out.family(
+        "papo_write_path",
+        "gauge",
+        "How writes to plain TCP sockets leave, 1 for the way in use: io_uring (one system call a flush), send (papo's native helper, one send(2) a socket) or node (the socket's own write).",
+        WRITE_PATHS.map((p) => [{ path: p }, p === path ? 1 : 0]),
+      );
     out.family("papo_users", "gauge", "Users registered (named) on this node.", [[undefined, s.users]]);
     out.family("papo_rooms", "gauge", "Rooms in memory: the lobby and those people are in.", [
       [undefined, s.rooms],

@@ -9,6 +9,7 @@ import type { RoomStore } from "../core/ports.ts";
 import { catalogue, type Lang } from "../i18n/index.ts";
 import { ircCatalogue } from "../i18n/irc.ts";
 import { MemoryStore } from "../store/memory.ts";
+import { writePath } from "../transports/direct-write.ts";
 import { DeadPeerWatch } from "../transports/dead-peer.ts";
 import { createIrcServer } from "../transports/irc.ts";
 import { createIrcTlsServer } from "../transports/irc-tls.ts";
@@ -277,6 +278,7 @@ export async function startServer(config: ServeConfig, log: LogFn): Promise<Runn
     ],
     ...(cluster ? { clusterDown: () => cluster.fanout.down } : {}),
     closing: () => closing !== undefined,
+    writePath: () => writePath(config.limits),
   });
   let metricsServer: http.Server | undefined;
   if (config.metricsPort !== undefined) {

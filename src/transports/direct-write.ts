@@ -108,6 +108,19 @@ export function ringAvailable(): boolean {
   return typeof ring === "function" && ring() === true;
 }
 
+/** How a flush round's writes to plain TCP sockets leave (the metric `papo_write_path`). */
+export type WritePath = "io_uring" | "send" | "node";
+
+/**
+ * How writes leave with these limits, now: through io_uring, through the native helper one send(2)
+ * each (no io_uring here, `ioUring` 0, or a ring that failed once), or through Node's socket (no
+ * helper, or `directWrites` 0).
+ */
+export function writePath(limits: { readonly directWrites: number; readonly ioUring: number }): WritePath {
+  if (limits.directWrites === 0 || typeof directWriter()?.writeMany !== "function") return "node";
+  return limits.ioUring !== 0 && ringAvailable() ? "io_uring" : "send";
+}
+
 /** Batch buffers the kernel may still read (see `DirectBatch.send`): never freed, never reused. */
 const abandoned: Buffer[] = [];
 
