@@ -335,7 +335,7 @@ describe("direct writes (native helper)", () => {
         try {
           client.pause();
           const batch = DirectBatch.create(1 << 20, ring) as DirectBatch;
-          const out = new SocketOutbox(server, directFd(server), new WriteJoiner(), (err) => {
+          const out = new SocketOutbox(server, directFd(server), (err) => {
             throw err;
           });
           const sent: Buffer[] = [];
@@ -366,7 +366,7 @@ describe("direct writes (native helper)", () => {
         try {
           const got = collect(client);
           const batch = DirectBatch.create(undefined, ring) as DirectBatch;
-          const out = new SocketOutbox(server, directFd(server), new WriteJoiner(), (err) => {
+          const out = new SocketOutbox(server, directFd(server), (err) => {
             throw err;
           });
           out.push(Buffer.from("first\n"));

@@ -72,21 +72,23 @@ export interface DirectWritable {
 }
 
 /**
+ * Whether bytes for `stream` may go straight to its descriptor now: nothing queued in Node (so
+ * nothing sent before can be waiting), still writable (`writable` is false once it is ended,
+ * errored or destroyed: its descriptor may then belong to another connection already), and its
+ * own `write` (not a test's or a wrapper's).
+ */
+function mayPassNode(stream: DirectWritable): boolean {
+  return stream.writableLength === 0 && stream.writable === true && stream.write === SOCKET_WRITE;
+}
+
+/**
  * Writes `data` to `stream`: first straight to its descriptor `fd` (from `directFd`; -1: never)
  * when nothing is queued in Node, then whatever the kernel did not take through `stream.write`.
  * Node keeps `data` (a view of it) only when `stream.writableLength` is above 0 afterwards, as with
  * a plain write. Returns the bytes sent past Node (the caller counts them: dead-peer.ts).
  */
 export function writeDirect(stream: DirectWritable, fd: number, data: Buffer): number {
-  // `writable` is false once the socket is ended, errored or destroyed (its descriptor may then
-  // belong to another connection already).
-  if (
-    fd >= 0 &&
-    native &&
-    stream.writableLength === 0 &&
-    stream.writable === true &&
-    stream.write === SOCKET_WRITE
-  ) {
+  if (fd >= 0 && native && mayPassNode(stream)) {
     const n = native.write(fd, data);
     if (n > 0) {
       if (n < data.length) stream.write(data.subarray(n));
@@ -188,15 +190,7 @@ export class DirectBatch {
    * taken. Does not empty `rest`.
    */
   add(w: BatchWriter, fd: number, first: Buffer, rest: readonly Buffer[], total: number): boolean {
-    const stream = w.stream;
-    if (
-      this.#sending ||
-      fd < 0 ||
-      stream.writableLength !== 0 ||
-      stream.writable !== true ||
-      stream.write !== SOCKET_WRITE
-    )
-      return false;
+    if (this.#sending || fd < 0 || !mayPassNode(w.stream)) return false;
     const data = this.#data;
     if (total > data.length) return false;
     let at: number;
@@ -245,10 +239,8 @@ export class DirectBatch {
     this.#last = undefined;
     this.#sending = true;
     try {
-      for (let i = 0; i < n; i++) {
-        meta[4 * i + 3] = 0;
-        if ((writers[i] as BatchWriter).stream.writable !== true) meta[4 * i] = -1;
-      }
+      // The native call writes every result of an entry with fd >= 0.
+      for (let i = 0; i < n; i++) if ((writers[i] as BatchWriter).stream.writable !== true) meta[4 * i] = -1;
       if (this.#writeMany(meta, data, n, this.#ring) === true) {
         // The ring broke with sends it could not wait for (a broken kernel): they may still read
         // this buffer, so it is kept as it is, for good, and the next round gets a new one.

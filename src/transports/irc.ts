@@ -37,7 +37,7 @@ import type { DeadPeerOwner, DeadPeerView, DeadPeerWatch } from "./dead-peer.ts"
 import { type DirectBatch, directFd } from "./direct-write.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
 import { LineDeadline } from "./line-deadline.ts";
-import { type FlushScheduler, listenerFlusher, SocketOutbox, WriteJoiner } from "./outbox.ts";
+import { type FlushScheduler, listenerFlusher, SocketOutbox } from "./outbox.ts";
 import { resetSocket } from "./reset.ts";
 
 export interface IrcOptions {
@@ -110,7 +110,6 @@ function wire(m: IrcMessage): string {
 const plainCache = new WeakMap<ServerEvent, Buffer>();
 const taggedCache = new WeakMap<ServerEvent, Buffer>();
 const FLUSH_AT_BYTES = 64 * 1024;
-const joiner = new WriteJoiner();
 /** Ids of events without a place in a room's log (msgid), unique within this process's epoch. */
 let otherIds = 0;
 /** The most users online at once that this process has seen (LUSERS 265/266). */
@@ -192,11 +191,8 @@ export class IrcConnection implements SessionPort, DeadPeerOwner {
     this.socket = socket;
     this.#opts = opts;
     this.#flusher = flusher;
-    this.#out = new SocketOutbox(
-      socket,
-      opts.limits.directWrites !== 0 ? directFd(socket) : -1,
-      joiner,
-      (err) => this.#writeFailed(err),
+    this.#out = new SocketOutbox(socket, opts.limits.directWrites !== 0 ? directFd(socket) : -1, (err) =>
+      this.#writeFailed(err),
     );
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);

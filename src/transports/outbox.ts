@@ -136,8 +136,8 @@ export function listenerFlusher(
 export class SocketOutbox implements BatchWriter {
   readonly stream: ChunkWritable;
   readonly #fd: number;
-  readonly #joiner: WriteJoiner;
   readonly #failed: (err: unknown) => void;
+  readonly #joiner: WriteJoiner;
   #first: Buffer | undefined;
   #rest: Buffer[] = [];
   #bytes = 0;
@@ -148,13 +148,19 @@ export class SocketOutbox implements BatchWriter {
   /**
    * `fd`: the socket's descriptor for the native helper (direct-write.ts), -1 for none. `failed`:
    * what the connection does when the socket's `write` throws while a batch is sent (ROBUSTNESS
-   * E27; a throw from `write` reaches the caller).
+   * E27; a throw from `write` reaches the caller). Every outbox joins its chunks through one scratch
+   * buffer unless given its own `joiner`.
    */
-  constructor(stream: ChunkWritable, fd: number, joiner: WriteJoiner, failed: (err: unknown) => void) {
+  constructor(
+    stream: ChunkWritable,
+    fd: number,
+    failed: (err: unknown) => void,
+    joiner: WriteJoiner = sharedJoiner,
+  ) {
     this.stream = stream;
     this.#fd = fd;
-    this.#joiner = joiner;
     this.#failed = failed;
+    this.#joiner = joiner;
   }
 
   /** Bytes queued and not yet written. */
@@ -270,3 +276,6 @@ export class WriteJoiner {
     }
   }
 }
+
+/** The scratch buffer every connection's flush joins its chunks through (one write at a time). */
+const sharedJoiner = new WriteJoiner();

@@ -32,7 +32,7 @@ import { type DirectBatch, directFd } from "./direct-write.ts";
 import { handleJsonRequest, jsonLineBytes } from "./json-shared.ts";
 import type { TransportLimits as Limits } from "./limits.ts";
 import { LineDeadline } from "./line-deadline.ts";
-import { type FlushScheduler, listenerFlusher, SocketOutbox, WriteJoiner } from "./outbox.ts";
+import { type FlushScheduler, listenerFlusher, SocketOutbox } from "./outbox.ts";
 import { resetSocket } from "./reset.ts";
 import { createSecureListener } from "./tls-listener.ts";
 
@@ -98,8 +98,6 @@ const EMPTY = Buffer.alloc(0);
  * kernel refusing our bytes makes a reader slow).
  */
 const FLUSH_AT_BYTES = 64 * 1024;
-/** Every connection's flush joins its queued chunks through this one scratch buffer (outbox.ts). */
-const joiner = new WriteJoiner();
 /**
  * Milliseconds between the last output and seed 004's `SERVIDOR_ENCERRADO`, so that the line is
  * alone in the client's read (it compares the whole read with it).
@@ -162,11 +160,8 @@ export class TcpConnection implements SessionPort, DeadPeerOwner {
     this.socket = socket;
     this.#opts = opts;
     this.#flusher = flusher;
-    this.#out = new SocketOutbox(
-      socket,
-      opts.limits.directWrites !== 0 ? directFd(socket) : -1,
-      joiner,
-      (err) => this.#writeFailed(err),
+    this.#out = new SocketOutbox(socket, opts.limits.directWrites !== 0 ? directFd(socket) : -1, (err) =>
+      this.#writeFailed(err),
     );
     this.remote = formatAddress(socket.remoteAddress, socket.remotePort);
     this.#lineDeadline = new LineDeadline(this, opts.limits.lineTimeoutMs);
